@@ -1,0 +1,28 @@
+"""regimen: oncology trial regimens as cited event rules, expanded into patient dose and visit calendars.
+
+>>> import regimen
+>>> patient = regimen.Patient.from_measurements(weight="72 kg")
+>>> plan = regimen.schedule("NCT05760430", "experimental", patient, "2026-12-01")
+>>> plan.dates("pve")
+[datetime.date(2026, 12, 15)]
+>>> plan.dose("camrelizumab").text
+'216 mg'
+"""
+
+from __future__ import annotations
+
+from .dosing import Dose
+from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, RegimenError, ScheduleError
+from .loader import list_protocols, load_file, load_protocol, validate_files
+from .model import Activity, Arm, Assumption, Choice, Protocol
+from .notation import format_rule, parse_rule
+from .patient import Patient, bsa, cockcroft_gault
+from .schedule import Event, Plan, parse_horizon, schedule
+
+__all__ = [
+    "Activity", "Arm", "Assumption", "Choice", "Dose", "Event", "InputError", "LookupFailure", "Patient", "Plan",
+    "Protocol", "ProtocolError", "ProtocolErrors", "RegimenError", "ScheduleError", "bsa", "cockcroft_gault",
+    "format_rule", "list_protocols", "load_file", "load_protocol", "parse_horizon", "parse_rule", "schedule",
+    "validate_files",
+]
+__version__ = "0.1.0"

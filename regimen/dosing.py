@@ -1,0 +1,405 @@
+"""Dose specifications and the doses they give a patient, each with its derivation.
+
+A dose's basis is declared, exactly one of:
+
+* :class:`Flat` (``1200 mg``), :class:`PerKg` (``3 mg/kg`` × actual body weight),
+  :class:`PerM2` (``85 mg/m2`` × BSA, Mosteller unless stated),
+* :class:`Ladder`: dose levels, highest first (regorafenib 160 → 120 → 80 mg), where a level may
+  change the frequency too (lenvatinib ``4 mg qod``),
+* :class:`WeightBands`: half-open weight bands ``[from, below)`` each with its own ladder, so
+  60.0 kg falls in "60 kg or more" by construction.
+
+A cap (``max``) and a rounding policy apply only where the protocol states them. Every
+:class:`Dose` lists its derivation: the measurements used, the formula, the unrounded value and
+any cap or rounding with its % change. Arithmetic is plain floats: pint is only used to parse.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from .errors import InputError
+from .patient import Patient, bsa_method
+from .rules import CycleDays, Every
+from .units import format_number as fmt
+
+__all__ = [
+    "Band", "Dose", "DoseSpec", "Flat", "Ladder", "Level", "PerKg", "PerM2", "Product",
+    "RoundToStep", "RoundToStrengths", "WeightBands",
+]
+
+Pattern = Every | CycleDays
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A marketed form of a drug: ``tablet``, ``capsule`` or ``vial``, and its strengths in mg."""
+
+    form: str
+    strengths: tuple[float, ...]
+    source: str = ""
+
+    @property
+    def oral(self) -> bool:
+        return self.form in ("tablet", "capsule")
+
+
+@dataclass(frozen=True, slots=True)
+class RoundToStep:
+    """Round to the nearest multiple of ``step`` mg (only where the protocol says so)."""
+
+    step: float
+
+    def describe(self) -> str:
+        return f"to the nearest {fmt(self.step)} mg"
+
+
+@dataclass(frozen=True, slots=True)
+class RoundToStrengths:
+    """Round to the nearest whole-unit combination of product strengths, if within ``tolerance`` %."""
+
+    tolerance: float
+
+    def describe(self) -> str:
+        return f"to whole product units if within {fmt(self.tolerance)}%"
+
+
+Rounding = RoundToStep | RoundToStrengths
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """One administration's dose, and how it was reached."""
+
+    amount: float
+    basis: str
+    derivation: tuple[str, ...]
+    unrounded: float
+    unit: str = "mg"
+    pattern: Pattern | None = None
+    level: int | None = None
+    take: str | None = None
+    preparation: str | None = None
+
+    @property
+    def text(self) -> str:
+        from .notation import format_pattern
+
+        text = f"{fmt(self.amount)} {self.unit}"
+        return f"{text} {format_pattern(self.pattern)}" if self.pattern else text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class DoseSpec:
+    """Common to every basis: an optional cap and rounding policy, both as the protocol states."""
+
+    max: float | None = field(default=None, kw_only=True)
+    rounding: Rounding | None = field(default=None, kw_only=True)
+
+    basis = "flat"
+    reducible = False
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def levels_count(self, patient: Patient | None = None) -> int:
+        return 1
+
+    def compute(self, patient: Patient, *, product: Product | None = None, bsa: str = "mosteller",
+                level: int = 0, drug: str = "drug") -> Dose:
+        lines, raw, pattern = self._raw(patient, bsa, level, drug)
+        return _finish(self, raw, lines, product, pattern, level if self.reducible else None)
+
+    def _raw(self, patient: Patient, bsa: str, level: int, drug: str) -> tuple[list[str], float, Pattern | None]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class Flat(DoseSpec):
+    amount: float
+
+    def describe(self) -> str:
+        return f"{fmt(self.amount)} mg"
+
+    def _raw(self, patient, bsa, level, drug):
+        return [f"flat dose: {fmt(self.amount)} mg (does not depend on body size)"], self.amount, None
+
+
+@dataclass(frozen=True, slots=True)
+class PerKg(DoseSpec):
+    rate: float
+    basis = "per_kg"
+
+    def describe(self) -> str:
+        return f"{fmt(self.rate, 3)} mg/kg"
+
+    def _raw(self, patient, bsa, level, drug):
+        weight = patient.weight_kg
+        raw = self.rate * weight
+        return [
+            f"weight: {patient.weight} (actual body weight)",
+            f"{fmt(self.rate, 3)} mg/kg × {fmt(weight, 3)} kg = {fmt(raw, 4)} mg",
+        ], raw, None
+
+
+@dataclass(frozen=True, slots=True)
+class PerM2(DoseSpec):
+    rate: float
+    bsa_method: str | None = None  # None: the plan's method (Mosteller unless chosen)
+    basis = "per_m2"
+
+    def describe(self) -> str:
+        return f"{fmt(self.rate, 3)} mg/m²"
+
+    def _raw(self, patient, bsa, level, drug):
+        if patient.height is None:
+            raise InputError("--height", f"the {drug} dose is {self.describe()} and needs the patient's height, like \"170 cm\"")
+        method = bsa_method(self.bsa_method or bsa)
+        area = method.compute(patient.height.value, patient.weight_kg)
+        raw = self.rate * area
+        return [
+            f"weight: {patient.weight}; height: {patient.height}",
+            f"BSA ({method.name}, {method.formula}) = {fmt(area, 4)} m²",
+            f"{fmt(self.rate, 3)} mg/m² × {fmt(area, 4)} m² = {fmt(raw, 4)} mg",
+        ], raw, None
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One dose level: an amount, and a frequency that replaces the activity's own (``4 mg qod``)."""
+
+    amount: float
+    pattern: Pattern | None = None
+
+    def __str__(self) -> str:
+        from .notation import format_pattern
+
+        text = f"{fmt(self.amount)} mg"
+        return f"{text} {format_pattern(self.pattern)}" if self.pattern else text
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder(DoseSpec):
+    """Dose levels from the starting (highest) level down; ``choice`` may pick the start level."""
+
+    levels: tuple[Level, ...]
+    choice: str | None = None
+    basis = "dose_level"
+    reducible = True
+
+    def describe(self) -> str:
+        return " → ".join(str(level) for level in self.levels)
+
+    def levels_count(self, patient=None) -> int:
+        return len(self.levels)
+
+    def index_of(self, text: str) -> int | None:
+        key = _compact(text)
+        for index, level in enumerate(self.levels):
+            if _compact(str(level)) == key:
+                return index
+        return None
+
+    def _raw(self, patient, bsa, level, drug):
+        chosen = _level(self.levels, level, drug, "")
+        return [f"dose level {level + 1} of {len(self.levels)} ({self.describe()}): {chosen}"], chosen.amount, chosen.pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Weights in ``[lower, upper)`` kg (either end open) take this ladder."""
+
+    lower: float | None
+    upper: float | None
+    levels: tuple[Level, ...]
+
+    def contains(self, weight: float) -> bool:
+        return (self.lower is None or weight >= self.lower) and (self.upper is None or weight < self.upper)
+
+    def describe(self) -> str:
+        if self.lower is None:
+            return f"below {fmt(self.upper or 0)} kg"
+        if self.upper is None:
+            return f"{fmt(self.lower)} kg or more"
+        return f"{fmt(self.lower)} kg or more and below {fmt(self.upper)} kg"
+
+
+@dataclass(frozen=True, slots=True)
+class WeightBands(DoseSpec):
+    bands: tuple[Band, ...]
+    basis = "weight_band"
+    reducible = True
+
+    def describe(self) -> str:
+        return "; ".join(f"{band.describe()}: {' → '.join(map(str, band.levels))}" for band in self.bands)
+
+    def band_for(self, weight: float) -> Band:
+        return next(band for band in self.bands if band.contains(weight))
+
+    def levels_count(self, patient=None) -> int:
+        if patient is None:
+            return max(len(band.levels) for band in self.bands)
+        return len(self.band_for(patient.weight_kg).levels)
+
+    def _raw(self, patient, bsa, level, drug):
+        band = self.band_for(patient.weight_kg)
+        chosen = _level(band.levels, level, drug, f" for {band.describe()}")
+        lines = [
+            f"weight: {patient.weight}, which is {band.describe()}",
+            f"band {band.describe()}: {' → '.join(map(str, band.levels))}",
+            f"dose level {level + 1} of {len(band.levels)}: {chosen}",
+        ]
+        return lines, chosen.amount, chosen.pattern
+
+
+def _level(levels: tuple[Level, ...], index: int, drug: str, where: str) -> Level:
+    if not 0 <= index < len(levels):
+        raise InputError(
+            "level", f"{drug} has {len(levels)} dose levels{where} (1 to {len(levels)}); level {index + 1} would mean discontinuing it"
+        )
+    return levels[index]
+
+
+def _compact(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def _finish(spec: DoseSpec, raw: float, lines: list[str], product: Product | None,
+            pattern: Pattern | None, level: int | None) -> Dose:
+    amount = raw
+    if spec.max is not None and amount > spec.max:
+        lines.append(f"capped at the protocol maximum {fmt(spec.max)} mg: {fmt(amount, 4)} → {fmt(spec.max)} mg ({_change(amount, spec.max)})")
+        amount = spec.max
+    elif spec.max is not None:
+        lines.append(f"protocol maximum {fmt(spec.max)} mg not reached")
+    amount = _round(spec.rounding, amount, product, lines)
+    if round(amount, 2) != amount:
+        lines.append(f"stated to 0.01 mg: {fmt(amount, 2)} mg")
+    take = preparation = None
+    if product is not None:
+        take, preparation = _units(product, amount)
+        if take:
+            lines.append(f"take: {take}")
+        if preparation:
+            lines.append(f"prepare: {preparation}")
+    lines.append(f"dose: {fmt(amount)} mg per administration")
+    return Dose(round(amount, 2), spec.basis, tuple(lines), raw, pattern=pattern, level=level,
+                take=take, preparation=preparation)
+
+
+def _round(rounding: Rounding | None, amount: float, product: Product | None, lines: list[str]) -> float:
+    if rounding is None:
+        lines.append("no rounding (the protocol states none)")
+        return amount
+    if isinstance(rounding, RoundToStep):
+        rounded = round(amount / rounding.step) * rounding.step
+    else:
+        if product is None:
+            lines.append("no rounding: the protocol rounds to product strengths but lists none for this drug")
+            return amount
+        rounded = _nearest_combination(product.strengths, amount)
+        if abs(rounded - amount) > amount * rounding.tolerance / 100:
+            lines.append(f"not rounded: the nearest whole-unit dose {fmt(rounded)} mg is beyond {fmt(rounding.tolerance)}% ({_change(amount, rounded)})")
+            return amount
+    lines.append(f"rounded {rounding.describe()}: {fmt(amount, 4)} → {fmt(rounded)} mg ({_change(amount, rounded)})")
+    return rounded
+
+
+def _change(before: float, after: float) -> str:
+    return f"{(after - before) / before * 100:+.2f}%"
+
+
+def _units(product: Product, amount: float) -> tuple[str | None, str | None]:
+    if product.oral:
+        combo = _exact(product.strengths, amount)
+        if combo is None:
+            return f"no whole number of {fmt_strengths(product)} {product.form}s makes {fmt(amount)} mg; ask the pharmacy", None
+        return _describe(combo, product.form), None
+    combo = _covering(product.strengths, amount)
+    total = sum(strength * n for strength, n in combo)
+    return None, f"{_describe(combo, product.form)} ({fmt(total - amount)} mg left over)"
+
+
+def fmt_strengths(product: Product) -> str:
+    return "/".join(f"{fmt(s)} mg" for s in product.strengths)
+
+
+def _describe(combo: list[tuple[float, int]], form: str) -> str:
+    return " + ".join(f"{n} × {fmt(strength)} mg {form}{'s' if n != 1 else ''}" for strength, n in combo if n)
+
+
+_GRID = 1000  # work in micrograms so strengths and doses are whole numbers
+
+
+@lru_cache(maxsize=4096)
+def _exact(strengths: tuple[float, ...], amount: float) -> list[tuple[float, int]] | None:
+    """The fewest units of the given strengths that add up to exactly ``amount``, or None."""
+    target = round(amount * _GRID)
+    units = [round(s * _GRID) for s in strengths]
+    step = math.gcd(*units)
+    if target % step:
+        return None
+    best = _fewest([u // step for u in units], target // step)
+    return None if best is None else _pack(strengths, best)
+
+
+@lru_cache(maxsize=4096)
+def _covering(strengths: tuple[float, ...], amount: float) -> list[tuple[float, int]]:
+    """Whole units covering ``amount`` with the least left over, then the fewest units."""
+    units = [round(s * _GRID) for s in strengths]
+    step = math.gcd(*units)
+    scaled = [u // step for u in units]
+    need = math.ceil(round(amount * _GRID) / step)
+    for total in range(need, need + max(scaled) + 1):
+        best = _fewest(scaled, total)
+        if best is not None:
+            return _pack(strengths, best)
+    raise AssertionError("unreachable: the largest strength alone covers the remainder")
+
+
+def _nearest_combination(strengths: tuple[float, ...], amount: float) -> float:
+    """The whole-unit total nearest to ``amount`` (the lower one on a tie)."""
+    units = [round(s * _GRID) for s in strengths]
+    step = math.gcd(*units)
+    scaled = [u // step for u in units]
+    exact = amount * _GRID / step
+    below = next((t for t in range(math.floor(exact), 0, -1) if _fewest(scaled, t) is not None), None)
+    above = sum(s * n for s, n in _covering(strengths, amount))
+    if below is None:
+        return above
+    below_mg = below * step / _GRID
+    return below_mg if amount - below_mg <= above - amount else above
+
+
+def _fewest(units: list[int], target: int) -> list[int] | None:
+    """Counts per unit size summing to ``target`` with the fewest units (small coin-change DP)."""
+    if target > 200_000:  # keep the table small: fall back to greedy on very large doses
+        return None
+    inf = target + 1
+    best = [0] + [inf] * target
+    pick = [-1] * (target + 1)
+    for value in range(1, target + 1):
+        for index, unit in enumerate(units):
+            if unit <= value and best[value - unit] + 1 < best[value]:
+                best[value], pick[value] = best[value - unit] + 1, index
+    if best[target] >= inf:
+        return None
+    counts = [0] * len(units)
+    value = target
+    while value:
+        counts[pick[value]] += 1
+        value -= units[pick[value]]
+    return counts
+
+
+def _pack(strengths: tuple[float, ...], counts: list[int]) -> list[tuple[float, int]]:
+    return sorted(((s, n) for s, n in zip(strengths, counts, strict=True) if n), reverse=True)
+
+
+def with_max(spec: DoseSpec, maximum: float | None) -> DoseSpec:
+    return replace(spec, max=maximum)

@@ -1,0 +1,204 @@
+"""Protocols as values: a cited Protocol holds Arms, each a tuple of Activities. No I/O here.
+
+Only ``loader.py`` knows the TOML key names; these classes are built through it or directly in
+code. Everything is frozen: a change makes a new value with ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .dosing import DoseSpec, Product
+from .errors import InputError, LookupFailure
+from .rules import DAY0, Rule
+
+__all__ = ["Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference", "KINDS", "STATUSES"]
+
+KINDS = ("drug", "procedure", "assessment")
+STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    id: str
+    citation: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """A number or choice the trial record does not state, with where our value comes from.
+
+    ``status`` is the verification status of that source (clinical-facts.md's legend), or
+    ``NONE`` for a placeholder with no published source.
+    """
+
+    id: str
+    text: str
+    source: str
+    status: str
+
+    def warning(self) -> str:
+        return f"assumption {self.id}: {self.text} (source: {self.source}; {self.status})"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A decision the record leaves to the investigator, with a documented default."""
+
+    id: str
+    label: str
+    options: tuple[Option, ...]
+    default: str
+    assumptions: tuple[str, ...] = ()
+
+    def option(self, value: str) -> Option:
+        key = _compact(value)
+        for option in self.options:
+            if _compact(option.id) == key:
+                return option
+        raise LookupFailure(f"value for choice {self.id}", value, [o.id for o in self.options])
+
+
+@dataclass(frozen=True, slots=True)
+class Drug:
+    id: str
+    name: str
+    product: Product | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Something that happens to the patient on a schedule: a drug, a procedure or an assessment."""
+
+    id: str
+    name: str
+    kind: str
+    rule: Rule
+    order: int = 0
+    drug: str | None = None
+    route: str | None = None
+    dose: DoseSpec | None = None
+    duration_hours: float | None = None
+    condition: str | None = None
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    given_after: str | None = None
+    notes: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return self.rule.start.anchor.activity
+
+    def applies(self, choices: Mapping[str, str]) -> bool:
+        return all(_compact(choices.get(name, "")) in {_compact(v) for v in values} for name, values in self.when)
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    id: str
+    label: str
+    type: str
+    activities: tuple[Activity, ...]
+    day0: str = "the arm's first treatment day"
+    record: str = ""
+
+    def activity(self, activity_id: str) -> Activity:
+        for activity in self.activities:
+            if activity.id == activity_id:
+                return activity
+        raise LookupFailure(f"activity in arm {self.id}", activity_id, [a.id for a in self.activities])
+
+    def choice_ids(self) -> tuple[str, ...]:
+        """The protocol choices this arm's activities depend on, in first-use order."""
+        seen: dict[str, None] = {}
+        for activity in self.activities:
+            for name, _ in activity.when:
+                seen.setdefault(name)
+            choice = getattr(activity.dose, "choice", None)
+            if choice:
+                seen.setdefault(choice)
+        return tuple(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """One trial's regimens, with the citations and assumptions behind every number."""
+
+    id: str
+    title: str
+    sponsor: str
+    source: str
+    record_date: str
+    version: str
+    arms: tuple[Arm, ...]
+    references: tuple[Reference, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    drugs: tuple[Drug, ...] = ()
+    notes: tuple[str, ...] = ()
+    path: str = ""
+
+    def arm(self, arm_id: str) -> Arm:
+        for arm in self.arms:
+            if arm.id == arm_id:
+                return arm
+        raise LookupFailure(f"arm of {self.id}", arm_id, [a.id for a in self.arms])
+
+    def choice(self, choice_id: str) -> Choice:
+        for choice in self.choices:
+            if choice.id == choice_id:
+                return choice
+        raise LookupFailure(f"choice of {self.id}", choice_id, [c.id for c in self.choices])
+
+    def assumption(self, assumption_id: str) -> Assumption:
+        for assumption in self.assumptions:
+            if assumption.id == assumption_id:
+                return assumption
+        raise LookupFailure(f"assumption of {self.id}", assumption_id, [a.id for a in self.assumptions])
+
+    def drug(self, drug_id: str) -> Drug:
+        for drug in self.drugs:
+            if drug.id == drug_id:
+                return drug
+        raise LookupFailure(f"drug of {self.id}", drug_id, [d.id for d in self.drugs])
+
+    def resolve_choices(self, arm: Arm, given: Mapping[str, str] | None = None) -> dict[str, tuple[str, bool]]:
+        """Each choice the arm uses -> (option id, whether it is the documented default)."""
+        given = dict(given or {})
+        used = arm.choice_ids()
+        for name in given:
+            if name not in used:
+                known = used or ("(this arm has no choices)",)
+                raise LookupFailure(f"choice for arm {arm.id}", name, known)
+        resolved: dict[str, tuple[str, bool]] = {}
+        for name in used:
+            choice = self.choice(name)
+            if name in given:
+                option = choice.option(given[name])
+                resolved[name] = (option.id, option.id == choice.default)
+            else:
+                resolved[name] = (choice.default, True)
+        return resolved
+
+
+def anchors_in(arm: Arm) -> dict[str, str]:
+    """activity id -> the activity id it is anchored to (day0 omitted)."""
+    return {a.id: a.anchor for a in arm.activities if a.anchor != DAY0}
+
+
+def _compact(text: str) -> str:
+    return "".join(str(text).lower().split())
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InputError("kind", f"{kind!r} is not accepted; use one of {', '.join(KINDS)}")
+    return kind

@@ -1,0 +1,152 @@
+"""The patient: measurements with their units, checked for plausibility, and the body-size formulas.
+
+Formulas and their test vectors are from ../shared/reference/clinical-facts.md §3 (all VERIFIED):
+BSA by Mosteller (default), DuBois & DuBois, Haycock, Gehan & George and Boyd; creatinine
+clearance by Cockcroft–Gault. No BSA cap is applied unless a protocol sets one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import InputError, LookupFailure
+from .units import Measured, format_number, parse_measurement
+
+__all__ = ["BSA_METHODS", "Patient", "bsa", "cockcroft_gault"]
+
+WEIGHT_RANGE = (20.0, 350.0)  # kg, inclusive
+HEIGHT_RANGE = (100.0, 250.0)  # cm, inclusive
+AGE_RANGE = (18, 120)
+
+
+@dataclass(frozen=True, slots=True)
+class BsaMethod:
+    name: str
+    formula: str
+    source: str
+    compute: Callable[[float, float], float]  # (height cm, weight kg) -> m²
+
+
+def _boyd(height: float, weight: float) -> float:
+    grams = weight * 1000
+    return 0.0003207 * height**0.3 * grams ** (0.7285 - 0.0188 * math.log10(grams))
+
+
+BSA_METHODS = {
+    m.name: m
+    for m in (
+        BsaMethod("mosteller", "√(height cm × weight kg / 3600)", "Mosteller, NEJM 1987;317:1098",
+                  lambda h, w: math.sqrt(h * w / 3600)),
+        BsaMethod("dubois", "0.007184 × height^0.725 × weight^0.425", "DuBois & DuBois, Arch Intern Med 1916;17:863",
+                  lambda h, w: 0.007184 * h**0.725 * w**0.425),
+        BsaMethod("haycock", "0.024265 × height^0.3964 × weight^0.5378", "Haycock, J Pediatr 1978;93:62",
+                  lambda h, w: 0.024265 * h**0.3964 * w**0.5378),
+        BsaMethod("gehan-george", "0.0235 × height^0.42246 × weight^0.51456", "Gehan & George, Cancer Chemother Rep 1970;54:225",
+                  lambda h, w: 0.0235 * h**0.42246 * w**0.51456),
+        BsaMethod("boyd", "0.0003207 × height^0.3 × weight_g^(0.7285 − 0.0188 × log10 weight_g)", "Boyd 1935",
+                  _boyd),
+    )
+}
+
+
+def bsa_method(name: str) -> BsaMethod:
+    key = name.strip().lower().replace("_", "-").replace(" ", "-")
+    if key in ("gehan", "gehan-and-george", "gehangeorge"):
+        key = "gehan-george"
+    if key == "du-bois":
+        key = "dubois"
+    try:
+        return BSA_METHODS[key]
+    except KeyError:
+        raise LookupFailure("BSA method", name, BSA_METHODS) from None
+
+
+def bsa(height_cm: float, weight_kg: float, method: str = "mosteller") -> float:
+    """Body-surface area in m², unrounded."""
+    return bsa_method(method).compute(height_cm, weight_kg)
+
+
+def cockcroft_gault(age: float, weight_kg: float, creatinine_mg_dl: float, female: bool) -> float:
+    """Creatinine clearance in mL/min, not normalised to 1.73 m²; × 0.85 if female."""
+    value = (140 - age) * weight_kg / (72 * creatinine_mg_dl)
+    return value * 0.85 if female else value
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    """A patient's measurements. Holds no name: an identifier, if any, is the caller's pseudonym."""
+
+    weight: Measured
+    height: Measured | None = None
+    sex: str | None = None
+    age: int | None = None
+
+    @classmethod
+    def from_measurements(
+        cls,
+        weight: str,
+        height: str | None = None,
+        *,
+        sex: str | None = None,
+        age: int | str | None = None,
+        prefix: str = "--",
+    ) -> Patient:
+        """Build a patient from text such as ``weight="72 kg", height="5 ft 7 in"``.
+
+        ``prefix`` names options in error messages (``--weight`` on the command line).
+        """
+        w = parse_measurement(weight, "weight", f"{prefix}weight")
+        _check_range(w, WEIGHT_RANGE, "weight", f"{prefix}weight")
+        h = None
+        if height is not None and str(height).strip():
+            h = parse_measurement(height, "height", f"{prefix}height")
+            _check_range(h, HEIGHT_RANGE, "height", f"{prefix}height")
+        return cls(w, h, _sex(sex, f"{prefix}sex"), _age(age, f"{prefix}age"))
+
+    @property
+    def weight_kg(self) -> float:
+        return self.weight.value
+
+    @property
+    def height_cm(self) -> float | None:
+        return self.height.value if self.height else None
+
+    def describe(self) -> str:
+        parts = [f"weight {self.weight}"]
+        if self.height:
+            parts.append(f"height {self.height}")
+        return ", ".join(parts)
+
+
+def _check_range(value: Measured, bounds: tuple[float, float], what: str, option: str) -> None:
+    lo, hi = bounds
+    if not lo <= value.value <= hi:
+        raise InputError(
+            option,
+            f"{value.text!r} ({format_number(value.value, 1)} {value.unit}) is outside the plausible {what} range "
+            f"{format_number(lo)}–{format_number(hi)} {value.unit}",
+        )
+
+
+def _sex(value: str | None, option: str) -> str | None:
+    if value is None or value == "":
+        return None
+    key = value.strip().lower()
+    mapping = {"f": "female", "female": "female", "m": "male", "male": "male"}
+    if key not in mapping:
+        raise InputError(option, f"{value!r} is not accepted; use female or male")
+    return mapping[key]
+
+
+def _age(value: int | str | None, option: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        age = int(str(value).strip())
+    except ValueError:
+        raise InputError(option, f"{value!r} is not an age in whole years, like 64") from None
+    if not AGE_RANGE[0] <= age <= AGE_RANGE[1]:
+        raise InputError(option, f"{age} is outside the accepted age range {AGE_RANGE[0]}–{AGE_RANGE[1]} years")
+    return age
