@@ -8,6 +8,7 @@ assumptions. See README "Writing a protocol file" for the format.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tomllib
@@ -21,7 +22,7 @@ from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, di
 from .model import KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
 from .notation import NotationError, parse_pattern, parse_rule
 from .patient import BSA_METHODS
-from .rules import DAY0
+from .rules import DAY0, Rule, Start
 from .units import parse_measurement, parse_per
 
 __all__ = ["ENV_VAR", "list_protocols", "load_file", "load_protocol", "protocol_dirs", "validate_files"]
@@ -211,9 +212,7 @@ def _arm(file: _File, key: str, data: Any) -> Arm | None:
     good = file.table(data, path, _ARM, ("label", "type", "day0", "activities"))
     activities = []
     for order, (activity_id, value) in enumerate(good.get("activities", {}).items()):
-        activity = _activity(file, f"{path}.activities.{activity_id}", activity_id, value, order)
-        if activity is not None:
-            activities.append(activity)
+        activities.append(_activity(file, f"{path}.activities.{activity_id}", activity_id, value, order))
     if "activities" in good and not good["activities"]:
         file.error(f"{path}.activities", "an arm needs at least one activity")
     if not {"label", "type", "day0"} <= good.keys():
@@ -221,7 +220,7 @@ def _arm(file: _File, key: str, data: Any) -> Arm | None:
     return Arm(key, good["label"], good["type"], tuple(activities), good["day0"], good.get("record", ""))
 
 
-def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -> Activity | None:
+def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -> Activity:
     good = file.table(data, path, _ACTIVITY, ("name", "kind", "timing"))
     if not re.fullmatch(r"[a-z][a-z0-9_]*", activity_id) or activity_id == DAY0:
         file.error(path, f"activity id {activity_id!r} must be lower case letters, digits and _, starting with a letter, and not day0")
@@ -246,10 +245,11 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
         except InputError as exc:
             file.error(f"{path}.duration", exc.detail)
     when = tuple((name, tuple(v) if isinstance(v, list) else (str(v),)) for name, v in good.get("when", {}).items())
-    if rule is None or not {"name", "kind"} <= good.keys() or kind not in KINDS:
-        return None
+    # An activity with errors is still returned (with a placeholder rule) so that the cross-checks
+    # report its other problems too; the file as a whole is rejected anyway.
     return Activity(
-        id=activity_id, name=good["name"], kind=kind, rule=rule, order=order, drug=good.get("drug"),
+        id=activity_id, name=good.get("name", activity_id), kind=str(kind), rule=rule or Rule(Start()), order=order,
+        drug=good.get("drug"),
         route=good.get("route"), dose=dose, duration_hours=duration, condition=good.get("condition"), when=when,
         given_after=good.get("given_after"), notes=tuple(map(str, good.get("notes", []))),
         assumptions=tuple(map(str, good.get("assumptions", []))),
@@ -333,7 +333,7 @@ def _bands(file: _File, path: str, items: list[Any]) -> tuple[Band, ...]:
         problems.append("the first band must have no 'from' (it covers every lighter weight)")
     if bands[-1].upper is not None:
         problems.append("the last band must have no 'below' (it covers every heavier weight)")
-    for i, (left, right) in enumerate(zip(bands, bands[1:], strict=False)):
+    for i, (left, right) in enumerate(itertools.pairwise(bands)):
         if left.upper is None or right.lower is None or left.upper != right.lower:
             problems.append(f"band {i + 1} must end ('below') where band {i + 2} starts ('from'), so no weight falls between or in both")
     for problem in problems:
@@ -436,7 +436,7 @@ def _check_cycles(file: _File, arm: Arm) -> None:
             seen.append(node)
             node = edges.get(node)
         if node is not None and node not in reported:
-            loop = seen[seen.index(node):] + [node]
+            loop = [*seen[seen.index(node):], node]
             reported.update(loop)
             file.error(f"arms.{arm.id}.activities.{node}.timing", f"anchors form a cycle: {' -> '.join(loop)}")
 

@@ -13,7 +13,7 @@ from .dosing import DoseSpec, Product
 from .errors import InputError, LookupFailure
 from .rules import DAY0, Rule
 
-__all__ = ["Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference", "KINDS", "STATUSES"]
+__all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference"]
 
 KINDS = ("drug", "procedure", "assessment")
 STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")

@@ -20,7 +20,7 @@ import re
 
 from .rules import DAY0, Anchor, CycleDays, Every, Rule, Span, Start
 
-__all__ = ["NotationError", "format_rule", "parse_rule", "format_pattern", "parse_pattern"]
+__all__ = ["NotationError", "format_pattern", "format_rule", "parse_pattern", "parse_rule"]
 
 
 class NotationError(ValueError):

@@ -21,7 +21,7 @@ from .errors import InputError
 if TYPE_CHECKING:
     import pint
 
-__all__ = ["KINDS", "Measured", "parse_measurement", "parse_per", "format_number"]
+__all__ = ["KINDS", "Measured", "format_number", "parse_measurement", "parse_per"]
 
 _DEFINITIONS = Path(__file__).with_name("units.txt")
 
