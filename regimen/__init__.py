@@ -17,11 +17,11 @@ from .loader import list_protocols, load_file, load_protocol, validate_files
 from .model import Activity, Arm, Assumption, Choice, Protocol
 from .notation import format_rule, parse_rule
 from .patient import Patient, bsa, cockcroft_gault
-from .schedule import Event, Plan, parse_horizon, schedule
+from .schedule import DoseSheet, Event, Plan, doses, parse_horizon, schedule
 
 __all__ = [
-    "Activity", "Arm", "Assumption", "Choice", "Dose", "Event", "InputError", "LookupFailure", "Patient", "Plan",
-    "Protocol", "ProtocolError", "ProtocolErrors", "RegimenError", "ScheduleError", "bsa", "cockcroft_gault",
+    "Activity", "Arm", "Assumption", "Choice", "Dose", "DoseSheet", "Event", "InputError", "LookupFailure", "Patient", "Plan",
+    "Protocol", "ProtocolError", "ProtocolErrors", "RegimenError", "ScheduleError", "bsa", "cockcroft_gault", "doses",
     "format_rule", "list_protocols", "load_file", "load_protocol", "parse_horizon", "parse_rule", "schedule",
     "validate_files",
 ]

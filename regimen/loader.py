@@ -128,7 +128,7 @@ def _load_cached(resolved: str, mtime_ns: int, name: str) -> Protocol:
     file = _File(name, text)
     protocol = _protocol(file, data, resolved)
     if file.errors:
-        raise ProtocolErrors(file.errors)
+        raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     assert protocol is not None
     return protocol
 

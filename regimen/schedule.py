@@ -22,9 +22,10 @@ from .notation import format_rule
 from .patient import Patient
 from .rules import DAY0, Rule
 
-__all__ = ["DEFAULT_HORIZON_WEEKS", "Event", "Plan", "parse_date", "parse_horizon", "schedule"]
+__all__ = ["DEFAULT_HORIZON_WEEKS", "DoseSheet", "Event", "Plan", "doses", "parse_date", "parse_horizon", "schedule"]
 
 DEFAULT_HORIZON_WEEKS = 24
+HOME_STEP_DAYS = 7  # a drug repeated more often than weekly is taken at home: one run, one calendar series
 _SAFETY_YEARS = 10  # even a bounded rule never expands further than this
 
 
@@ -90,6 +91,24 @@ class Plan:
     def dose(self, activity_id: str) -> Dose | None:
         return dict(self.doses).get(activity_id)
 
+    def runs(self) -> list[tuple[Event, ...]]:
+        """Events grouped for display: a drug taken at home (same dose, under a week apart) is one
+        run; every other event stands alone. Runs are in order of their first event."""
+        runs: dict[tuple[str, int], list[Event]] = {}
+        order: list[list[Event]] = []
+        for event in self.events:
+            if event.kind != "drug" or event.dose is None or event.conditional:
+                order.append([event])
+                continue
+            key = (event.activity, id(event.dose))
+            run = runs.get(key)
+            if run is not None and (event.date - run[-1].date).days < HOME_STEP_DAYS:
+                run.append(event)
+                continue
+            runs[key] = [event]
+            order.append(runs[key])
+        return [tuple(run) for run in order]
+
 
 @dataclass(frozen=True, slots=True)
 class _Occ:
@@ -118,32 +137,20 @@ def schedule(
     dose reductions per activity (0 = starting level); ``horizon`` is a date or a span such as
     ``"24w"``, ``"180d"`` or ``"6mo"``.
     """
-    if isinstance(protocol, str):
-        from .loader import load_protocol
-
-        protocol = load_protocol(protocol)
-    the_arm = protocol.arm(arm)
+    setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
+    protocol, the_arm, activities = setup.protocol, setup.arm, setup.activities
     day0 = parse_date(start, "--start")
-    resolved = protocol.resolve_choices(the_arm, choices)
-    chosen = {name: value for name, (value, _) in resolved.items()}
-    activities = [a for a in the_arm.activities if a.applies(chosen)]
-    included = {a.id for a in activities}
-    resolved = {name: value for name, value in resolved.items() if _matters(name, the_arm, activities, chosen)}
-    pinned = _pins(pins or {}, the_arm, included)
-    _check_levels(levels or {}, the_arm, included)
+    pinned = _pins(pins or {}, the_arm, {a.id for a in activities})
     horizon_end = parse_horizon(horizon, day0) if horizon is not None else None
     default_end = day0 + timedelta(weeks=DEFAULT_HORIZON_WEEKS) - timedelta(days=1)
     safety_end = day0.replace(year=day0.year + _SAFETY_YEARS) if not (day0.month == 2 and day0.day == 29) else day0 + timedelta(days=365 * _SAFETY_YEARS)
 
     warnings: list[str] = []
-    doses: dict[str, Dose] = {}
     occurrences: dict[str, list[_Occ]] = {}
     events: list[Event] = []
     cut_open: list[str] = []
     for activity in _in_anchor_order(activities):
-        rule, dose = _dose_and_rule(protocol, the_arm, activity, patient, resolved, levels or {}, bsa_method)
-        if dose is not None:
-            doses[activity.id] = dose
+        rule, dose = setup.rules[activity.id], setup.doses.get(activity.id)
         until = horizon_end or (safety_end if rule.bounded else default_end)
         if horizon_end is None and not rule.bounded:
             cut_open.append(activity.name)
@@ -165,11 +172,74 @@ def schedule(
         start=day0,
         horizon_end=horizon_end or default_end,
         horizon_given=horizon_end is not None,
-        choices=tuple((name, value, default) for name, (value, default) in resolved.items()),
-        doses=tuple(doses.items()),
-        warnings=tuple(_plan_warnings(protocol, activities, resolved) + warnings),
+        choices=setup.choice_rows,
+        doses=tuple(setup.doses.items()),
+        warnings=setup.warnings + tuple(warnings),
         events=tuple(events),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DoseSheet:
+    """Every drug's dose for one patient on one arm, without dates: what a pharmacist checks."""
+
+    protocol: Protocol
+    arm: Arm
+    patient: Patient
+    choices: tuple[tuple[str, str, bool], ...]
+    doses: tuple[tuple[str, Dose], ...]
+    warnings: tuple[str, ...]
+
+
+def doses(
+    protocol: Protocol | str,
+    arm: str,
+    patient: Patient,
+    *,
+    choices: Mapping[str, str] | None = None,
+    levels: Mapping[str, int] | None = None,
+    bsa_method: str = "mosteller",
+) -> DoseSheet:
+    """Each drug's dose per administration, with its derivation, for ``patient`` on ``arm``."""
+    setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
+    return DoseSheet(setup.protocol, setup.arm, patient, setup.choice_rows, tuple(setup.doses.items()), setup.warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    protocol: Protocol
+    arm: Arm
+    activities: list[Activity]
+    resolved: dict[str, tuple[str, bool]]
+    rules: dict[str, Rule]
+    doses: dict[str, Dose]
+    warnings: tuple[str, ...]
+
+    @property
+    def choice_rows(self) -> tuple[tuple[str, str, bool], ...]:
+        return tuple((name, value, default) for name, (value, default) in self.resolved.items())
+
+
+def _setup(protocol: Protocol | str, arm: str, patient: Patient, choices: Mapping[str, str] | None,
+           levels: Mapping[str, int] | None, bsa_method: str) -> _Setup:
+    """What schedule() and doses() share: choices resolved, activities chosen, doses computed once."""
+    if isinstance(protocol, str):
+        from .loader import load_protocol
+
+        protocol = load_protocol(protocol)
+    the_arm = protocol.arm(arm)
+    resolved = protocol.resolve_choices(the_arm, choices)
+    chosen = {name: value for name, (value, _) in resolved.items()}
+    activities = [a for a in the_arm.activities if a.applies(chosen)]
+    resolved = {name: value for name, value in resolved.items() if _matters(name, the_arm, activities, chosen)}
+    _check_levels(levels or {}, the_arm)
+    rules, doses_by_id = {}, {}
+    for activity in activities:
+        rules[activity.id], dose = _dose_and_rule(protocol, activity, patient, resolved, levels or {}, bsa_method)
+        if dose is not None:
+            doses_by_id[activity.id] = dose
+    warnings = tuple(_plan_warnings(protocol, activities, resolved))
+    return _Setup(protocol, the_arm, activities, resolved, rules, doses_by_id, warnings)
 
 
 def _matters(name: str, arm: Arm, included: list[Activity], chosen: Mapping[str, str]) -> bool:
@@ -189,7 +259,7 @@ def _same(value: str, values: tuple[str, ...]) -> bool:
     return "".join(value.lower().split()) in {"".join(v.lower().split()) for v in values}
 
 
-def _dose_and_rule(protocol: Protocol, arm: Arm, activity: Activity, patient: Patient,
+def _dose_and_rule(protocol: Protocol, activity: Activity, patient: Patient,
                    resolved: Mapping[str, tuple[str, bool]], levels: Mapping[str, int], bsa: str) -> tuple[Rule, Dose | None]:
     if activity.dose is None:
         return activity.rule, None
@@ -323,7 +393,7 @@ def _pins(pins: Mapping[str, date | str], arm: Arm, included: set[str]) -> dict[
     return result
 
 
-def _check_levels(levels: Mapping[str, int], arm: Arm, included: set[str]) -> None:
+def _check_levels(levels: Mapping[str, int], arm: Arm) -> None:
     for activity_id, level in levels.items():
         activity = arm.activity(activity_id)
         if activity.dose is None or not activity.dose.reducible:

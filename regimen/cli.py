@@ -1,0 +1,289 @@
+"""The ``regimen`` command: a thin layer over the library. Each command parses its options, makes
+one library call and renders the result. Any RegimenError becomes a one-line ``Error: ...`` on
+stderr and exit status 2; exporters are imported only by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Sequence
+from datetime import time, timedelta
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError, ProtocolErrors, RegimenError
+
+FORMATS = ("table", "json", "csv", "ics")
+
+
+class _Group(click.Group):
+    """Turns every RegimenError into one line on stderr and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ProtocolErrors as exc:
+            for problem in exc.errors:
+                click.echo(f"Error: {problem.located()}", err=True)
+            ctx.exit(2)
+        except RegimenError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+        except OSError as exc:
+            click.echo(f"Error: {exc.filename or ''}: {exc.strerror}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="regimen")
+@click.option("--protocols", "protocol_dirs", multiple=True, type=click.Path(file_okay=False),
+              help=f"A folder of your own protocol files, searched before the shipped ones (repeatable; also ${'REGIMEN_PROTOCOLS'}).")
+@click.pass_context
+def main(ctx: click.Context, protocol_dirs: tuple[str, ...]) -> None:
+    """Oncology trial regimens as patient dose and visit calendars.
+
+    \b
+    Example:
+      regimen schedule NCT05760430 --arm experimental --start 2026-12-01 --weight "72 kg"
+    """
+    ctx.obj = {"dirs": protocol_dirs}
+
+
+def _load(ctx: click.Context, ref: str):
+    from .loader import load_protocol
+
+    return load_protocol(ref, ctx.obj["dirs"])
+
+
+@main.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def list_command(ctx: click.Context, fmt: str) -> None:
+    """List the protocols and their arms.
+
+    \b
+    Example:
+      regimen list --format json
+    """
+    from .loader import list_protocols
+
+    protocols = list_protocols(ctx.obj["dirs"])
+    if fmt == "json":
+        import json
+
+        data = {"protocols": [
+            {"id": p.id, "title": p.title, "sponsor": p.sponsor, "source": p.source,
+             "arms": [{"id": a.id, "label": a.label} for a in p.arms]}
+            for p in protocols
+        ]}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        from .export.text import protocols_table
+
+        click.echo(protocols_table(protocols), nl=False)
+
+
+@main.command()
+@click.argument("protocol")
+@click.option("--arm", help="Show one arm only.")
+@click.pass_context
+def show(ctx: click.Context, protocol: str, arm: str | None) -> None:
+    """Show a protocol's arms, timing in clinical notation, doses, choices, assumptions and references.
+
+    \b
+    Example:
+      regimen show NCT05233358 --arm haic
+    """
+    from .export.text import protocol_details
+
+    click.echo(protocol_details(_load(ctx, protocol), arm), nl=False)
+
+
+def _patient_options(func):
+    options = [
+        click.option("--arm", required=True, help="The arm id (see `regimen show PROTOCOL`)."),
+        click.option("--weight", required=True, help='Body weight with its unit: "72 kg", "158.7 lb".'),
+        click.option("--height", help='Height with its unit: "170 cm", "5 ft 7 in" (needed for mg/m² doses).'),
+        click.option("--choose", "choices", multiple=True, metavar="NAME=VALUE",
+                     help="Pick an option the record leaves open, e.g. ici=camrelizumab (repeatable)."),
+        click.option("--level", "levels", multiple=True, metavar="ACTIVITY=N",
+                     help="Dose reductions from the starting level, e.g. regorafenib=1 (repeatable)."),
+        click.option("--bsa", "bsa_method", default="mosteller", show_default=True,
+                     type=click.Choice(["mosteller", "dubois", "haycock", "gehan-george", "boyd"]),
+                     help="BSA formula for mg/m² doses."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _pairs(values: Sequence[str], option: str, accepted: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not name.strip() or not rest.strip():
+            raise InputError(option, f"{value!r} is not accepted; give {accepted}")
+        pairs[name.strip()] = rest.strip()
+    return pairs
+
+
+def _levels(values: Sequence[str]) -> dict[str, int]:
+    levels = {}
+    for name, value in _pairs(values, "--level", "ACTIVITY=N, like regorafenib=1").items():
+        if not value.isdigit():
+            raise InputError("--level", f"{name}={value!r}: give the number of dose reductions, 0 or more, like regorafenib=1")
+        levels[name] = int(value)
+    return levels
+
+
+def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, start: str, *,
+          pins: Sequence[str] = (), choices: Sequence[str] = (), levels: Sequence[str] = (),
+          horizon: str | None = None, bsa_method: str = "mosteller"):
+    from .patient import Patient
+    from .schedule import schedule
+
+    patient = Patient.from_measurements(weight, height)
+    return schedule(
+        _load(ctx, protocol), arm, patient, start,
+        pins=_pairs(pins, "--at", "ACTIVITY=YYYY-MM-DD, like pve=2026-12-15"),
+        choices=_pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"),
+        levels=_levels(levels), horizon=horizon, bsa_method=bsa_method,
+    )
+
+
+@main.command()
+@click.argument("protocol")
+@_patient_options
+@click.option("--start", required=True, metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE).")
+@click.option("--at", "pins", multiple=True, metavar="ACTIVITY=YYYY-MM-DD",
+              help="Pin the first occurrence of an anchored activity inside its window (repeatable).")
+@click.option("--horizon", metavar="SPAN|DATE",
+              help="How far to plan: 24w, 180d, 6mo, 2y or a date. Default: bounded activities to their end, open-ended ones 24 weeks.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
+@click.option("--time", "clinic_time", metavar="HH:MM", help="ics: time clinic events at this local time (home dosing stays all-day).")
+@click.option("--tz", help="ics: IANA time zone for --time, e.g. Asia/Shanghai (default: this machine's zone).")
+@click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
+@click.option("--label", help="ics: the calendar's name. Nothing identifies the patient unless you put it here.")
+@click.pass_context
+def schedule(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, choices: tuple[str, ...],
+             levels: tuple[str, ...], bsa_method: str, start: str, pins: tuple[str, ...], horizon: str | None, fmt: str,
+             output: str | None, clinic_time: str | None, tz: str | None, remind: str | None, label: str | None) -> None:
+    """Expand an arm into a patient's dose and visit calendar.
+
+    \b
+    Examples:
+      regimen schedule NCT05760430 --arm experimental --start 2026-12-01 --weight "72 kg"
+      regimen schedule NCT05233358 --arm haic --start 2026-12-01 --weight "70 kg" --height "170 cm" \\
+          --choose ici=camrelizumab --horizon 24w --format ics --time 09:00 --tz Asia/Shanghai -o plan.ics
+    """
+    if fmt != "ics":
+        for name, value in (("--time", clinic_time), ("--tz", tz), ("--remind", remind), ("--label", label)):
+            if value is not None:
+                raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
+    plan = _plan(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
+                 horizon=horizon, bsa_method=bsa_method)
+    if fmt == "json":
+        from .export.json import dumps
+
+        text = dumps(plan)
+    elif fmt == "csv":
+        from .export.csv import dumps as csv_dumps
+
+        text = csv_dumps(plan, bom=output is not None)
+    elif fmt == "ics":
+        from .export.ics import dumps as ics_dumps
+
+        text = ics_dumps(plan, at=_clock(clinic_time), tz=tz, remind=_span(remind), label=label)
+    else:
+        from .export.text import plan_table
+
+        text = plan_table(plan)
+    _emit(text, output, binary=fmt in ("csv", "ics"))
+
+
+@main.command()
+@click.argument("protocol")
+@_patient_options
+@click.pass_context
+def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, choices: tuple[str, ...],
+         levels: tuple[str, ...], bsa_method: str) -> None:
+    """Every drug's dose per administration, with its derivation and what to take or prepare.
+
+    \b
+    Example:
+      regimen dose NCT05233358 --arm haic --weight "70 kg" --height "170 cm" --choose regorafenib_start=120mg
+    """
+    from .export.text import dose_sheet
+    from .patient import Patient
+    from .schedule import doses
+
+    sheet = doses(_load(ctx, protocol), arm, Patient.from_measurements(weight, height),
+                  choices=_pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=_levels(levels),
+                  bsa_method=bsa_method)
+    click.echo(dose_sheet(sheet), nl=False)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files: tuple[str, ...]) -> None:
+    """Check protocol files: every problem in every file, each with file:line.
+
+    \b
+    Example:
+      regimen validate protocols/*.toml my-site/NCT01234567.toml
+    """
+    from .loader import validate_files
+
+    problems = validate_files(files)
+    for problem in problems:
+        click.echo(f"Error: {problem.located()}", err=True)
+    if problems:
+        sys.exit(2)
+    click.echo(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid")
+
+
+def _clock(text: str | None) -> time | None:
+    if text is None:
+        return None
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    if not match:
+        raise InputError("--time", f"{text!r} is not a clock time; give HH:MM in 24-hour time, like 09:00")
+    return time(int(match[1]), int(match[2]))
+
+
+def _span(text: str | None) -> timedelta | None:
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d+)\s*(d|h|m)", text.strip().lower())
+    if not match or int(match[1]) == 0:
+        raise InputError("--remind", f"{text!r} is not accepted; give a span like 1d, 2h or 30m")
+    unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
+    return timedelta(**{unit: int(match[1])})
+
+
+def _emit(text: str, output: str | None, *, binary: bool) -> None:
+    if output is None:
+        if binary:  # keep CRLF line ends exactly as RFC 5545 / RFC 4180 want them
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.flush()
+        else:
+            click.echo(text, nl=False)
+        return
+    path = Path(output)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:  # write beside the target, then rename: a reader never sees half a file
+        tmp.write_bytes(text.encode("utf-8"))
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError("--output", f"cannot write {str(path)!r}: {exc.strerror}") from None
+    click.echo(f"wrote {path}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,131 @@
+"""Plain-text renderings for a terminal: protocol lists, protocol details, dose sheets, plans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import pairwise
+
+from ..model import Arm, Protocol
+from ..notation import format_rule
+from ..schedule import DoseSheet, Event, Plan
+
+__all__ = ["dose_sheet", "plan_table", "protocol_details", "protocols_table"]
+
+
+def protocols_table(protocols: Iterable[Protocol]) -> str:
+    rows = [("protocol", "arms", "title")]
+    for p in protocols:
+        rows.append((p.id, ", ".join(a.id for a in p.arms), _clip(p.title, 70)))
+    return _columns(rows)
+
+
+def protocol_details(protocol: Protocol, arm: str | None = None) -> str:
+    arms = [protocol.arm(arm)] if arm else list(protocol.arms)
+    out = [
+        f"{protocol.id}: {protocol.title}",
+        f"Sponsor: {protocol.sponsor}",
+        f"Source: {protocol.source} (record {protocol.record_date}; encoding {protocol.version})",
+    ]
+    out += [f"Note: {note}" for note in protocol.notes]
+    for one in arms:
+        out += ["", *_arm(protocol, one)]
+    used = {a for one in arms for act in one.activities for a in act.assumptions}
+    used |= {a for c in protocol.choices if c.id in {n for one in arms for n in one.choice_ids()} for a in c.assumptions}
+    if used:
+        out += ["", "Assumptions (numbers the record does not state):"]
+        out += [f"  {a.id} [{a.status}]: {a.text}\n      source: {a.source}" for a in protocol.assumptions if a.id in used]
+    if protocol.references:
+        out += ["", "References:"]
+        out += [f"  [{r.id}] {r.citation}" + (f" <{r.url}>" if r.url else "") for r in protocol.references]
+    return "\n".join(out) + "\n"
+
+
+def _arm(protocol: Protocol, arm: Arm) -> list[str]:
+    out = [f"Arm {arm.id}: {arm.label} ({arm.type}); day 0 = {arm.day0}"]
+    if arm.record:
+        out.append(f'  record: "{arm.record}"')
+    for activity in arm.activities:
+        dose = f"  {activity.dose.describe()}" if activity.dose else ""
+        route = f" {activity.route}" if activity.route else ""
+        out.append(f"  {activity.id:<22} {activity.name}{route}{dose}")
+        out.append(f"  {'':<22}   {format_rule(activity.rule)}")
+        if activity.when:
+            out.append(f"  {'':<22}   only when " + " and ".join(f"{n} = {' or '.join(v)}" for n, v in activity.when))
+        if activity.condition:
+            out.append(f"  {'':<22}   conditional: {activity.condition}")
+        if activity.given_after:
+            out.append(f"  {'':<22}   on the same day after {activity.given_after}")
+    for name in arm.choice_ids():
+        choice = protocol.choice(name)
+        out.append(f"  choice {name}: {choice.label}")
+        for option in choice.options:
+            mark = " (default)" if option.id == choice.default else ""
+            out.append(f"      {option.id}{mark}: {option.label}")
+    return out
+
+
+def dose_sheet(sheet: DoseSheet) -> str:
+    out = [f"{sheet.protocol.id}, arm {sheet.arm.id}: {sheet.patient.describe()}", *_warnings(sheet)]
+    names = {a.id: a for a in sheet.arm.activities}
+    for activity_id, dose in sheet.doses:
+        activity = names[activity_id]
+        out += ["", f"{activity.name} ({activity.route or 'route not stated'}): {dose.text} per administration"]
+        out += [f"  - {line}" for line in dose.derivation]
+    if not sheet.doses:
+        out += ["", "This arm has no drug doses."]
+    return "\n".join(out) + "\n"
+
+
+def plan_table(plan: Plan) -> str:
+    out = [_header(plan), *_warnings(plan), ""]
+    rows = [("date", "day", "what", "dose", "window / notes")]
+    for run in plan.runs():
+        rows.append(_row(plan, run))
+    out.append(_columns(rows))
+    return "\n".join(out)
+
+
+def _row(plan: Plan, run: tuple[Event, ...]) -> tuple[str, ...]:
+    first = run[0]
+    what = first.name + (f" {first.route}" if first.route else "")
+    if first.cycle is not None and len(run) == 1:
+        what += f" C{first.cycle}" + (f"D{first.day}" if first.day not in (None, 1) else "")
+    notes = []
+    if first.has_window:
+        notes.append(f"{first.earliest.isoformat()} to {first.latest.isoformat()}")
+    if len(run) > 1:
+        step = (run[1].date - first.date).days
+        every = "daily" if step == 1 else f"every {step} days"
+        if any((b.date - a.date).days != step for a, b in pairwise(run)):
+            every = "on cycle days"
+        what += f", {every} to {run[-1].date.isoformat()} ({len(run)} doses)"
+    if first.conditional:
+        notes.append(f"CONDITIONAL: {first.condition}")
+    if first.duration_hours:
+        notes.append(f"over {first.duration_hours:g} h")
+    dose = first.dose.text if first.dose else ""
+    return (first.date.isoformat(), f"d{(first.date - plan.start).days}", what, dose, "; ".join(notes))
+
+
+def _header(plan: Plan) -> str:
+    return (
+        f"{plan.protocol.id}, arm {plan.arm.id}: day 0 ({plan.arm.day0}) = {plan.start.isoformat()}; "
+        f"{plan.patient.describe()}"
+    )
+
+
+def _warnings(plan: Plan | DoseSheet) -> list[str]:
+    return [f"! {w}" for w in plan.warnings]
+
+
+def _columns(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
