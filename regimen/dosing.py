@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from .errors import InputError
 from .patient import Patient, bsa_method
@@ -33,8 +34,7 @@ __all__ = [
 Pattern = Every | CycleDays
 
 
-@dataclass(frozen=True, slots=True)
-class Product:
+class Product(NamedTuple):
     """A marketed form of a drug: ``tablet``, ``capsule`` or ``vial``, and its strengths in mg."""
 
     form: str
@@ -69,8 +69,7 @@ class RoundToStrengths:
 Rounding = RoundToStep | RoundToStrengths
 
 
-@dataclass(frozen=True, slots=True)
-class Dose:
+class Dose(NamedTuple):
     """One administration's dose, and how it was reached."""
 
     amount: float

@@ -14,7 +14,6 @@ Every message names what was wrong and what is accepted.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 
 __all__ = [
@@ -95,5 +94,7 @@ class ScheduleError(RegimenError):
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """``'; did you mean "x"?'`` for the closest known name, or ``""``."""
+    import difflib  # only when an error is being reported
+
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""

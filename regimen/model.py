@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .dosing import DoseSpec, Product
 from .errors import InputError, LookupFailure
@@ -19,15 +20,13 @@ KINDS = ("drug", "procedure", "assessment")
 STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     id: str
     citation: str
     url: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Assumption:
+class Assumption(NamedTuple):
     """A number or choice the trial record does not state, with where our value comes from.
 
     ``status`` is the verification status of that source (clinical-facts.md's legend), or
@@ -43,8 +42,7 @@ class Assumption:
         return f"assumption {self.id}: {self.text} (source: {self.source}; {self.status})"
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):
     id: str
     label: str
 
@@ -67,8 +65,7 @@ class Choice:
         raise LookupFailure(f"value for choice {self.id}", value, [o.id for o in self.options])
 
 
-@dataclass(frozen=True, slots=True)
-class Drug:
+class Drug(NamedTuple):
     id: str
     name: str
     product: Product | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InputError, LookupFailure
 from .units import Measured, format_number, parse_measurement
@@ -21,8 +22,7 @@ HEIGHT_RANGE = (100.0, 250.0)  # cm, inclusive
 AGE_RANGE = (18, 120)
 
 
-@dataclass(frozen=True, slots=True)
-class BsaMethod:
+class BsaMethod(NamedTuple):
     name: str
     formula: str
     source: str

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 __all__ = ["DAY0", "Anchor", "CycleDays", "Every", "Rule", "Slot", "Span", "Start"]
 
@@ -121,8 +122,7 @@ class Span:
         return first + relativedelta(months=self.count)
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+class Slot(NamedTuple):
     """One expanded occurrence: its date, number (1-based), and cycle/day where cycles apply."""
 
     date: date

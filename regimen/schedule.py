@@ -14,23 +14,22 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from .dosing import Dose
 from .errors import InputError, ScheduleError
 from .model import Activity, Arm, Protocol
 from .notation import format_rule
 from .patient import Patient
-from .rules import DAY0, Rule
+from .rules import DAY0, CycleDays, Every, Rule
 
 __all__ = ["DEFAULT_HORIZON_WEEKS", "DoseSheet", "Event", "Plan", "doses", "parse_date", "parse_horizon", "schedule"]
 
 DEFAULT_HORIZON_WEEKS = 24
-HOME_STEP_DAYS = 7  # a drug repeated more often than weekly is taken at home: one run, one calendar series
 _SAFETY_YEARS = 10  # even a bounded rule never expands further than this
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """One dated occurrence of an activity: a dose-day, a procedure or an assessment."""
 
     key: str
@@ -92,26 +91,32 @@ class Plan:
         return dict(self.doses).get(activity_id)
 
     def runs(self) -> list[tuple[Event, ...]]:
-        """Events grouped for display: a drug taken at home (same dose, under a week apart) is one
-        run; every other event stands alone. Runs are in order of their first event."""
+        """Events grouped for display: each home-dosed drug (repeated more often than weekly, or on
+        cycle days) is one run per dose; every other event stands alone. Runs are in order of their
+        first event."""
+        home = {a.id for a in self.arm.activities if _home_dosed(a.rule)}
         runs: dict[tuple[str, int], list[Event]] = {}
         order: list[list[Event]] = []
         for event in self.events:
-            if event.kind != "drug" or event.dose is None or event.conditional:
+            if event.activity not in home or event.dose is None or event.conditional:
                 order.append([event])
                 continue
             key = (event.activity, id(event.dose))
-            run = runs.get(key)
-            if run is not None and (event.date - run[-1].date).days < HOME_STEP_DAYS:
-                run.append(event)
-                continue
-            runs[key] = [event]
-            order.append(runs[key])
+            if key in runs:
+                runs[key].append(event)
+            else:
+                runs[key] = [event]
+                order.append(runs[key])
         return [tuple(run) for run in order]
 
 
-@dataclass(frozen=True, slots=True)
-class _Occ:
+def _home_dosed(rule: Rule) -> bool:
+    """Daily, every-other-day or cycle-day dosing: taken at home, shown as one series."""
+    pattern = rule.pattern
+    return isinstance(pattern, CycleDays) or (isinstance(pattern, Every) and pattern.days < 7)
+
+
+class _Occ(NamedTuple):
     date: date
     conditional: bool
     condition: str | None
@@ -179,8 +184,7 @@ def schedule(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class DoseSheet:
+class DoseSheet(NamedTuple):
     """Every drug's dose for one patient on one arm, without dates: what a pharmacist checks."""
 
     protocol: Protocol
@@ -205,8 +209,7 @@ def doses(
     return DoseSheet(setup.protocol, setup.arm, patient, setup.choice_rows, tuple(setup.doses.items()), setup.warnings)
 
 
-@dataclass(frozen=True, slots=True)
-class _Setup:
+class _Setup(NamedTuple):
     protocol: Protocol
     arm: Arm
     activities: list[Activity]

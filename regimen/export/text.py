@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import pairwise
 
 from ..model import Arm, Protocol
-from ..notation import format_rule
+from ..notation import format_pattern, format_rule
 from ..schedule import DoseSheet, Event, Plan
 
 __all__ = ["dose_sheet", "plan_table", "protocol_details", "protocols_table"]
@@ -94,10 +93,8 @@ def _row(plan: Plan, run: tuple[Event, ...]) -> tuple[str, ...]:
     if first.has_window:
         notes.append(f"{first.earliest.isoformat()} to {first.latest.isoformat()}")
     if len(run) > 1:
-        step = (run[1].date - first.date).days
-        every = "daily" if step == 1 else f"every {step} days"
-        if any((b.date - a.date).days != step for a, b in pairwise(run)):
-            every = "on cycle days"
+        pattern = (first.dose.pattern if first.dose else None) or plan.arm.activity(first.activity).rule.pattern
+        every = format_pattern(pattern) if pattern else "repeated"
         what += f", {every} to {run[-1].date.isoformat()} ({len(run)} doses)"
     if first.conditional:
         notes.append(f"CONDITIONAL: {first.condition}")
