@@ -17,7 +17,7 @@ any cap or rounding with its % change. Arithmetic is plain floats: pint is only 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -398,7 +398,3 @@ def _fewest(units: list[int], target: int) -> list[int] | None:
 
 def _pack(strengths: tuple[float, ...], counts: list[int]) -> list[tuple[float, int]]:
     return sorted(((s, n) for s, n in zip(strengths, counts, strict=True) if n), reverse=True)
-
-
-def with_max(spec: DoseSpec, maximum: float | None) -> DoseSpec:
-    return replace(spec, max=maximum)

@@ -357,16 +357,16 @@ def _rounding(file: _File, path: str, data: Any) -> RoundToStep | RoundToStrengt
 
 
 def _mass(file: _File, path: str, text: Any) -> float | None:
-    try:
-        return parse_measurement(str(text), "mass", path).value
-    except InputError as exc:
-        file.error(path, exc.detail)
-        return None
+    return _measure(file, path, text, "mass")
 
 
 def _weight(file: _File, path: str, text: Any) -> float | None:
+    return _measure(file, path, text, "weight")
+
+
+def _measure(file: _File, path: str, text: Any, kind: str) -> float | None:
     try:
-        return parse_measurement(str(text), "weight", path).value
+        return parse_measurement(str(text), kind, path).value
     except InputError as exc:
         file.error(path, exc.detail)
         return None

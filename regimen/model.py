@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from .dosing import DoseSpec, Product
-from .errors import InputError, LookupFailure
+from .errors import LookupFailure
 from .rules import DAY0, Rule
 
 __all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference"]
 
 KINDS = ("drug", "procedure", "assessment")
 STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")
+T = TypeVar("T")
 
 
 class Reference(NamedTuple):
@@ -108,10 +109,7 @@ class Arm:
     record: str = ""
 
     def activity(self, activity_id: str) -> Activity:
-        for activity in self.activities:
-            if activity.id == activity_id:
-                return activity
-        raise LookupFailure(f"activity in arm {self.id}", activity_id, [a.id for a in self.activities])
+        return _find(self.activities, activity_id, f"activity in arm {self.id}")
 
     def choice_ids(self) -> tuple[str, ...]:
         """The protocol choices this arm's activities depend on, in first-use order."""
@@ -144,28 +142,16 @@ class Protocol:
     path: str = ""
 
     def arm(self, arm_id: str) -> Arm:
-        for arm in self.arms:
-            if arm.id == arm_id:
-                return arm
-        raise LookupFailure(f"arm of {self.id}", arm_id, [a.id for a in self.arms])
+        return _find(self.arms, arm_id, f"arm of {self.id}")
 
     def choice(self, choice_id: str) -> Choice:
-        for choice in self.choices:
-            if choice.id == choice_id:
-                return choice
-        raise LookupFailure(f"choice of {self.id}", choice_id, [c.id for c in self.choices])
+        return _find(self.choices, choice_id, f"choice of {self.id}")
 
     def assumption(self, assumption_id: str) -> Assumption:
-        for assumption in self.assumptions:
-            if assumption.id == assumption_id:
-                return assumption
-        raise LookupFailure(f"assumption of {self.id}", assumption_id, [a.id for a in self.assumptions])
+        return _find(self.assumptions, assumption_id, f"assumption of {self.id}")
 
     def drug(self, drug_id: str) -> Drug:
-        for drug in self.drugs:
-            if drug.id == drug_id:
-                return drug
-        raise LookupFailure(f"drug of {self.id}", drug_id, [d.id for d in self.drugs])
+        return _find(self.drugs, drug_id, f"drug of {self.id}")
 
     def resolve_choices(self, arm: Arm, given: Mapping[str, str] | None = None) -> dict[str, tuple[str, bool]]:
         """Each choice the arm uses -> (option id, whether it is the documented default)."""
@@ -186,16 +172,13 @@ class Protocol:
         return resolved
 
 
-def anchors_in(arm: Arm) -> dict[str, str]:
-    """activity id -> the activity id it is anchored to (day0 omitted)."""
-    return {a.id: a.anchor for a in arm.activities if a.anchor != DAY0}
+def _find(items: tuple[T, ...], wanted: str, what: str) -> T:
+    """The item whose ``id`` is ``wanted``, or a LookupFailure listing the known ids."""
+    for item in items:
+        if item.id == wanted:  # type: ignore[attr-defined]
+            return item
+    raise LookupFailure(what, wanted, [item.id for item in items])  # type: ignore[attr-defined]
 
 
 def _compact(text: str) -> str:
     return "".join(str(text).lower().split())
-
-
-def check_kind(kind: str) -> str:
-    if kind not in KINDS:
-        raise InputError("kind", f"{kind!r} is not accepted; use one of {', '.join(KINDS)}")
-    return kind
