@@ -12,7 +12,7 @@ from typing import NamedTuple, TypeVar
 
 from .dosing import DoseSpec, Product
 from .errors import LookupFailure
-from .rules import DAY0, Rule
+from .rules import Rule
 
 __all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference"]
 
