@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-__all__ = ["DAY0", "Anchor", "CycleDays", "Every", "Rule", "Slot", "Span", "Start"]
+__all__ = ["DAY0", "Anchor", "CycleDays", "Every", "Rule", "Run", "Slot", "Span", "Start"]
 
 DAY0 = "day0"
 _ONE_DAY = timedelta(days=1)
@@ -162,41 +162,89 @@ class Rule:
 
     def occurrences(self, first: date, until: date) -> Iterator[Slot]:
         """Lazily yield the occurrences from ``first`` (the start's resolved date) up to ``until``."""
+        for run in self.runs(first, until):
+            for index, ordinal in enumerate(run.days):
+                yield Slot(date.fromordinal(ordinal), run.number + index, *run.cycle_day(index))
+
+    def runs(self, first: date, until: date) -> Iterator[Run]:
+        """The same occurrences, compact: arithmetic runs of day ordinals (two years of ``qd`` is
+        one ``range``; ``d1-21 q28d`` is one range a cycle)."""
         stop = until
         if self.span is not None:
             stop = min(stop, self.span.end(first) - _ONE_DAY)
         if first > stop:
             return
+        start, end = first.toordinal(), stop.toordinal()
         pattern = self.pattern
         if pattern is None:
-            yield Slot(first, 1)
+            yield Run(range(start, start + 1), 1)
         elif isinstance(pattern, Every):
-            yield from self._every(pattern, first, stop)
+            count = (end - start) // pattern.days + 1
+            if self.count is not None:
+                count = min(count, self.count)
+            cycles = 1 if pattern.has_cycles else None
+            yield Run(range(start, start + count * pattern.days, pattern.days), 1, cycles, 1 if cycles else 0, cycles)
         else:
-            yield from self._cycles(pattern, first, stop)
+            yield from self._cycle_runs(pattern, start, end)
 
-    def _every(self, pattern: Every, first: date, stop: date) -> Iterator[Slot]:
-        step = timedelta(days=pattern.days)
-        limit = self.count if self.count is not None else -1
-        day, number = first, 1
-        while day <= stop and number != limit + 1:
-            if pattern.has_cycles:
-                yield Slot(day, number, number, 1)
-            else:
-                yield Slot(day, number)
-            day += step
-            number += 1
-
-    def _cycles(self, pattern: CycleDays, first: date, stop: date) -> Iterator[Slot]:
+    def _cycle_runs(self, pattern: CycleDays, start: int, end: int) -> Iterator[Run]:
+        progressions = _progressions(pattern.days)
         number, cycle = 1, 1
         while self.count is None or cycle <= self.count:
-            day1 = first + timedelta(days=(cycle - 1) * pattern.length)
-            if day1 > stop:
+            day1 = start + (cycle - 1) * pattern.length
+            if day1 > end:
                 return
-            for day in pattern.days:
-                when = day1 + timedelta(days=day - 1)
-                if when > stop:
+            for first_day, step, count in progressions:
+                lo = day1 + first_day - 1
+                if lo > end:
                     return
-                yield Slot(when, number, cycle, day)
-                number += 1
+                days = range(lo, min(lo + count * step, end + 1), step)
+                yield Run(days, number, cycle, 0, first_day)
+                number += len(days)
             cycle += 1
+
+
+class Run(NamedTuple):
+    """Occurrences as an arithmetic run of day ordinals.
+
+    Element ``i`` is occurrence ``number + i`` on ``days[i]``. With ``cycle_step`` 1 each element
+    starts the next cycle (``q3w``: cycle n, day 1); with 0 all share ``cycle`` and the day in
+    cycle advances with the dates (``d1-21``).
+    """
+
+    days: range
+    number: int
+    cycle: int | None = None
+    cycle_step: int = 0
+    day: int | None = None
+
+    def cycle_day(self, index: int) -> tuple[int | None, int | None]:
+        if self.cycle is None:
+            return None, None
+        if self.cycle_step:
+            return self.cycle + index * self.cycle_step, self.day
+        return self.cycle, None if self.day is None else self.day + index * self.days.step
+
+
+def _progressions(days: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """Split sorted cycle days into maximal arithmetic progressions: (first day, step, count).
+
+    >>> _progressions(tuple(range(1, 22)))
+    [(1, 1, 21)]
+    >>> _progressions((1, 8, 15))
+    [(1, 7, 3)]
+    """
+    result: list[tuple[int, int, int]] = []
+    index = 0
+    while index < len(days):
+        first = days[index]
+        if index + 1 == len(days):
+            result.append((first, 1, 1))
+            break
+        step = days[index + 1] - first
+        count = 2
+        while index + count < len(days) and days[index + count] - days[index + count - 1] == step:
+            count += 1
+        result.append((first, step, count))
+        index += count
+    return result

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cached_property
 from typing import NamedTuple
 
 from .dosing import Dose
@@ -21,9 +22,9 @@ from .errors import InputError, ScheduleError
 from .model import Activity, Arm, Protocol
 from .notation import format_rule
 from .patient import Patient
-from .rules import DAY0, CycleDays, Every, Rule
+from .rules import DAY0, CycleDays, Every, Rule, Run
 
-__all__ = ["DEFAULT_HORIZON_WEEKS", "DoseSheet", "Event", "Plan", "doses", "parse_date", "parse_horizon", "schedule"]
+__all__ = ["DEFAULT_HORIZON_WEEKS", "DoseSheet", "Event", "Occurrences", "Plan", "Track", "doses", "parse_date", "parse_horizon", "schedule"]
 
 DEFAULT_HORIZON_WEEKS = 24
 _SAFETY_YEARS = 10  # even a bounded rule never expands further than this
@@ -56,9 +57,58 @@ class Event(NamedTuple):
         return self.earliest != self.date or self.latest != self.date
 
 
-@dataclass(frozen=True, slots=True)
+class Track(NamedTuple):
+    """One activity's occurrences in a plan, kept compact as runs of day ordinals."""
+
+    activity: Activity
+    dose: Dose | None
+    notes: tuple[str, ...]
+    runs: tuple[Occurrences, ...]
+
+    def __len__(self) -> int:
+        return sum(len(run.days) for run in self.runs)
+
+    def ordinals(self) -> Iterator[int]:
+        for run in self.runs:
+            yield from run.days
+
+    def count_between(self, first: int, last: int) -> int:
+        """How many occurrences fall on day ordinals first..last (inclusive), without expanding."""
+        return sum(len(run.days[_bisect(run.days, first):_bisect(run.days, last + 1)]) for run in self.runs)
+
+
+class Occurrences(NamedTuple):
+    """A Run placed in a plan: with the window of its first element and whether it is conditional."""
+
+    days: range
+    number: int
+    cycle: int | None
+    cycle_step: int
+    day: int | None
+    earliest: int
+    latest: int
+    conditional: bool
+    condition: str | None
+    first_window: bool
+
+    def cycle_day(self, index: int) -> tuple[int | None, int | None]:
+        return Run.cycle_day(self, index)  # type: ignore[arg-type]
+
+
+def _bisect(days: range, ordinal: int) -> int:
+    """Index of the first element of ``days`` at or after ``ordinal``."""
+    if ordinal <= days.start:
+        return 0
+    return min(len(days), -(-(ordinal - days.start) // days.step))
+
+
+@dataclass(frozen=True)
 class Plan:
-    """A patient's calendar for one arm: events sorted by (date, order, key), and its warnings."""
+    """A patient's calendar for one arm, and its warnings.
+
+    Occurrences are kept compact (``tracks``); ``events`` expands them, sorted by
+    (date, order, key), the first time it is read.
+    """
 
     protocol: Protocol
     arm: Arm
@@ -69,20 +119,31 @@ class Plan:
     choices: tuple[tuple[str, str, bool], ...]
     doses: tuple[tuple[str, Dose], ...]
     warnings: tuple[str, ...]
-    events: tuple[Event, ...]
+    tracks: tuple[Track, ...]
+
+    @cached_property
+    def events(self) -> tuple[Event, ...]:
+        events = [event for track in self.tracks for event in _events(self, track)]
+        events.sort(key=lambda e: (e.date, e.order, e.activity, e.occurrence))
+        return tuple(events)
 
     def __iter__(self) -> Iterator[Event]:
         return iter(self.events)
 
     def __len__(self) -> int:
-        return len(self.events)
+        return sum(len(track) for track in self.tracks)
+
+    def track(self, activity_id: str) -> Track | None:
+        self.arm.activity(activity_id)  # an unknown id is an error, not an empty answer
+        return next((t for t in self.tracks if t.activity.id == activity_id), None)
 
     def for_activity(self, activity_id: str) -> tuple[Event, ...]:
-        self.arm.activity(activity_id)  # an unknown id is an error, not an empty answer
-        return tuple(e for e in self.events if e.activity == activity_id)
+        track = self.track(activity_id)
+        return tuple(sorted(_events(self, track), key=lambda e: e.date)) if track else ()
 
     def dates(self, activity_id: str) -> list[date]:
-        return [e.date for e in self.for_activity(activity_id)]
+        track = self.track(activity_id)
+        return sorted(date.fromordinal(o) for o in track.ordinals()) if track else []
 
     def between(self, first: date, last: date) -> tuple[Event, ...]:
         return tuple(e for e in self.events if first <= e.date <= last)
@@ -90,24 +151,43 @@ class Plan:
     def dose(self, activity_id: str) -> Dose | None:
         return dict(self.doses).get(activity_id)
 
-    def runs(self) -> list[tuple[Event, ...]]:
+    def grouped(self) -> list[tuple[Event, ...]]:
         """Events grouped for display: each home-dosed drug (repeated more often than weekly, or on
-        cycle days) is one run per dose; every other event stands alone. Runs are in order of their
-        first event."""
+        cycle days) is one group per dose; every other event stands alone. Groups are in order of
+        their first event."""
         home = {a.id for a in self.arm.activities if _home_dosed(a.rule)}
-        runs: dict[tuple[str, int], list[Event]] = {}
+        groups: dict[tuple[str, int], list[Event]] = {}
         order: list[list[Event]] = []
         for event in self.events:
             if event.activity not in home or event.dose is None or event.conditional:
                 order.append([event])
                 continue
             key = (event.activity, id(event.dose))
-            if key in runs:
-                runs[key].append(event)
+            if key in groups:
+                groups[key].append(event)
             else:
-                runs[key] = [event]
-                order.append(runs[key])
-        return [tuple(run) for run in order]
+                groups[key] = [event]
+                order.append(groups[key])
+        return [tuple(group) for group in order]
+
+
+def _events(plan: Plan, track: Track) -> Iterator[Event]:
+    activity, dose, notes = track.activity, track.dose, track.notes
+    prefix = f"{plan.protocol.id}/{plan.arm.id}/{activity.id}/"
+    head = (activity.kind, activity.id, activity.name)
+    make, fromordinal = tuple.__new__, date.fromordinal  # the hot loop of a cohort export
+    for run in track.runs:
+        middle = (activity.order, activity.drug, activity.route, dose)
+        tail = (run.conditional, run.condition, activity.duration_hours, notes)
+        for index, ordinal in enumerate(run.days):
+            when = fromordinal(ordinal)
+            number = run.number + index
+            if index == 0 and run.first_window:
+                earliest, latest = fromordinal(run.earliest), fromordinal(run.latest)
+            else:
+                earliest = latest = when
+            yield make(Event, (prefix + str(number), when, earliest, latest, *head, number, *middle,
+                               *run.cycle_day(index), *tail))
 
 
 def _home_dosed(rule: Rule) -> bool:
@@ -117,7 +197,7 @@ def _home_dosed(rule: Rule) -> bool:
 
 
 class _Occ(NamedTuple):
-    date: date
+    ordinal: int
     conditional: bool
     condition: str | None
     cycle: int | None = None
@@ -148,28 +228,24 @@ def schedule(
     pinned = _pins(pins or {}, the_arm, {a.id for a in activities})
     horizon_end = parse_horizon(horizon, day0) if horizon is not None else None
     default_end = day0 + timedelta(weeks=DEFAULT_HORIZON_WEEKS) - timedelta(days=1)
-    safety_end = day0.replace(year=day0.year + _SAFETY_YEARS) if not (day0.month == 2 and day0.day == 29) else day0 + timedelta(days=365 * _SAFETY_YEARS)
+    safety_end = day0 + timedelta(days=round(365.25 * _SAFETY_YEARS))
 
     warnings: list[str] = []
-    occurrences: dict[str, list[_Occ]] = {}
-    events: list[Event] = []
+    tracks: dict[str, Track] = {}
     cut_open: list[str] = []
     for activity in _in_anchor_order(activities):
-        rule, dose = setup.rules[activity.id], setup.doses.get(activity.id)
+        rule = setup.rules[activity.id]
         until = horizon_end or (safety_end if rule.bounded else default_end)
         if horizon_end is None and not rule.bounded:
             cut_open.append(activity.name)
-        anchors = _anchor_occurrences(activity, rule, day0, occurrences, the_arm, warnings)
-        occurrences[activity.id] = []
-        for event in _expand(protocol, the_arm, activity, rule, dose, anchors, pinned.get(activity.id), until):
-            occurrences[activity.id].append(_Occ(event.date, event.conditional, event.condition, event.cycle))
-            events.append(event)
+        anchors = _anchor_occurrences(activity, rule, day0, tracks, the_arm, warnings)
+        runs = _place(activity, rule, anchors, pinned.get(activity.id), until)
+        tracks[activity.id] = Track(activity, setup.doses.get(activity.id), _notes(the_arm, activity), runs)
     if cut_open:
         warnings.append(
             f"no horizon given: open-ended activities ({', '.join(cut_open)}) are shown for {DEFAULT_HORIZON_WEEKS} weeks, "
             f"to {default_end.isoformat()}; give --horizon for more"
         )
-    events.sort(key=lambda e: (e.date, e.order, e.key))
     return Plan(
         protocol=protocol,
         arm=the_arm,
@@ -180,7 +256,7 @@ def schedule(
         choices=setup.choice_rows,
         doses=tuple(setup.doses.items()),
         warnings=setup.warnings + tuple(warnings),
-        events=tuple(events),
+        tracks=tuple(tracks[a.id] for a in activities),
     )
 
 
@@ -279,67 +355,51 @@ def _dose_and_rule(protocol: Protocol, activity: Activity, patient: Patient,
     return rule, dose
 
 
-def _anchor_occurrences(activity: Activity, rule: Rule, day0: date, done: Mapping[str, list[_Occ]],
+def _anchor_occurrences(activity: Activity, rule: Rule, day0: date, done: Mapping[str, Track],
                         arm: Arm, warnings: list[str]) -> list[_Occ]:
+    """The occurrences of the anchor that this activity's start is measured from."""
     anchor = rule.start.anchor
     if anchor.activity == DAY0:
-        return [_Occ(day0, False, None)]
+        return [_Occ(day0.toordinal(), False, None)]
     if anchor.activity not in done:
         raise ScheduleError(f"{activity.name} is anchored to {anchor.activity}, which the chosen options leave out of arm {arm.id}")
-    source = done[anchor.activity]
+    track = done[anchor.activity]
     if anchor.each:
-        return list(source)
-    if len(source) < anchor.nth:
-        warnings.append(f"{activity.name} is not scheduled: {anchor.activity} #{anchor.nth} does not occur in this plan")
-        return []
-    return [source[anchor.nth - 1]]
+        return [_Occ(o, run.conditional, run.condition, run.cycle_day(i)[0]) for run in track.runs for i, o in enumerate(run.days)]
+    remaining = anchor.nth - 1
+    for run in track.runs:
+        if remaining < len(run.days):
+            return [_Occ(run.days[remaining], run.conditional, run.condition, run.cycle_day(remaining)[0])]
+        remaining -= len(run.days)
+    warnings.append(f"{activity.name} is not scheduled: {anchor.activity} #{anchor.nth} does not occur in this plan")
+    return []
 
 
-def _expand(protocol: Protocol, arm: Arm, activity: Activity, rule: Rule, dose: Dose | None,
-            anchors: list[_Occ], pin: date | None, until: date) -> Iterator[Event]:
+def _place(activity: Activity, rule: Rule, anchors: list[_Occ], pin: date | None, until: date) -> tuple[Occurrences, ...]:
+    """Expand the rule from each anchor occurrence into runs, checking a pinned first date."""
     start = rule.start
+    runs: list[Occurrences] = []
     number = 0
-    notes = _notes(arm, activity)
     for index, anchor in enumerate(anchors):
-        nominal = anchor.date + timedelta(days=start.offset)
-        earliest = anchor.date + timedelta(days=start.earliest)
-        latest = anchor.date + timedelta(days=start.latest)
-        first = nominal
+        earliest, latest = anchor.ordinal + start.earliest, anchor.ordinal + start.latest
+        first = anchor.ordinal + start.offset
         if pin is not None and index == 0:
-            if not earliest <= pin <= latest:
+            if not earliest <= pin.toordinal() <= latest:
                 raise ScheduleError(
-                    f"--at {activity.id}={pin.isoformat()} is outside its window {earliest.isoformat()} to {latest.isoformat()} "
-                    f"({format_rule(Rule(start))})"
+                    f"--at {activity.id}={pin.isoformat()} is outside its window {date.fromordinal(earliest).isoformat()} to "
+                    f"{date.fromordinal(latest).isoformat()} ({format_rule(Rule(start))})"
                 )
-            first = pin
+            first = pin.toordinal()
         conditional = anchor.conditional or activity.condition is not None
-        condition = activity.condition or anchor.condition
-        for slot in rule.occurrences(first, until):
-            number += 1
-            window = (earliest, latest) if slot.number == 1 else (slot.date, slot.date)
-            cycle, day = slot.cycle, slot.day
+        condition = (activity.condition or anchor.condition) if conditional else None
+        for run in rule.runs(date.fromordinal(first), until):
+            cycle, step, day = run.cycle, run.cycle_step, run.day
             if rule.once and start.anchor.each and anchor.cycle is not None:
-                cycle, day = anchor.cycle, 1 + start.offset  # a drug given with each HAIC shares its cycle
-            yield Event(
-                key=f"{protocol.id}/{arm.id}/{activity.id}/{number}",
-                date=slot.date,
-                earliest=window[0],
-                latest=window[1],
-                kind=activity.kind,
-                activity=activity.id,
-                name=activity.name,
-                occurrence=number,
-                order=activity.order,
-                drug=activity.drug,
-                route=activity.route,
-                dose=dose,
-                cycle=cycle,
-                day=day,
-                conditional=conditional,
-                condition=condition if conditional else None,
-                duration_hours=activity.duration_hours,
-                notes=notes,
-            )
+                cycle, step, day = anchor.cycle, 0, 1 + start.offset  # a drug given with each HAIC shares its cycle
+            runs.append(Occurrences(run.days, number + run.number, cycle, step, day, earliest, latest,
+                                    conditional, condition, run.number == 1))
+        number = runs[-1].number + len(runs[-1].days) - 1 if runs else number
+    return tuple(runs)
 
 
 def _notes(arm: Arm, activity: Activity) -> tuple[str, ...]:

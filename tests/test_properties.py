@@ -21,7 +21,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 def test_plans_are_sorted_bounded_and_inside_their_windows(arm, weight, height, start, horizon):
     plan = regimen.schedule(arm[0], arm[1], regimen.Patient.from_measurements(weight, height), start, horizon=horizon)
     events = plan.events
-    assert list(events) == sorted(events, key=lambda e: (e.date, e.order, e.key))
+    assert list(events) == sorted(events, key=lambda e: (e.date, e.order, e.activity, e.occurrence))
     assert all(e.earliest <= e.date <= e.latest for e in events)
     assert all(e.date >= start for e in events)
     if horizon is not None:

@@ -51,7 +51,7 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     )
     if plan.warnings:
         calendar.add("description", "\n".join(plan.warnings))
-    for group in plan.runs():
+    for group in plan.grouped():
         if len(group) > 1:
             calendar.add_component(_series(plan, group, stamp, remind))
         else:

@@ -78,7 +78,7 @@ def dose_sheet(sheet: DoseSheet) -> str:
 def plan_table(plan: Plan) -> str:
     out = [_header(plan), *_warnings(plan), ""]
     rows = [("date", "day", "what", "dose", "window / notes")]
-    for run in plan.runs():
+    for run in plan.grouped():
         rows.append(_row(plan, run))
     out.append(_columns(rows))
     return "\n".join(out)
