@@ -33,6 +33,10 @@ class _Group(click.Group):
         except RegimenError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
+        except BrokenPipeError:  # the reader left (| head): stop quietly, as Python's docs advise
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
         except OSError as exc:
             click.echo(f"Error: {exc.filename or ''}: {exc.strerror}", err=True)
             ctx.exit(2)
@@ -245,6 +249,127 @@ def validate(files: tuple[str, ...]) -> None:
     if problems:
         sys.exit(2)
     click.echo(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid")
+
+
+@main.command()
+@click.argument("patients", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "ics"]), default="json", show_default=True,
+              help="json: one plan per line (JSON Lines); csv: one row per event; ics: one file per patient into -o DIR.")
+@click.option("-o", "--output", type=click.Path(), help="A file (json, csv) or a folder (ics). Default: standard output.")
+@click.option("--horizon", metavar="SPAN|DATE", help="For rows without a horizon column (default as for schedule).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--strict", is_flag=True, help="Stop at the first bad row instead of reporting it and going on.")
+@click.pass_context
+def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, horizon: str | None, jobs: int, strict: bool) -> None:
+    """Plan every patient in a CSV (one row each), streaming: memory stays flat.
+
+    \b
+    Columns: id (a pseudonym), protocol, arm, start, weight; optional height, horizon,
+    at:ACTIVITY (a pinned date), level:ACTIVITY (dose reductions); any other column is a choice.
+    \b
+    Example:
+      regimen cohort patients.csv --format csv -o plans.csv --jobs 2
+    """
+    from . import cohort as cohort_lib
+    from .export import render
+
+    work = {"json": render.json_line, "csv": render.csv_rows, "ics": render.ics_file}[fmt]
+    if fmt == "ics" and not output:
+        raise InputError("--output", "--format ics writes one file per patient: give a folder with -o DIR")
+    sink = render.Sink(fmt, output)
+    with Path(patients).open(newline="", encoding="utf-8-sig") as stream:
+        rows = cohort_lib.read_rows(stream)
+        results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon)
+        failed = _drain(results, sink.write, strict, _count_rows(patients))
+    sink.close()
+    _finish_rows(sink.written, failed, "plan")
+
+
+@main.command()
+@click.argument("patients", type=click.Path(exists=True, dir_okay=False))
+@click.option("--from", "first", required=True, metavar="YYYY-MM-DD", help="First day of the forecast.")
+@click.option("--to", "last", required=True, metavar="YYYY-MM-DD", help="Last day of the forecast (inclusive).")
+@click.option("--by", type=click.Choice(["week", "month"]), default="week", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
+@click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.png", help="A bar chart per drug over time (needs matplotlib).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--strict", is_flag=True, help="Stop at the first bad row.")
+@click.pass_context
+def supply(ctx: click.Context, patients: str, first: str, last: str, by: str, fmt: str, output: str | None,
+           plot: str | None, jobs: int, strict: bool) -> None:
+    """Forecast each drug's total mg and the vials or tablets to dispense, per week or month.
+
+    \b
+    Vials are whole per administration; what a dose leaves in a vial is counted as waste.
+    Conditional events are not counted.
+    \b
+    Example:
+      regimen supply patients.csv --from 2027-01-01 --to 2027-06-30 --by month
+    """
+    from functools import partial
+
+    from . import cohort as cohort_lib
+    from . import supply as supply_lib
+    from .export import render
+    from .schedule import parse_date
+
+    start, end = parse_date(first, "--from"), parse_date(last, "--to")
+    if end < start:
+        raise InputError("--to", f"{end.isoformat()} is before --from {start.isoformat()}")
+    if plot:
+        render.check_plotting()
+    totals = supply_lib.Supply(start, end, by)
+    work = partial(supply_lib.for_patient, first=start, last=end, by=by)
+    with Path(patients).open(newline="", encoding="utf-8-sig") as stream:
+        rows = cohort_lib.starting_by(cohort_lib.read_rows(stream), end)
+        results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=end.isoformat(),
+                                     override_horizon=True)
+        written = []
+        failed = _drain(results, lambda result: (written.append(1), totals.add(result.value)), strict, _count_rows(patients))
+    lines = list(totals.lines())
+    text = render.supply_csv(lines) if fmt == "csv" else render.supply_table(lines, start, end, by)
+    _emit(text, output, binary=fmt == "csv")
+    if plot:
+        render.plot_supply(lines, plot)
+        click.echo(f"wrote {plot}", err=True)
+    _finish_rows(len(written), failed, "patient")
+
+
+def _count_rows(path: str) -> int | None:
+    """Data rows in the file, for a progress bar on a terminal; None when nobody is watching."""
+    if not sys.stderr.isatty():
+        return None
+    with Path(path).open("rb") as stream:
+        return max(0, sum(1 for _ in stream) - 1)
+
+
+def _drain(results, write, strict: bool, total: int | None) -> int:
+    from .cohort import RowError
+
+    failed = 0
+    bar = click.progressbar(length=total, file=sys.stderr, label="planning") if total else None
+    try:
+        for result in results:
+            if bar:
+                bar.update(1)
+            if isinstance(result, RowError):
+                failed += 1
+                click.echo(f"Error: {result}", err=True)
+                if strict:
+                    raise SystemExit(2)
+            else:
+                write(result)
+    finally:
+        if bar:
+            bar.render_finish()
+    return failed
+
+
+def _finish_rows(done: int, failed: int, what: str) -> None:
+    if failed:
+        click.echo(f"Error: {failed} row{'s' if failed != 1 else ''} failed; {done} {what}{'s' if done != 1 else ''} done", err=True)
+        sys.exit(2)
 
 
 def _clock(text: str | None) -> time | None:

@@ -81,6 +81,15 @@ class Dose(NamedTuple):
     level: int | None = None
     take: str | None = None
     preparation: str | None = None
+    form: str | None = None  # tablet, capsule or vial, where the protocol lists the product
+    units: tuple[tuple[float, int], ...] = ()  # (strength mg, count) per administration
+
+    @property
+    def waste(self) -> float:
+        """mg left over in opened vials per administration (0 for tablets and capsules)."""
+        if self.form != "vial" or not self.units:
+            return 0.0
+        return round(sum(strength * count for strength, count in self.units) - self.amount, 6)
 
     @property
     def text(self) -> str:
@@ -280,15 +289,16 @@ def _finish(spec: DoseSpec, raw: float, lines: list[str], product: Product | Non
     if round(amount, 2) != amount:
         lines.append(f"stated to 0.01 mg: {fmt(amount, 2)} mg")
     take = preparation = None
+    units: tuple[tuple[float, int], ...] = ()
     if product is not None:
-        take, preparation = _units(product, amount)
+        units, take, preparation = _units(product, amount)
         if take:
             lines.append(f"take: {take}")
         if preparation:
             lines.append(f"prepare: {preparation}")
     lines.append(f"dose: {fmt(amount)} mg per administration")
     return Dose(round(amount, 2), spec.basis, tuple(lines), raw, pattern=pattern, level=level,
-                take=take, preparation=preparation)
+                take=take, preparation=preparation, form=product.form if product else None, units=units)
 
 
 def _round(rounding: Rounding | None, amount: float, product: Product | None, lines: list[str]) -> float:
@@ -313,15 +323,16 @@ def _change(before: float, after: float) -> str:
     return f"{(after - before) / before * 100:+.2f}%"
 
 
-def _units(product: Product, amount: float) -> tuple[str | None, str | None]:
+def _units(product: Product, amount: float) -> tuple[tuple[tuple[float, int], ...], str | None, str | None]:
+    """(strength, count) pairs for one administration, and the take / prepare text."""
     if product.oral:
         combo = _exact(product.strengths, amount)
         if combo is None:
-            return f"no whole number of {fmt_strengths(product)} {product.form}s makes {fmt(amount)} mg; ask the pharmacy", None
-        return _describe(combo, product.form), None
+            return (), f"no whole number of {fmt_strengths(product)} {product.form}s makes {fmt(amount)} mg; ask the pharmacy", None
+        return tuple(combo), _describe(combo, product.form), None
     combo = _covering(product.strengths, amount)
     total = sum(strength * n for strength, n in combo)
-    return None, f"{_describe(combo, product.form)} ({fmt(total - amount)} mg left over)"
+    return tuple(combo), None, f"{_describe(combo, product.form)} ({fmt(total - amount)} mg left over)"
 
 
 def fmt_strengths(product: Product) -> str:

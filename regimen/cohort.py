@@ -1,0 +1,137 @@
+"""Many patients at once: a CSV with one row per patient, planned row by row.
+
+Columns: ``id`` (a pseudonym, never a name), ``protocol``, ``arm``, ``start``, ``weight``; optional
+``height`` and ``horizon``; ``at:ACTIVITY`` pins a date, ``level:ACTIVITY`` gives dose reductions,
+and any other column is a choice (``ici``, ``regorafenib_start``). Empty cells are not given.
+
+Rows are read lazily and processed in bounded batches, so memory stays flat however long the
+file. A bad row becomes a :class:`RowError` with its line number while the others go on. With
+``jobs`` > 1, worker processes plan and render rows; only rendered results cross processes.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+from functools import partial
+from itertools import islice
+from typing import IO, Any, NamedTuple
+
+from .errors import InputError, RegimenError
+from .patient import Patient
+from .schedule import Plan, schedule
+
+__all__ = ["REQUIRED", "CohortResult", "RowError", "plan_for_row", "process", "read_rows", "starting_by"]
+
+REQUIRED = ("id", "protocol", "arm", "start", "weight")
+OPTIONAL = ("height", "horizon")
+PIN, LEVEL = "at:", "level:"
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+_BATCH = 256  # rows handed to the workers at a time: bounds memory, keeps them busy
+
+
+class CohortResult(NamedTuple):
+    """One row's rendered result."""
+
+    line: int
+    id: str
+    value: Any
+
+
+class RowError(NamedTuple):
+    """One row that could not be planned, and why."""
+
+    line: int
+    id: str
+    message: str
+
+    def __str__(self) -> str:
+        who = f" ({self.id})" if self.id else ""
+        return f"row {self.line}{who}: {self.message}"
+
+
+def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs, read lazily; the header must name the required columns."""
+    reader = csv.DictReader(stream)
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise InputError("PATIENTS.csv", f"the header lacks {', '.join(missing)}; required columns: {', '.join(REQUIRED)}")
+    reader.fieldnames = header
+    for row in reader:
+        if None in row:  # more cells than header names
+            yield reader.line_num, {"__extra__": "x", **{k: v for k, v in row.items() if k is not None}}
+        else:
+            yield reader.line_num, row
+
+
+def starting_by(rows: Iterable[tuple[int, dict[str, str]]], last: date) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows whose day 0 is on or before ``last`` (later ones have nothing in a forecast to ``last``).
+    A row whose start does not parse is kept, so that its error is reported."""
+    for line, row in rows:
+        start = (row.get("start") or "").strip()
+        if _ISO.fullmatch(start) and start > last.isoformat():
+            continue
+        yield line, row
+
+
+def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), horizon: str | None = None,
+                 override_horizon: bool = False) -> Plan:
+    """The plan for one cohort row; raises a RegimenError naming the bad cell."""
+    if "__extra__" in row:
+        raise InputError("row", "more cells than the header has columns")
+    cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for name in REQUIRED:
+        if not cells.get(name):
+            raise InputError(name, "is empty; every row needs " + ", ".join(REQUIRED))
+    pins = {k[len(PIN):]: v for k, v in cells.items() if k.startswith(PIN) and v}
+    levels = {}
+    for key, value in cells.items():
+        if key.startswith(LEVEL) and value:
+            if not value.isdigit():
+                raise InputError(key, f"{value!r}: give the number of dose reductions, 0 or more")
+            levels[key[len(LEVEL):]] = int(value)
+    known = set(REQUIRED) | set(OPTIONAL)
+    choices = {k: v for k, v in cells.items() if v and k not in known and not k.startswith((PIN, LEVEL))}
+    from .loader import load_protocol
+
+    protocol = load_protocol(cells["protocol"], protocol_dirs)
+    patient = Patient.from_measurements(cells["weight"], cells.get("height") or None, prefix="")
+    chosen_horizon = horizon if override_horizon else (cells.get("horizon") or horizon)
+    return schedule(protocol, cells["arm"], patient, cells["start"], pins=pins, choices=choices, levels=levels,
+                    horizon=chosen_horizon)
+
+
+Work = Callable[[str, Plan], Any]
+
+
+def _one(work: Work, protocol_dirs: tuple[str, ...], horizon: str | None, override: bool,
+         item: tuple[int, dict[str, str]]) -> CohortResult | RowError:
+    line, row = item
+    patient_id = (row.get("id") or "").strip()
+    try:
+        plan = plan_for_row(row, protocol_dirs=protocol_dirs, horizon=horizon, override_horizon=override)
+        return CohortResult(line, patient_id, work(patient_id, plan))
+    except RegimenError as exc:
+        return RowError(line, patient_id, str(exc))
+
+
+def process(rows: Iterable[tuple[int, dict[str, str]]], work: Work, *, jobs: int = 1, protocol_dirs: Iterable[str] = (),
+            horizon: str | None = None, override_horizon: bool = False) -> Iterator[CohortResult | RowError]:
+    """Plan every row and apply ``work(id, plan)``, in row order, ``jobs`` processes at a time.
+
+    ``work`` must be a module-level function (or a partial of one) when ``jobs`` > 1.
+    """
+    task = partial(_one, work, tuple(protocol_dirs), horizon, override_horizon)
+    rows = iter(rows)
+    if jobs <= 1:
+        for item in rows:
+            yield task(item)
+        return
+    import multiprocessing
+
+    with multiprocessing.Pool(jobs) as pool:
+        while batch := list(islice(rows, _BATCH * jobs)):
+            yield from pool.imap(task, batch, chunksize=max(1, _BATCH // 4))
