@@ -399,13 +399,17 @@ def _emit(text: str, output: str | None, *, binary: bool) -> None:
         else:
             click.echo(text, nl=False)
         return
+    from .export.render import atomic_path
+
     path = Path(output)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:  # write beside the target, then rename: a reader never sees half a file
+    tmp = atomic_path(path)
+    try:  # a regular file is written beside the target, then renamed: a reader never sees half a file
         tmp.write_bytes(text.encode("utf-8"))
-        tmp.replace(path)
+        if tmp != path:
+            tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if tmp != path:
+            tmp.unlink(missing_ok=True)
         raise InputError("--output", f"cannot write {str(path)!r}: {exc.strerror}") from None
     click.echo(f"wrote {path}", err=True)
 

@@ -1,6 +1,7 @@
 """Every command and its error paths, through click's CliRunner."""
 
 import json
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -142,3 +143,13 @@ def test_python_dash_m_works():
 
     out = subprocess.run([sys.executable, "-m", "regimen", "list", "--format", "json"], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["protocols"]
+
+
+def test_output_to_a_device_writes_through_it_and_never_replaces_it(run):
+    import os
+    import stat
+
+    before = Path(os.devnull).stat()
+    assert run(*SCHEDULE, "--format", "json", "-o", os.devnull).exit_code == 0
+    after = Path(os.devnull).stat()
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)

@@ -2,6 +2,7 @@
 
 import json
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -116,3 +117,11 @@ def test_memory_stays_flat_however_many_rows():
     _peak(20)  # warm caches (protocol, units) outside the measurement
     small, large = _peak(100), _peak(1500)
     assert large < small * 1.5, (small, large)
+
+
+def test_cohort_output_to_dev_null_leaves_it_a_device(patients):
+    import os
+    import stat
+
+    _run("cohort", patients, "--horizon", "2w", "-o", os.devnull)
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
-from ..schedule import Plan
+from ..schedule import Event, Plan
 
 __all__ = ["COLUMNS", "dumps"]
 
@@ -18,21 +19,45 @@ COLUMNS = (
 
 def dumps(plan: Plan, *, bom: bool = False) -> str:
     """CSV text (RFC 4180, CRLF). ``bom`` adds the byte-order mark Excel needs to read UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    header = _encode(COLUMNS)
+    return ("\ufeff" if bom else "") + header + "".join(rows(plan))
+
+
+def rows(plan: Plan, lead: tuple[str, ...] = ()) -> Iterator[str]:
+    """Each event as one CSV line, after the ``lead`` cells (a cohort's patient id). What is
+    constant for an activity in a plan is encoded once and spliced in."""
+    first = _encode(lead)[:-2] + "," if lead else ""
+    parts: dict[tuple[str, str | None], tuple[str, str]] = {}
     for e in plan.events:
-        dose = e.dose
-        writer.writerow((
-            e.key, e.date.isoformat(), e.earliest.isoformat(), e.latest.isoformat(), e.kind, e.activity, e.name,
-            e.drug or "", e.route or "",
-            _number(dose.amount) if dose else "", dose.unit if dose else "", dose.text if dose else "",
-            (dose.take or "") if dose else "", (dose.preparation or "") if dose else "",
-            " | ".join(dose.derivation) if dose else "",
-            _blank(e.cycle), _blank(e.day), e.occurrence, "yes" if e.conditional else "no", e.condition or "",
-            _number(e.duration_hours) if e.duration_hours else "", " | ".join(e.notes),
-        ))
-    return ("\ufeff" if bom else "") + out.getvalue()
+        fixed = parts.get((e.activity, e.condition))
+        if fixed is None:
+            fixed = parts[(e.activity, e.condition)] = _fixed_parts(e)
+        key = e.key if _plain(e.key) else _encode((e.key,))[:-2]
+        yield (f"{first}{key},{e.date},{e.earliest},{e.latest},{fixed[0]},"
+               f"{_blank(e.cycle)},{_blank(e.day)},{e.occurrence},{fixed[1]}\r\n")
+
+
+def _fixed_parts(e: Event) -> tuple[str, str]:
+    dose = e.dose
+    middle = _encode((
+        e.kind, e.activity, e.name, e.drug or "", e.route or "",
+        _number(dose.amount) if dose else "", dose.unit if dose else "", dose.text if dose else "",
+        (dose.take or "") if dose else "", (dose.preparation or "") if dose else "",
+        " | ".join(dose.derivation) if dose else "",
+    ))[:-2]
+    tail = _encode(("yes" if e.conditional else "no", e.condition or "",
+                    _number(e.duration_hours) if e.duration_hours else "", " | ".join(e.notes)))[:-2]
+    return middle, tail
+
+
+def _encode(cells: tuple) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+def _plain(text: str) -> bool:
+    return not any(c in text for c in ',"\r\n')
 
 
 def _blank(value: int | None) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from ..dosing import Dose
 from ..notation import format_pattern
 from ..schedule import Event, Plan
 
-__all__ = ["dose_dict", "dumps", "plan_dict"]
+__all__ = ["dose_dict", "dumps", "event_lines", "line", "plan_dict"]
 
 SCHEMA_VERSION = 1
 
@@ -17,20 +18,24 @@ SCHEMA_VERSION = 1
 def dumps(plan: Plan) -> str:
     """Deterministic JSON text: the same plan gives byte-identical output.
 
-    The header is indented; each event is one compact line, which reads and diffs well and lets
-    json use its C encoder (``indent`` would force the pure-Python one, several times slower).
+    The header is indented; each event is one compact line, which reads and diffs well.
     """
-    data = plan_dict(plan)
-    events = data.pop("events")
+    data = plan_dict(plan, events=False)
     head = json.dumps(data, indent=2, ensure_ascii=False)
-    lines = ",\n".join("    " + json.dumps(event, ensure_ascii=False) for event in events)
-    body = f'  "events": [\n{lines}\n  ]' if events else '  "events": []'
+    lines = ",\n".join("    " + line for line in event_lines(plan))
+    body = f'  "events": [\n{lines}\n  ]' if lines else '  "events": []'
     return f"{head[:-2]},\n{body}\n}}\n"
 
 
-def plan_dict(plan: Plan) -> dict[str, Any]:
+def line(plan: Plan, extra: dict[str, Any]) -> str:
+    """The whole plan on one line, with ``extra`` keys first (a cohort's patient id)."""
+    head = json.dumps({**extra, **plan_dict(plan, events=False)}, ensure_ascii=False)
+    return f'{head[:-1]}, "events": [{", ".join(event_lines(plan))}]}}'
+
+
+def plan_dict(plan: Plan, *, events: bool = True) -> dict[str, Any]:
     protocol = plan.protocol
-    return {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "protocol": {
             "id": protocol.id, "title": protocol.title, "sponsor": protocol.sponsor,
@@ -42,8 +47,39 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
         "horizon_end": plan.horizon_end.isoformat(),
         "choices": [{"name": n, "value": v, "default": d} for n, v, d in plan.choices],
         "warnings": list(plan.warnings),
-        "events": [_event(e, cache) for cache in [{}] for e in plan.events],
     }
+    if events:
+        data["events"] = [json.loads(text) for text in event_lines(plan)]
+    return data
+
+
+def event_lines(plan: Plan) -> Iterator[str]:
+    """Each event as one line of JSON. What is constant for an activity in a plan (its names, dose
+    and derivation, notes) is encoded once and spliced in: a cohort export spends its time here."""
+    dumps_ = json.dumps
+    parts: dict[tuple[str, str | None], tuple[str, str]] = {}
+    for e in plan.events:
+        fixed = parts.get((e.activity, e.condition))
+        if fixed is None:
+            fixed = parts[(e.activity, e.condition)] = _fixed_parts(e)
+        yield (f'{{"key": {dumps_(e.key, ensure_ascii=False)}, "date": "{e.date}", "earliest": "{e.earliest}", '
+               f'"latest": "{e.latest}", {fixed[0]}, "cycle": {_int(e.cycle)}, "day": {_int(e.day)}, '
+               f'"occurrence": {e.occurrence}, {fixed[1]}}}')
+
+
+def _fixed_parts(e: Event) -> tuple[str, str]:
+    def enc(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    middle = (f'"kind": {enc(e.kind)}, "activity": {enc(e.activity)}, "name": {enc(e.name)}, "drug": {enc(e.drug)}, '
+              f'"route": {enc(e.route)}, "dose": {enc(dose_dict(e.dose) if e.dose else None)}')
+    tail = (f'"conditional": {enc(e.conditional)}, "condition": {enc(e.condition)}, '
+            f'"duration_hours": {enc(e.duration_hours)}, "notes": {enc(list(e.notes))}')
+    return middle, tail
+
+
+def _int(value: int | None) -> str:
+    return "null" if value is None else str(value)
 
 
 def _patient(plan: Plan) -> dict[str, Any]:
@@ -55,37 +91,6 @@ def _patient(plan: Plan) -> dict[str, Any]:
 
 def _measured(measured: Any) -> dict[str, Any]:
     return {"value": round(measured.value, 3), "unit": measured.unit, "given": measured.text}
-
-
-def _event(event: Event, cache: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "key": event.key,
-        "date": event.date.isoformat(),
-        "earliest": event.earliest.isoformat(),
-        "latest": event.latest.isoformat(),
-        "kind": event.kind,
-        "activity": event.activity,
-        "name": event.name,
-        "drug": event.drug,
-        "route": event.route,
-        "dose": _cached_dose(event.dose, cache),
-        "cycle": event.cycle,
-        "day": event.day,
-        "occurrence": event.occurrence,
-        "conditional": event.conditional,
-        "condition": event.condition,
-        "duration_hours": event.duration_hours,
-        "notes": list(event.notes),
-    }
-
-
-def _cached_dose(dose: Dose | None, cache: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
-    if dose is None:
-        return None
-    found = cache.get(id(dose))
-    if found is None:
-        found = cache[id(dose)] = dose_dict(dose)
-    return found
 
 
 def dose_dict(dose: Dose) -> dict[str, Any]:

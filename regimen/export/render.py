@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 from datetime import date
@@ -20,25 +19,29 @@ if TYPE_CHECKING:
     from ..schedule import Plan
     from ..supply import Line
 
-__all__ = ["Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
+__all__ = ["Sink", "atomic_path", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
+
+def atomic_path(target: Path) -> Path:
+    """Where to write ``target`` so that a reader never sees half a file: a temporary name beside
+    it for a regular file, the target itself for a device or pipe such as /dev/null."""
+    if target.exists() and not target.is_file():
+        return target
+    return target.with_name(f".{target.name}.tmp{os.getpid()}")
+
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def json_line(patient_id: str, plan: Plan) -> str:
-    from .json import plan_dict
+    from .json import line
 
-    return json.dumps({"id": patient_id, **plan_dict(plan)}, ensure_ascii=False) + "\n"
+    return line(plan, {"id": patient_id}) + "\n"
 
 
 def csv_rows(patient_id: str, plan: Plan) -> str:
-    from .csv import dumps
+    from .csv import rows
 
-    body = dumps(plan).split("\r\n", 1)[1]  # without the header
-    out = io.StringIO()
-    for row in csv.reader(io.StringIO(body)):
-        csv.writer(out).writerow([patient_id, *row])
-    return out.getvalue()
+    return "".join(rows(plan, (patient_id,)))
 
 
 def ics_file(patient_id: str, plan: Plan) -> tuple[str, str]:
@@ -64,7 +67,9 @@ class Sink:
                 raise InputError("--output", f"cannot make the folder {output!r}: {exc.strerror}") from None
             self.stream = None
         elif self.target is not None:
-            self.tmp = self.target.with_name(f".{self.target.name}.tmp{os.getpid()}")
+            # a regular file is written beside the target and renamed into place; a device or pipe
+            # (/dev/null, a FIFO) is written directly: renaming over it would replace it
+            self.tmp = atomic_path(self.target)
             try:
                 self.stream = self.tmp.open("w", encoding="utf-8", newline="")
             except OSError as exc:
@@ -93,7 +98,8 @@ class Sink:
     def close(self) -> None:
         if self.target is not None and self.stream is not None:
             self.stream.close()
-            self.tmp.replace(self.target)
+            if self.tmp != self.target:
+                self.tmp.replace(self.target)
         elif self.stream is not None:
             self.stream.flush()
 
