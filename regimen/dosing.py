@@ -17,7 +17,7 @@ any cap or rounding with its % change. Arithmetic is plain floats: pint is only 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -26,10 +26,7 @@ from .patient import Patient, bsa_method
 from .rules import CycleDays, Every
 from .units import format_number as fmt
 
-__all__ = [
-    "Band", "Dose", "DoseSpec", "Flat", "Ladder", "Level", "PerKg", "PerM2", "Product",
-    "RoundToStep", "RoundToStrengths", "WeightBands",
-]
+__all__ = ["BASES", "Band", "Dose", "DoseSpec", "Level", "Product", "RoundToStep", "RoundToStrengths"]
 
 Pattern = Every | CycleDays
 
@@ -46,8 +43,7 @@ class Product(NamedTuple):
         return self.form in ("tablet", "capsule")
 
 
-@dataclass(frozen=True, slots=True)
-class RoundToStep:
+class RoundToStep(NamedTuple):
     """Round to the nearest multiple of ``step`` mg (only where the protocol says so)."""
 
     step: float
@@ -56,8 +52,7 @@ class RoundToStep:
         return f"to the nearest {fmt(self.step)} mg"
 
 
-@dataclass(frozen=True, slots=True)
-class RoundToStrengths:
+class RoundToStrengths(NamedTuple):
     """Round to the nearest whole-unit combination of product strengths, if within ``tolerance`` %."""
 
     tolerance: float
@@ -102,83 +97,7 @@ class Dose(NamedTuple):
         return self.text
 
 
-@dataclass(frozen=True, slots=True)
-class DoseSpec:
-    """Common to every basis: an optional cap and rounding policy, both as the protocol states."""
-
-    max: float | None = field(default=None, kw_only=True)
-    rounding: Rounding | None = field(default=None, kw_only=True)
-
-    basis = "flat"
-    reducible = False
-
-    def describe(self) -> str:
-        raise NotImplementedError
-
-    def levels_count(self, patient: Patient | None = None) -> int:
-        return 1
-
-    def compute(self, patient: Patient, *, product: Product | None = None, bsa: str = "mosteller",
-                level: int = 0, drug: str = "drug") -> Dose:
-        lines, raw, pattern = self._raw(patient, bsa, level, drug)
-        return _finish(self, raw, lines, product, pattern, level if self.reducible else None)
-
-    def _raw(self, patient: Patient, bsa: str, level: int, drug: str) -> tuple[list[str], float, Pattern | None]:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True, slots=True)
-class Flat(DoseSpec):
-    amount: float
-
-    def describe(self) -> str:
-        return f"{fmt(self.amount)} mg"
-
-    def _raw(self, patient, bsa, level, drug):
-        return [f"flat dose: {fmt(self.amount)} mg (does not depend on body size)"], self.amount, None
-
-
-@dataclass(frozen=True, slots=True)
-class PerKg(DoseSpec):
-    rate: float
-    basis = "per_kg"
-
-    def describe(self) -> str:
-        return f"{fmt(self.rate, 3)} mg/kg"
-
-    def _raw(self, patient, bsa, level, drug):
-        weight = patient.weight_kg
-        raw = self.rate * weight
-        return [
-            f"weight: {patient.weight} (actual body weight)",
-            f"{fmt(self.rate, 3)} mg/kg × {fmt(weight, 3)} kg = {fmt(raw, 4)} mg",
-        ], raw, None
-
-
-@dataclass(frozen=True, slots=True)
-class PerM2(DoseSpec):
-    rate: float
-    bsa_method: str | None = None  # None: the plan's method (Mosteller unless chosen)
-    basis = "per_m2"
-
-    def describe(self) -> str:
-        return f"{fmt(self.rate, 3)} mg/m²"
-
-    def _raw(self, patient, bsa, level, drug):
-        if patient.height is None:
-            raise InputError("--height", f"the {drug} dose is {self.describe()} and needs the patient's height, like \"170 cm\"")
-        method = bsa_method(self.bsa_method or bsa)
-        area = method.compute(patient.height.value, patient.weight_kg)
-        raw = self.rate * area
-        return [
-            f"weight: {patient.weight}; height: {patient.height}",
-            f"BSA ({method.name}, {method.formula}) = {fmt(area, 4)} m²",
-            f"{fmt(self.rate, 3)} mg/m² × {fmt(area, 4)} m² = {fmt(raw, 4)} mg",
-        ], raw, None
-
-
-@dataclass(frozen=True, slots=True)
-class Level:
+class Level(NamedTuple):
     """One dose level: an amount, and a frequency that replaces the activity's own (``4 mg qod``)."""
 
     amount: float
@@ -191,35 +110,7 @@ class Level:
         return f"{text} {format_pattern(self.pattern)}" if self.pattern else text
 
 
-@dataclass(frozen=True, slots=True)
-class Ladder(DoseSpec):
-    """Dose levels from the starting (highest) level down; ``choice`` may pick the start level."""
-
-    levels: tuple[Level, ...]
-    choice: str | None = None
-    basis = "dose_level"
-    reducible = True
-
-    def describe(self) -> str:
-        return " → ".join(str(level) for level in self.levels)
-
-    def levels_count(self, patient=None) -> int:
-        return len(self.levels)
-
-    def index_of(self, text: str) -> int | None:
-        key = _compact(text)
-        for index, level in enumerate(self.levels):
-            if _compact(str(level)) == key:
-                return index
-        return None
-
-    def _raw(self, patient, bsa, level, drug):
-        chosen = _level(self.levels, level, drug, "")
-        return [f"dose level {level + 1} of {len(self.levels)} ({self.describe()}): {chosen}"], chosen.amount, chosen.pattern
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
+class Band(NamedTuple):
     """Weights in ``[lower, upper)`` kg (either end open) take this ladder."""
 
     lower: float | None
@@ -237,32 +128,126 @@ class Band:
         return f"{fmt(self.lower)} kg or more and below {fmt(self.upper)} kg"
 
 
+BASES = ("flat", "per_kg", "per_m2", "dose_level", "weight_band")
+
+
 @dataclass(frozen=True, slots=True)
-class WeightBands(DoseSpec):
-    bands: tuple[Band, ...]
-    basis = "weight_band"
-    reducible = True
+class DoseSpec:
+    """How a protocol states a dose. Build one with a named constructor: ``DoseSpec.flat(1200)``,
+    ``.per_kg(3)``, ``.per_m2(85)``, ``.ladder(levels)`` or ``.by_weight(bands)``."""
+
+    basis: str
+    amount: float = 0.0  # flat: mg; per_kg: mg/kg; per_m2: mg/m²
+    levels: tuple[Level, ...] = ()
+    bands: tuple[Band, ...] = ()
+    choice: str | None = None  # a choice that picks the starting level of a ladder
+    bsa_method: str | None = None  # per_m2: None means the plan's method (Mosteller unless chosen)
+    max: float | None = None
+    rounding: Rounding | None = None
+
+    @classmethod
+    def flat(cls, amount: float, **options) -> DoseSpec:
+        return cls("flat", amount, **options)
+
+    @classmethod
+    def per_kg(cls, rate: float, **options) -> DoseSpec:
+        return cls("per_kg", rate, **options)
+
+    @classmethod
+    def per_m2(cls, rate: float, bsa_method: str | None = None, **options) -> DoseSpec:
+        return cls("per_m2", rate, bsa_method=bsa_method, **options)
+
+    @classmethod
+    def ladder(cls, levels: tuple[Level, ...], choice: str | None = None, **options) -> DoseSpec:
+        return cls("dose_level", levels=tuple(levels), choice=choice, **options)
+
+    @classmethod
+    def by_weight(cls, bands: tuple[Band, ...], **options) -> DoseSpec:
+        return cls("weight_band", bands=tuple(bands), **options)
+
+    @property
+    def reducible(self) -> bool:
+        return self.basis in ("dose_level", "weight_band")
+
+    @property
+    def follows_weight(self) -> bool:
+        """Whether the amount is computed from body size (and so may be recalculated)."""
+        return self.basis in ("per_kg", "per_m2")
 
     def describe(self) -> str:
+        if self.basis == "flat":
+            return f"{fmt(self.amount)} mg"
+        if self.basis == "per_kg":
+            return f"{fmt(self.amount, 3)} mg/kg"
+        if self.basis == "per_m2":
+            return f"{fmt(self.amount, 3)} mg/m²"
+        if self.basis == "dose_level":
+            return " → ".join(str(level) for level in self.levels)
         return "; ".join(f"{band.describe()}: {' → '.join(map(str, band.levels))}" for band in self.bands)
 
     def band_for(self, weight: float) -> Band:
         return next(band for band in self.bands if band.contains(weight))
 
-    def levels_count(self, patient=None) -> int:
-        if patient is None:
-            return max(len(band.levels) for band in self.bands)
-        return len(self.band_for(patient.weight_kg).levels)
+    def levels_count(self, patient: Patient | None = None) -> int:
+        if self.basis == "dose_level":
+            return len(self.levels)
+        if self.basis == "weight_band":
+            return len(self.band_for(patient.weight_kg).levels) if patient else max(len(b.levels) for b in self.bands)
+        return 1
 
-    def _raw(self, patient, bsa, level, drug):
-        band = self.band_for(patient.weight_kg)
-        chosen = _level(band.levels, level, drug, f" for {band.describe()}")
-        lines = [
-            f"weight: {patient.weight}, which is {band.describe()}",
-            f"band {band.describe()}: {' → '.join(map(str, band.levels))}",
-            f"dose level {level + 1} of {len(band.levels)}: {chosen}",
-        ]
-        return lines, chosen.amount, chosen.pattern
+    def index_of(self, text: str) -> int | None:
+        key = _compact(text)
+        return next((i for i, level in enumerate(self.levels) if _compact(str(level)) == key), None)
+
+    def compute(self, patient: Patient, *, product: Product | None = None, bsa: str = "mosteller",
+                level: int = 0, drug: str = "drug") -> Dose:
+        lines, raw, pattern = _RAW[self.basis](self, patient, bsa, level, drug)
+        return _finish(self, raw, lines, product, pattern, level if self.reducible else None)
+
+
+def _flat(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
+    return [f"flat dose: {fmt(spec.amount)} mg (does not depend on body size)"], spec.amount, None
+
+
+def _per_kg(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
+    weight = patient.weight_kg
+    raw = spec.amount * weight
+    return [
+        f"weight: {patient.weight} (actual body weight)",
+        f"{fmt(spec.amount, 3)} mg/kg × {fmt(weight, 3)} kg = {fmt(raw, 4)} mg",
+    ], raw, None
+
+
+def _per_m2(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
+    if patient.height is None:
+        raise InputError("--height", f"the {drug} dose is {spec.describe()} and needs the patient's height, like \"170 cm\"")
+    method = bsa_method(spec.bsa_method or bsa)
+    area = method.compute(patient.height.value, patient.weight_kg)
+    raw = spec.amount * area
+    return [
+        f"weight: {patient.weight}; height: {patient.height}",
+        f"BSA ({method.name}, {method.formula}) = {fmt(area, 4)} m²",
+        f"{fmt(spec.amount, 3)} mg/m² × {fmt(area, 4)} m² = {fmt(raw, 4)} mg",
+    ], raw, None
+
+
+def _ladder(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
+    chosen = _level(spec.levels, level, drug, "")
+    return [f"dose level {level + 1} of {len(spec.levels)} ({spec.describe()}): {chosen}"], chosen.amount, chosen.pattern
+
+
+def _bands(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
+    band = spec.band_for(patient.weight_kg)
+    chosen = _level(band.levels, level, drug, f" for {band.describe()}")
+    lines = [
+        f"weight: {patient.weight}, which is {band.describe()}",
+        f"band {band.describe()}: {' → '.join(map(str, band.levels))}",
+        f"dose level {level + 1} of {len(band.levels)}: {chosen}",
+    ]
+    return lines, chosen.amount, chosen.pattern
+
+
+_RAW = {"flat": _flat, "per_kg": _per_kg, "per_m2": _per_m2, "dose_level": _ladder, "weight_band": _bands}
 
 
 def _level(levels: tuple[Level, ...], index: int, drug: str, where: str) -> Level:

@@ -11,18 +11,19 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .dosing import Band, DoseSpec, Flat, Ladder, Level, PerKg, PerM2, Product, RoundToStep, RoundToStrengths, WeightBands
+from .dosing import Band, DoseSpec, Level, Product, RoundToStep, RoundToStrengths
 from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, did_you_mean
 from .model import KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
 from .notation import NotationError, parse_pattern, parse_rule
 from .patient import BSA_METHODS
 from .rules import DAY0, Rule, Start
+from .tomlfile import TomlFile as _File
+from .tomlfile import read_toml
 from .units import parse_measurement, parse_per
 
 __all__ = ["ENV_VAR", "list_protocols", "load_file", "load_protocol", "protocol_dirs", "validate_files"]
@@ -46,63 +47,6 @@ _BASES = ("flat", "per_kg", "per_m2", "levels", "by_weight")
 _BAND = {"from": str, "below": str, "levels": list}
 _ROUNDING = {"step": str, "strengths": bool, "tolerance": str}
 _FORMS = ("tablet", "capsule", "vial")
-_TYPE_NAMES = {str: "a string", list: "a list", dict: "a table", bool: "true or false"}
-
-
-class _File:
-    """One file being read: its name for messages, a key-path -> line index, and the errors so far."""
-
-    def __init__(self, name: str, text: str) -> None:
-        self.name = name
-        self.errors: list[ProtocolError] = []
-        self.lines = _line_index(text)
-
-    def error(self, path: str, message: str) -> None:
-        self.errors.append(ProtocolError(message, file=self.name, path=path, line=self.line_of(path)))
-
-    def line_of(self, path: str) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = re.sub(r"(\[\d+\]|\.[^.\[]*)$", "", path) if ("." in path or "[" in path) else ""
-        return None
-
-    def table(self, data: Any, path: str, schema: Mapping[str, type], required: Iterable[str] = ()) -> dict[str, Any]:
-        """Check keys and value types of one table; returns the keys that passed."""
-        if not isinstance(data, dict):
-            self.error(path, f"expected a table, got {data!r}")
-            return {}
-        good = {}
-        for key, value in data.items():
-            where = f"{path}.{key}" if path else key
-            if key not in schema:
-                self.error(where, f"unknown key {key!r}{did_you_mean(key, schema)}; accepted: {', '.join(schema)}")
-            elif not isinstance(value, schema[key]):
-                self.error(where, f"expected {_TYPE_NAMES[schema[key]]}, got {value!r}")
-            else:
-                good[key] = value
-        for key in required:
-            if key not in data:
-                self.error(path or key, f"missing required key {key!r}" if path else "missing required key")
-        return good
-
-
-def _line_index(text: str) -> dict[str, int]:
-    index: dict[str, int] = {}
-    current, arrays = "", {}
-    header = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-    key = re.compile(r'^\s*("[^"]*"|[A-Za-z0-9_-]+)\s*=')
-    for number, line in enumerate(text.splitlines(), 1):
-        if match := header.match(line):
-            name = ".".join(part.strip().strip('"') for part in match[2].split("."))
-            if match[1] == "[[":
-                arrays[name] = arrays.get(name, -1) + 1
-                name = f"{name}[{arrays[name]}]"
-            current = name
-            index.setdefault(current, number)
-        elif match := key.match(line):
-            index.setdefault(f"{current}.{match[1].strip(chr(34))}" if current else match[1].strip('"'), number)
-    return index
 
 
 def load_file(path: str | Path) -> Protocol:
@@ -118,13 +62,7 @@ def load_file(path: str | Path) -> Protocol:
 @lru_cache(maxsize=64)
 def _load_cached(resolved: str, mtime_ns: int, name: str) -> Protocol:
     text = Path(resolved).read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        line = int(match[1]) if match else None
-        raise ProtocolErrors([ProtocolError(f"TOML syntax error: {message}", file=name, line=line)]) from None
+    data = read_toml(text, name)
     file = _File(name, text)
     protocol = _protocol(file, data, resolved)
     if file.errors:
@@ -276,22 +214,22 @@ def _dose(file: _File, path: str, data: Any) -> DoseSpec | None:
     try:
         if basis == "flat":
             amount = _mass(file, where, good[basis])
-            return Flat(amount, **extras) if amount is not None else None
+            return DoseSpec.flat(amount, **extras) if amount is not None else None
         if basis == "per_kg":
-            return PerKg(parse_per(good[basis], "kg", where), **extras)
+            return DoseSpec.per_kg(parse_per(good[basis], "kg", where), **extras)
         if basis == "per_m2":
             method = good.get("bsa")
             if method is not None and method not in BSA_METHODS:
                 file.error(f"{path}.bsa", f"unknown BSA method {method!r}{did_you_mean(method, BSA_METHODS)}; accepted: {', '.join(BSA_METHODS)}")
-            return PerM2(parse_per(good[basis], "m2", where), method, **extras)
+            return DoseSpec.per_m2(parse_per(good[basis], "m2", where), method, **extras)
     except InputError as exc:
         file.error(where, exc.detail)
         return None
     if basis == "levels":
         levels = _levels(file, where, good[basis])
-        return Ladder(levels, good.get("choice"), **extras) if levels else None
+        return DoseSpec.ladder(levels, good.get("choice"), **extras) if levels else None
     bands = _bands(file, where, good[basis])
-    return WeightBands(bands, **extras) if bands else None
+    return DoseSpec.by_weight(bands, **extras) if bands else None
 
 
 def _levels(file: _File, path: str, items: list[Any]) -> tuple[Level, ...]:
@@ -418,7 +356,7 @@ def _check_choice_values(file: _File, path: str, choices: Mapping[str, Choice], 
             file.error(path, f"{value!r} is not an option of choice {name}{did_you_mean(value, options)}: {', '.join(options)}")
 
 
-def _check_ladder_choice(file: _File, path: str, choices: Mapping[str, Choice], name: str, ladder: Ladder) -> None:
+def _check_ladder_choice(file: _File, path: str, choices: Mapping[str, Choice], name: str, ladder: DoseSpec) -> None:
     if name not in choices:
         file.error(path, f"unknown choice {name!r}{did_you_mean(name, choices)}; declare it under [choices.{name}]")
         return

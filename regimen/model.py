@@ -1,13 +1,13 @@
 """Protocols as values: a cited Protocol holds Arms, each a tuple of Activities. No I/O here.
 
 Only ``loader.py`` knows the TOML key names; these classes are built through it or directly in
-code. Everything is frozen: a change makes a new value with ``dataclasses.replace``.
+code. Everything is immutable: a change makes a new value with ``_replace``. They are NamedTuples:
+records with no validation of their own, cheap to define at import (see the commit on cold start).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from .dosing import DoseSpec, Product
@@ -48,8 +48,7 @@ class Option(NamedTuple):
     label: str
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
+class Choice(NamedTuple):
     """A decision the record leaves to the investigator, with a documented default."""
 
     id: str
@@ -72,8 +71,7 @@ class Drug(NamedTuple):
     product: Product | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Activity:
+class Activity(NamedTuple):
     """Something that happens to the patient on a schedule: a drug, a procedure or an assessment."""
 
     id: str
@@ -99,8 +97,7 @@ class Activity:
         return all(_compact(choices.get(name, "")) in {_compact(v) for v in values} for name, values in self.when)
 
 
-@dataclass(frozen=True, slots=True)
-class Arm:
+class Arm(NamedTuple):
     id: str
     label: str
     type: str
@@ -123,8 +120,7 @@ class Arm:
         return tuple(seen)
 
 
-@dataclass(frozen=True, slots=True)
-class Protocol:
+class Protocol(NamedTuple):
     """One trial's regimens, with the citations and assumptions behind every number."""
 
     id: str

@@ -65,7 +65,7 @@ class Track(NamedTuple):
     notes: tuple[str, ...]
     runs: tuple[Occurrences, ...]
 
-    def count(self) -> int:  # not __len__: a NamedTuple's own machinery relies on len()
+    def size(self) -> int:  # not __len__ or count: a NamedTuple is a tuple and relies on both
         return sum(len(run.days) for run in self.runs)
 
     def ordinals(self) -> Iterator[int]:
@@ -131,7 +131,7 @@ class Plan:
         return iter(self.events)
 
     def __len__(self) -> int:
-        return sum(track.count() for track in self.tracks)
+        return sum(track.size() for track in self.tracks)
 
     def track(self, activity_id: str) -> Track | None:
         self.arm.activity(activity_id)  # an unknown id is an error, not an empty answer

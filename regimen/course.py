@@ -1,0 +1,198 @@
+"""A patient's course: what actually happened, kept in a TOML file a nurse can read and edit.
+
+::
+
+    patient = "P-0042"                 # a pseudonym: letters, digits, '.', '_', '-'; never a name
+    protocol = "NCT05760430"
+    arm = "experimental"
+    start = 2026-12-01                 # day 0
+    [choices]                          # as --choose
+    [pins]                             # as --at
+
+    [[measurements]]
+    date = 2026-11-28
+    weight = "80 kg"
+    height = "170 cm"
+
+    [[events]]
+    type = "given"                     # given, rescheduled, held, skipped, level, discontinued,
+    activity = "camrelizumab"          # restarted, confirmed, ruled_out
+    date = 2026-12-08
+    occurrence = 1                     # given, rescheduled, skipped: which occurrence (default: the next)
+    dose = "216 mg"                    # given: the dose actually given (optional)
+
+``held`` takes ``from`` and ``to``; ``level`` takes ``level`` (1 = starting level); every event
+may carry a ``reason``. Events are kept in the order they were recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .errors import InputError, ProtocolErrors
+from .tomlfile import TomlFile, read_toml
+from .units import Measured, parse_measurement
+
+__all__ = ["EVENT_TYPES", "Course", "Measurement", "Record", "load_course", "parse_course"]
+
+EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out")
+PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+_TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
+        "measurements": list, "events": list}
+_MEASUREMENT = {"date": (str, date), "weight": str, "height": str}
+_EVENT = {"type": str, "activity": str, "date": (str, date), "occurrence": int, "from": (str, date), "to": (str, date),
+          "dose": str, "level": int, "reason": str}
+_NEEDS = {
+    "given": ("date",), "rescheduled": ("date",), "skipped": (), "held": ("from", "to"), "level": ("date", "level"),
+    "discontinued": ("date",), "restarted": ("date",), "confirmed": ("date",), "ruled_out": (),
+}
+
+
+class Measurement(NamedTuple):
+    date: date
+    weight: Measured | None
+    height: Measured | None
+
+
+class Record(NamedTuple):
+    """One recorded event, as written in the course file (``index`` is its place in the file)."""
+
+    index: int
+    type: str
+    activity: str
+    date: date | None = None
+    occurrence: int | None = None
+    until: date | None = None  # held: the last day held
+    dose: float | None = None  # given: mg actually given
+    level: int | None = None  # level: 1 = starting level
+    reason: str = ""
+
+    def describe(self) -> str:
+        when = f"{self.date} to {self.until}" if self.until else str(self.date or "")
+        which = f" #{self.occurrence}" if self.occurrence else ""
+        return f"{self.type} {self.activity}{which} {when}".strip() + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class Course:
+    patient: str
+    protocol: str
+    arm: str
+    start: date
+    choices: tuple[tuple[str, str], ...] = ()
+    pins: tuple[tuple[str, date], ...] = ()
+    measurements: tuple[Measurement, ...] = ()
+    records: tuple[Record, ...] = ()
+    horizon: str | None = None
+    path: str = ""
+
+    def for_activity(self, activity: str) -> list[Record]:
+        return [r for r in self.records if r.activity == activity]
+
+    def measured(self, kind: str, on: date) -> tuple[Measured, date] | None:
+        """The latest ``weight`` or ``height`` measured on or before ``on``, with its date."""
+        found = None
+        for m in sorted(self.measurements, key=lambda m: m.date):
+            value = getattr(m, kind)
+            if m.date <= on and value is not None:
+                found = (value, m.date)
+        return found
+
+    def weights(self) -> Iterator[tuple[date, Measured]]:
+        for m in sorted(self.measurements, key=lambda m: m.date):
+            if m.weight is not None:
+                yield m.date, m.weight
+
+
+def load_course(path: str | Path) -> Course:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--course", f"cannot read {str(path)!r}: {exc.strerror}") from None
+    return parse_course(text, str(path))
+
+
+def parse_course(text: str, name: str = "course.toml") -> Course:
+    """Read a course file's text; every problem is reported at once, located."""
+    data = read_toml(text, name)
+    file = TomlFile(name, text)
+    top = file.table(data, "", _TOP, ("patient", "protocol", "arm", "start", "measurements"))
+    patient = top.get("patient", "")
+    if patient and not PSEUDONYM.fullmatch(patient):
+        file.error("patient", f"{patient!r} is not accepted: give a pseudonym of letters, digits, '.', '_' and '-' "
+                              "(at most 64, no spaces), never a name")
+    start = _date(file, "start", top.get("start"))
+    measurements = tuple(m for i, item in enumerate(top.get("measurements", [])) if (m := _measurement(file, i, item)))
+    if "measurements" in top and not any(m.weight for m in measurements):
+        file.error("measurements", 'at least one measurement needs a weight, like weight = "72 kg"')
+    records = tuple(r for i, item in enumerate(top.get("events", [])) if (r := _record(file, i, item)))
+    pins = tuple((k, d) for k, v in top.get("pins", {}).items() if (d := _date(file, f"pins.{k}", v)))
+    if file.errors:
+        raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
+    return Course(patient, top["protocol"], top["arm"], start, tuple((k, str(v)) for k, v in top.get("choices", {}).items()),
+                  pins, measurements, records, top.get("horizon"), name)
+
+
+def _date(file: TomlFile, path: str, value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if value is not None:
+        file.error(path, f"expected a date like 2026-12-01, got {value!r}")
+    return None
+
+
+def _measurement(file: TomlFile, index: int, item: Any) -> Measurement | None:
+    path = f"measurements[{index}]"
+    good = file.table(item, path, _MEASUREMENT, ("date",))
+    values = {}
+    for kind in ("weight", "height"):
+        if kind in good:
+            try:
+                values[kind] = parse_measurement(good[kind], kind, f"{path}.{kind}")
+            except InputError as exc:
+                file.error(f"{path}.{kind}", exc.detail)
+    when = _date(file, f"{path}.date", good.get("date"))
+    return Measurement(when, values.get("weight"), values.get("height")) if when else None
+
+
+def _record(file: TomlFile, index: int, item: Any) -> Record | None:
+    path = f"events[{index}]"
+    good = file.table(item, path, _EVENT, ("type", "activity"))
+    kind = good.get("type")
+    if kind is not None and kind not in EVENT_TYPES:
+        file.error(f"{path}.type", f"expected one of {', '.join(EVENT_TYPES)}, got {kind!r}")
+        return None
+    if kind is None or "activity" not in good:
+        return None
+    for needed in _NEEDS[kind]:
+        if needed not in good:
+            file.error(path, f"a {kind} event needs {needed}")
+    first = _date(file, f"{path}.from", good.get("from")) if kind == "held" else _date(file, f"{path}.date", good.get("date"))
+    until = _date(file, f"{path}.to", good.get("to")) if kind == "held" else None
+    if first and until and until < first:
+        file.error(f"{path}.to", f"{until} is before from = {first}")
+    dose = None
+    if "dose" in good:
+        try:
+            dose = parse_measurement(good["dose"], "mass", f"{path}.dose").value
+        except InputError as exc:
+            file.error(f"{path}.dose", exc.detail)
+    level = good.get("level")
+    if level is not None and level < 1:
+        file.error(f"{path}.level", f"dose levels start at 1 (the starting level), got {level}")
+    occurrence = good.get("occurrence")
+    if occurrence is not None and occurrence < 1:
+        file.error(f"{path}.occurrence", f"occurrences start at 1, got {occurrence}")
+    return Record(index, kind, good["activity"], first, occurrence, until, dose, level, good.get("reason", ""))
