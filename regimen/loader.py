@@ -18,7 +18,7 @@ from typing import Any
 
 from .dosing import Band, DoseSpec, Level, Product, RoundToStep, RoundToStrengths
 from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, did_you_mean
-from .model import KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
+from .model import DELAY_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
 from .notation import NotationError, parse_pattern, parse_rule
 from .patient import BSA_METHODS
 from .rules import DAY0, Rule, Start
@@ -32,7 +32,7 @@ ENV_VAR = "REGIMEN_PROTOCOLS"
 
 _TOP = {"id": str, "title": str, "sponsor": str, "source": str, "record_date": str, "version": str,
         "record": str, "notes": list, "references": list, "assumptions": dict, "drugs": dict,
-        "choices": dict, "arms": dict}
+        "choices": dict, "arms": dict, "weight_change": str}
 _TOP_REQUIRED = ("id", "title", "sponsor", "source", "record_date", "version", "arms")
 _REFERENCE = {"id": str, "citation": str, "url": str}
 _ASSUMPTION = {"text": str, "source": str, "status": str}
@@ -40,7 +40,8 @@ _DRUG = {"name": str, "form": str, "strengths": list, "source": str}
 _CHOICE = {"label": str, "options": dict, "default": str, "assumptions": list}
 _ARM = {"label": str, "type": str, "day0": str, "record": str, "activities": dict}
 _ACTIVITY = {"name": str, "kind": str, "timing": str, "drug": str, "route": str, "dose": dict, "duration": str,
-             "condition": str, "when": dict, "given_after": str, "notes": list, "assumptions": list}
+             "condition": str, "when": dict, "given_after": str, "notes": list, "assumptions": list,
+             "on_delay": str, "max_delay": str, "recalculate": bool}
 _DOSE = {"flat": str, "per_kg": str, "per_m2": str, "levels": list, "by_weight": list, "max": str,
          "rounding": dict, "bsa": str, "choice": str}
 _BASES = ("flat", "per_kg", "per_m2", "levels", "by_weight")
@@ -89,12 +90,19 @@ def _protocol(file: _File, data: dict[str, Any], resolved: str) -> Protocol | No
     arms = tuple(_arm(file, key, value) for key, value in top.get("arms", {}).items())
     if "arms" in top and not arms:
         file.error("arms", "a protocol needs at least one arm")
+    weight_change = 10.0
+    if "weight_change" in top:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", top["weight_change"])
+        if match:
+            weight_change = float(match[1])
+        else:
+            file.error("weight_change", f'expected a percentage like "10%", got {top["weight_change"]!r}')
     protocol = Protocol(
         id=top.get("id", ""), title=top.get("title", ""), sponsor=top.get("sponsor", ""), source=top.get("source", ""),
         record_date=top.get("record_date", ""), version=top.get("version", ""), arms=tuple(a for a in arms if a),
         references=tuple(r for r in references if r), assumptions=tuple(a for a in assumptions if a),
         choices=tuple(c for c in choices if c), drugs=tuple(d for d in drugs if d),
-        notes=tuple(str(n) for n in top.get("notes", [])), path=resolved,
+        notes=tuple(str(n) for n in top.get("notes", [])), path=resolved, weight_change=weight_change,
     )
     _cross_check(file, protocol)
     return protocol
@@ -183,6 +191,16 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
         except InputError as exc:
             file.error(f"{path}.duration", exc.detail)
     when = tuple((name, tuple(v) if isinstance(v, list) else (str(v),)) for name, v in good.get("when", {}).items())
+    on_delay = good.get("on_delay")
+    if on_delay is not None and on_delay not in DELAY_SCOPES:
+        file.error(f"{path}.on_delay", f"expected one of {', '.join(DELAY_SCOPES)}, got {on_delay!r}")
+    max_delay = None
+    if "max_delay" in good:
+        match = re.fullmatch(r"\s*(\d+)\s*([dw])\s*", good["max_delay"])
+        if match:
+            max_delay = int(match[1]) * (7 if match[2] == "w" else 1)
+        else:
+            file.error(f"{path}.max_delay", f'expected a number of days or weeks like "30d", got {good["max_delay"]!r}')
     # An activity with errors is still returned (with a placeholder rule) so that the cross-checks
     # report its other problems too; the file as a whole is rejected anyway.
     return Activity(
@@ -190,7 +208,8 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
         drug=good.get("drug"),
         route=good.get("route"), dose=dose, duration_hours=duration, condition=good.get("condition"), when=when,
         given_after=good.get("given_after"), notes=tuple(map(str, good.get("notes", []))),
-        assumptions=tuple(map(str, good.get("assumptions", []))),
+        assumptions=tuple(map(str, good.get("assumptions", []))), on_delay=on_delay, max_delay=max_delay,
+        recalculate=good.get("recalculate", True),
     )
 
 

@@ -18,6 +18,7 @@ __all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug
 
 KINDS = ("drug", "procedure", "assessment")
 STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")
+DELAY_SCOPES = ("this", "cycle", "all")
 T = TypeVar("T")
 
 
@@ -88,6 +89,9 @@ class Activity(NamedTuple):
     given_after: str | None = None
     notes: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
+    on_delay: str | None = None  # this, cycle or all: what a delay moves (default: all; this for home dosing)
+    max_delay: int | None = None  # days an occurrence may slip before the activity stops
+    recalculate: bool = True  # whether a weight change recalculates the dose
 
     @property
     def anchor(self) -> str:
@@ -136,6 +140,7 @@ class Protocol(NamedTuple):
     drugs: tuple[Drug, ...] = ()
     notes: tuple[str, ...] = ()
     path: str = ""
+    weight_change: float = 10.0  # % change in weight that recalculates weight-based doses
 
     def arm(self, arm_id: str) -> Arm:
         return _find(self.arms, arm_id, f"arm of {self.id}")

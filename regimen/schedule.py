@@ -11,7 +11,7 @@ open-ended ones stop at 24 weeks, with a warning saying so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -51,6 +51,7 @@ class Event(NamedTuple):
     condition: str | None = None
     duration_hours: float | None = None
     notes: tuple[str, ...] = ()
+    status: str = "planned"  # planned, given, held or skipped (a course's recorded past)
 
     @property
     def has_window(self) -> bool:
@@ -90,6 +91,8 @@ class Occurrences(NamedTuple):
     conditional: bool
     condition: str | None
     first_window: bool
+    dose: Dose | None = None
+    status: str = "planned"
 
     def cycle_day(self, index: int) -> tuple[int | None, int | None]:
         return Run.cycle_day(self, index)  # type: ignore[arg-type]
@@ -172,13 +175,13 @@ class Plan:
 
 
 def _events(plan: Plan, track: Track) -> Iterator[Event]:
-    activity, dose, notes = track.activity, track.dose, track.notes
+    activity, notes = track.activity, track.notes
     prefix = f"{plan.protocol.id}/{plan.arm.id}/{activity.id}/"
     head = (activity.kind, activity.id, activity.name)
     make, fromordinal = tuple.__new__, date.fromordinal  # the hot loop of a cohort export
     for run in track.runs:
-        middle = (activity.order, activity.drug, activity.route, dose)
-        tail = (run.conditional, run.condition, activity.duration_hours, notes)
+        middle = (activity.order, activity.drug, activity.route, run.dose if run.dose is not None else track.dose)
+        tail = (run.conditional, run.condition, activity.duration_hours, notes, run.status)
         for index, ordinal in enumerate(run.days):
             when = fromordinal(ordinal)
             number = run.number + index
@@ -188,6 +191,30 @@ def _events(plan: Plan, track: Track) -> Iterator[Event]:
                 earliest = latest = when
             yield make(Event, (prefix + str(number), when, earliest, latest, *head, number, *middle,
                                *run.cycle_day(index), *tail))
+
+
+Adjust = Callable[[Activity, Rule, "Dose | None", Callable[[Rule], tuple["Occurrences", ...]], date],
+                  tuple[tuple["Occurrences", ...], list[str]]]
+
+
+def _window_violations(tracks: Iterable[Track], arm: Arm) -> list[str]:
+    """Every first occurrence outside the window its rule allows, said with the rule and the numbers."""
+    found = []
+    for track in tracks:
+        start = track.activity.rule.start
+        if not start.has_window:
+            continue
+        for run in track.runs:
+            day = run.days[0] if run.days else None
+            if day is None or not run.first_window or run.earliest <= day <= run.latest or run.status in ("skipped", "held"):
+                continue
+            anchor_day = run.earliest - start.earliest
+            anchor = "day 0" if start.anchor.activity == DAY0 else arm.activity(start.anchor.activity).name
+            found.append(
+                f"{track.activity.name} start {date.fromordinal(day).isoformat()} is {day - anchor_day} days after {anchor} "
+                f"({date.fromordinal(anchor_day).isoformat()}); the window is {start.earliest}–{start.latest} days"
+            )
+    return found
 
 
 def _home_dosed(rule: Rule) -> bool:
@@ -214,13 +241,15 @@ def schedule(
     levels: Mapping[str, int] | None = None,
     horizon: date | str | None = None,
     bsa_method: str = "mosteller",
+    adjust: Adjust | None = None,
 ) -> Plan:
     """Expand one arm of ``protocol`` into a dated plan for ``patient``.
 
     ``start`` is the arm's day 0. ``pins`` fixes the first occurrence of anchored activities
     (inside their windows); ``choices`` picks options the record leaves open; ``levels`` gives
     dose reductions per activity (0 = starting level); ``horizon`` is a date or a span such as
-    ``"24w"``, ``"180d"`` or ``"6mo"``.
+    ``"24w"``, ``"180d"`` or ``"6mo"``. ``adjust`` lets a course re-plan each activity from what
+    happened (see ``replan.py``).
     """
     setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
     protocol, the_arm, activities = setup.protocol, setup.arm, setup.activities
@@ -239,8 +268,17 @@ def schedule(
         if horizon_end is None and not rule.bounded:
             cut_open.append(activity.name)
         anchors = _anchor_occurrences(activity, rule, day0, tracks, the_arm, warnings)
-        runs = _place(activity, rule, anchors, pinned.get(activity.id), until)
+        pin = pinned.get(activity.id)
+        if adjust is None:
+            runs = _place(activity, rule, anchors, pin, until)
+        else:
+            def place(new_rule: Rule, anchors=anchors, pin=pin, until=until, activity=activity) -> tuple[Occurrences, ...]:
+                return _place(activity, new_rule, anchors, pin, until)
+
+            runs, notes = adjust(activity, rule, setup.doses.get(activity.id), place, until)
+            warnings.extend(notes)
         tracks[activity.id] = Track(activity, setup.doses.get(activity.id), _notes(the_arm, activity), runs)
+    warnings.extend(_window_violations(tracks.values(), the_arm))
     if cut_open:
         warnings.append(
             f"no horizon given: open-ended activities ({', '.join(cut_open)}) are shown for {DEFAULT_HORIZON_WEEKS} weeks, "
