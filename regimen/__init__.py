@@ -20,9 +20,20 @@ from .patient import Patient, bsa, cockcroft_gault
 from .schedule import DoseSheet, Event, Plan, doses, parse_horizon, schedule
 
 __all__ = [
-    "Activity", "Arm", "Assumption", "Choice", "Dose", "DoseSheet", "Event", "InputError", "LookupFailure", "Patient", "Plan",
+    "Activity", "Arm", "Assumption", "Choice", "Course", "Dose", "DoseSheet", "Event", "InputError", "LookupFailure", "Patient", "Plan",
     "Protocol", "ProtocolError", "ProtocolErrors", "RegimenError", "ScheduleError", "bsa", "cockcroft_gault", "doses",
-    "format_rule", "list_protocols", "load_file", "load_protocol", "parse_horizon", "parse_rule", "schedule",
+    "format_rule", "list_protocols", "load_course", "load_file", "load_protocol", "parse_horizon", "parse_rule", "replan", "schedule",
     "validate_files",
 ]
 __version__ = "0.1.0"
+
+_LAZY = {"Course": ".course", "load_course": ".course", "replan": ".history"}
+
+
+def __getattr__(name: str):
+    """Course support loads on first use, keeping `regimen schedule`'s start-up lean."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'regimen' has no attribute {name!r}")

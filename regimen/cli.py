@@ -109,8 +109,8 @@ def show(ctx: click.Context, protocol: str, arm: str | None) -> None:
 
 def _patient_options(func):
     options = [
-        click.option("--arm", required=True, help="The arm id (see `regimen show PROTOCOL`)."),
-        click.option("--weight", required=True, help='Body weight with its unit: "72 kg", "158.7 lb".'),
+        click.option("--arm", help="The arm id (see `regimen show PROTOCOL`)."),
+        click.option("--weight", help='Body weight with its unit: "72 kg", "158.7 lb".'),
         click.option("--height", help='Height with its unit: "170 cm", "5 ft 7 in" (needed for mg/m² doses).'),
         click.option("--choose", "choices", multiple=True, metavar="NAME=VALUE",
                      help="Pick an option the record leaves open, e.g. ici=camrelizumab (repeatable)."),
@@ -160,9 +160,11 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
 
 
 @main.command()
-@click.argument("protocol")
+@click.argument("protocol", required=False)
 @_patient_options
-@click.option("--start", required=True, metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE).")
+@click.option("--start", metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE).")
+@click.option("--course", "course_file", type=click.Path(exists=True, dir_okay=False),
+              help="Re-plan a recorded course (it carries the protocol, arm, day 0 and measurements).")
 @click.option("--at", "pins", multiple=True, metavar="ACTIVITY=YYYY-MM-DD",
               help="Pin the first occurrence of an anchored activity inside its window (repeatable).")
 @click.option("--horizon", metavar="SPAN|DATE",
@@ -174,23 +176,43 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
 @click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
 @click.option("--label", help="ics: the calendar's name. Nothing identifies the patient unless you put it here.")
 @click.pass_context
-def schedule(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, choices: tuple[str, ...],
-             levels: tuple[str, ...], bsa_method: str, start: str, pins: tuple[str, ...], horizon: str | None, fmt: str,
-             output: str | None, clinic_time: str | None, tz: str | None, remind: str | None, label: str | None) -> None:
-    """Expand an arm into a patient's dose and visit calendar.
+def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
+             choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, course_file: str | None,
+             pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
+             tz: str | None, remind: str | None, label: str | None) -> None:
+    """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
 
     \b
     Examples:
       regimen schedule NCT05760430 --arm experimental --start 2026-12-01 --weight "72 kg"
       regimen schedule NCT05233358 --arm haic --start 2026-12-01 --weight "70 kg" --height "170 cm" \\
           --choose ici=camrelizumab --horizon 24w --format ics --time 09:00 --tz Asia/Shanghai -o plan.ics
+      regimen schedule --course P-0042.toml --format ics -o P-0042.ics
     """
     if fmt != "ics":
         for name, value in (("--time", clinic_time), ("--tz", tz), ("--remind", remind), ("--label", label)):
             if value is not None:
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
-    plan = _plan(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
-                 horizon=horizon, bsa_method=bsa_method)
+    baseline = sequence = None
+    if course_file:
+        given = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--weight", weight), ("--height", height),
+                                ("--start", start), ("--choose", choices), ("--level", levels), ("--at", pins)) if v]
+        if given:
+            raise InputError("--course", f"the course file carries the protocol, arm, day 0, measurements and choices; drop {', '.join(given)}")
+        from .course import load_course
+        from .history import replan
+
+        course = load_course(course_file)
+        plan = replan(course, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method)
+        if fmt == "ics" and course.records:
+            baseline = replan(course.baseline(), horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method)
+            sequence = len(course.records)
+    else:
+        missing = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--start", start), ("--weight", weight)) if not v]
+        if missing:
+            raise InputError(missing[0], f"is required (or give --course FILE); missing: {', '.join(missing)}")
+        plan = _plan(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
+                     horizon=horizon, bsa_method=bsa_method)
     if fmt == "json":
         from .export.json import dumps
 
@@ -202,7 +224,8 @@ def schedule(ctx: click.Context, protocol: str, arm: str, weight: str, height: s
     elif fmt == "ics":
         from .export.ics import dumps as ics_dumps
 
-        text = ics_dumps(plan, at=_clock(clinic_time), tz=tz, remind=_span(remind), label=label)
+        text = ics_dumps(plan, at=_clock(clinic_time), tz=tz, remind=_span(remind), label=label,
+                         baseline=baseline, sequence=sequence or 0)
     else:
         from .export.text import plan_table
 
@@ -226,6 +249,9 @@ def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str |
     from .patient import Patient
     from .schedule import doses
 
+    for name, value in (("--arm", arm), ("--weight", weight)):
+        if not value:
+            raise InputError(name, "is required")
     sheet = doses(_load(ctx, protocol), arm, Patient.from_measurements(weight, height),
                   choices=_pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=_levels(levels),
                   bsa_method=bsa_method)
@@ -334,6 +360,56 @@ def supply(ctx: click.Context, patients: str, first: str, last: str, by: str, fm
         render.plot_supply(lines, plot)
         click.echo(f"wrote {plot}", err=True)
     _finish_rows(len(written), failed, "patient")
+
+
+@main.command()
+@click.argument("course_file", metavar="COURSE", type=click.Path(exists=True, dir_okay=False))
+@click.argument("kind", metavar="TYPE", type=click.Choice(["given", "rescheduled", "held", "skipped", "level", "discontinued",
+                                                             "restarted", "confirmed", "ruled_out", "weight", "height"]))
+@click.argument("activity", required=False)
+@click.option("--date", "when", metavar="YYYY-MM-DD", help="When it happened (or, for rescheduled, the new date).")
+@click.option("--from", "first", metavar="YYYY-MM-DD", help="held: the first day held.")
+@click.option("--to", "last", metavar="YYYY-MM-DD", help="held: the last day held.")
+@click.option("--occurrence", type=click.IntRange(1), help="Which occurrence (default: the next unrecorded one).")
+@click.option("--dose", help='given: the dose actually given, e.g. "200 mg".')
+@click.option("--level", "level", type=click.IntRange(1), help="level: the new dose level (1 = starting level).")
+@click.option("--value", help='weight or height: the measurement, e.g. "68 kg".')
+@click.option("--reason", help="Why (kept in the file).")
+@click.pass_context
+def record(ctx: click.Context, course_file: str, kind: str, activity: str | None, when: str | None, first: str | None,
+           last: str | None, occurrence: int | None, dose: str | None, level: int | None, value: str | None,
+           reason: str | None) -> None:
+    """Append what happened to a course file, safely: a contradictory entry is refused, and the
+    write is atomic, so an earlier entry is never lost.
+
+    \b
+    Examples:
+      regimen record P-0042.toml given camrelizumab --date 2027-01-05 --dose "216 mg"
+      regimen record P-0042.toml held apatinib --from 2027-01-10 --to 2027-01-19 --reason "grade 3 hypertension"
+      regimen record P-0042.toml weight --date 2027-02-01 --value "68 kg"
+    """
+    from functools import partial
+
+    from .course import append_record, record_text
+    from .history import check_new_record
+    from .schedule import parse_date
+
+    measurement = kind in ("weight", "height")
+    if measurement and (activity or not value or not when):
+        raise InputError("--value", f"record {kind} --date YYYY-MM-DD --value \"...\" (no activity)")
+    if not measurement and not activity:
+        raise InputError("ACTIVITY", f"a {kind} event needs the activity it is about, e.g. camrelizumab")
+    if kind == "held" and not (first and last):
+        raise InputError("--from", "a hold needs --from and --to")
+    if kind not in ("held", "skipped", "ruled_out") and not when:
+        raise InputError("--date", f"a {kind} event needs --date YYYY-MM-DD")
+    if kind == "level" and level is None:
+        raise InputError("--level", "a level event needs --level N (1 = starting level)")
+    dates = {name: parse_date(v, name) if v else None for name, v in (("--date", when), ("--from", first), ("--to", last))}
+    block = record_text(kind, activity, when=dates["--date"], first=dates["--from"], last=dates["--to"], occurrence=occurrence,
+                        dose=dose, level=level, reason=reason, value=value)
+    append_record(course_file, block, partial(check_new_record, protocol_dirs=ctx.obj["dirs"]))
+    click.echo(f"recorded in {course_file}: {block.strip().splitlines()[-1] if measurement else kind + ' ' + (activity or '')}", err=True)
 
 
 def _count_rows(path: str) -> int | None:

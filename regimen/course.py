@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,7 +38,7 @@ from .errors import InputError, ProtocolErrors
 from .tomlfile import TomlFile, read_toml
 from .units import Measured, parse_measurement
 
-__all__ = ["EVENT_TYPES", "Course", "Measurement", "Record", "load_course", "parse_course"]
+__all__ = ["EVENT_TYPES", "Course", "Measurement", "Record", "append_record", "load_course", "parse_course", "record_text"]
 
 EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out")
 PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -91,6 +91,10 @@ class Course:
     records: tuple[Record, ...] = ()
     horizon: str | None = None
     path: str = ""
+
+    def baseline(self) -> Course:
+        """The same course with nothing recorded: the plan as it was first made."""
+        return replace(self, records=())
 
     def for_activity(self, activity: str) -> list[Record]:
         return [r for r in self.records if r.activity == activity]
@@ -196,3 +200,54 @@ def _record(file: TomlFile, index: int, item: Any) -> Record | None:
     if occurrence is not None and occurrence < 1:
         file.error(f"{path}.occurrence", f"occurrences start at 1, got {occurrence}")
     return Record(index, kind, good["activity"], first, occurrence, until, dose, level, good.get("reason", ""))
+
+
+def record_text(kind: str, activity: str | None = None, *, when: date | None = None, first: date | None = None,
+                last: date | None = None, occurrence: int | None = None, dose: str | None = None, level: int | None = None,
+                reason: str | None = None, value: str | None = None) -> str:
+    """One ``[[events]]`` (or ``[[measurements]]`` for weight and height) block of TOML."""
+    import json
+
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)  # a TOML basic string
+
+    if kind in ("weight", "height"):
+        return f"\n[[measurements]]\ndate = {when}\n{kind} = {q(value or '')}\n"
+    lines = ["", "[[events]]", f"type = {q(kind)}", f"activity = {q(activity or '')}"]
+    if kind == "held":
+        lines += [f"from = {first}", f"to = {last}"]
+    elif when is not None:
+        lines.append(f"date = {when}")
+    if occurrence is not None:
+        lines.append(f"occurrence = {occurrence}")
+    if dose is not None:
+        lines.append(f"dose = {q(dose)}")
+    if level is not None:
+        lines.append(f"level = {level}")
+    if reason:
+        lines.append(f"reason = {q(reason)}")
+    return "\n".join(lines) + "\n"
+
+
+def append_record(path: str | Path, block: str, check=None) -> Course:
+    """Append ``block`` to a course file safely: the new text is parsed and checked first (``check``
+    may refuse it), then written beside the file, flushed to disk and renamed over it, so an
+    interrupted write leaves the previous file whole."""
+    import os
+
+    path = Path(path)
+    old = path.read_text(encoding="utf-8")
+    new = old + ("" if old.endswith("\n") else "\n") + block
+    course = parse_course(new, str(path))
+    if check is not None:
+        check(parse_course(old, str(path)), course)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        with tmp.open("w", encoding="utf-8") as stream:
+            stream.write(new)
+            stream.flush()
+            os.fsync(stream.fileno())
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return course

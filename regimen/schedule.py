@@ -27,6 +27,7 @@ from .rules import DAY0, CycleDays, Every, Rule, Run
 __all__ = ["DEFAULT_HORIZON_WEEKS", "DoseSheet", "Event", "Occurrences", "Plan", "Track", "doses", "parse_date", "parse_horizon", "schedule"]
 
 DEFAULT_HORIZON_WEEKS = 24
+TAKEN = ("planned", "given")  # statuses of occurrences that happen; held and skipped ones do not
 _SAFETY_YEARS = 10  # even a bounded rule never expands further than this
 
 
@@ -145,8 +146,11 @@ class Plan:
         return tuple(sorted(_events(self, track), key=lambda e: e.date)) if track else ()
 
     def dates(self, activity_id: str) -> list[date]:
+        """The days an activity happens (given or planned; not held or skipped)."""
         track = self.track(activity_id)
-        return sorted(date.fromordinal(o) for o in track.ordinals()) if track else []
+        if track is None:
+            return []
+        return sorted(date.fromordinal(o) for run in track.runs if run.status in TAKEN for o in run.days)
 
     def between(self, first: date, last: date) -> tuple[Event, ...]:
         return tuple(e for e in self.events if first <= e.date <= last)
@@ -154,18 +158,22 @@ class Plan:
     def dose(self, activity_id: str) -> Dose | None:
         return dict(self.doses).get(activity_id)
 
+    def home_dosed(self) -> set[str]:
+        """Activities taken at home: daily, every other day, or on cycle days."""
+        return {a.id for a in self.arm.activities if _home_dosed(a.rule)}
+
     def grouped(self) -> list[tuple[Event, ...]]:
         """Events grouped for display: each home-dosed drug (repeated more often than weekly, or on
         cycle days) is one group per dose; every other event stands alone. Groups are in order of
         their first event."""
-        home = {a.id for a in self.arm.activities if _home_dosed(a.rule)}
-        groups: dict[tuple[str, int], list[Event]] = {}
+        home = self.home_dosed()
+        groups: dict[tuple[str, int, str], list[Event]] = {}
         order: list[list[Event]] = []
         for event in self.events:
             if event.activity not in home or event.dose is None or event.conditional:
                 order.append([event])
                 continue
-            key = (event.activity, id(event.dose))
+            key = (event.activity, id(event.dose), event.status)
             if key in groups:
                 groups[key].append(event)
             else:

@@ -28,8 +28,9 @@ class TomlFile:
 
     def line_of(self, path: str) -> int | None:
         while path:
-            if path in self.lines:
-                return self.lines[path]
+            for candidate in (path, f"{path}[0]"):  # an array of tables is located by its first element
+                if candidate in self.lines:
+                    return self.lines[candidate]
             path = re.sub(r"(\[\d+\]|\.[^.\[]*)$", "", path) if ("." in path or "[" in path) else ""
         return None
 

@@ -13,7 +13,7 @@ __all__ = ["COLUMNS", "dumps"]
 COLUMNS = (
     "key", "date", "earliest", "latest", "kind", "activity", "name", "drug", "route",
     "dose_amount", "dose_unit", "dose_text", "dose_take", "dose_preparation", "dose_derivation",
-    "cycle", "day", "occurrence", "conditional", "condition", "duration_hours", "notes",
+    "cycle", "day", "occurrence", "conditional", "condition", "duration_hours", "notes", "status",
 )
 
 
@@ -27,11 +27,11 @@ def rows(plan: Plan, lead: tuple[str, ...] = ()) -> Iterator[str]:
     """Each event as one CSV line, after the ``lead`` cells (a cohort's patient id). What is
     constant for an activity in a plan is encoded once and spliced in."""
     first = _encode(lead)[:-2] + "," if lead else ""
-    parts: dict[tuple[str, str | None], tuple[str, str]] = {}
+    parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
     for e in plan.events:
-        fixed = parts.get((e.activity, e.condition))
+        fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
         if fixed is None:
-            fixed = parts[(e.activity, e.condition)] = _fixed_parts(e)
+            fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = _fixed_parts(e)
         key = e.key if _plain(e.key) else _encode((e.key,))[:-2]
         yield (f"{first}{key},{e.date},{e.earliest},{e.latest},{fixed[0]},"
                f"{_blank(e.cycle)},{_blank(e.day)},{e.occurrence},{fixed[1]}\r\n")
@@ -46,7 +46,7 @@ def _fixed_parts(e: Event) -> tuple[str, str]:
         " | ".join(dose.derivation) if dose else "",
     ))[:-2]
     tail = _encode(("yes" if e.conditional else "no", e.condition or "",
-                    _number(e.duration_hours) if e.duration_hours else "", " | ".join(e.notes)))[:-2]
+                    _number(e.duration_hours) if e.duration_hours else "", " | ".join(e.notes), e.status))[:-2]
     return middle, tail
 
 

@@ -39,8 +39,14 @@ def uid_for(key: str) -> str:
 
 
 def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: timedelta | None = None,
-          label: str | None = None, stamp: datetime | None = None) -> str:
-    """The plan as iCalendar text."""
+          label: str | None = None, stamp: datetime | None = None, baseline: Plan | None = None, sequence: int = 0) -> str:
+    """The plan as iCalendar text.
+
+    With ``baseline`` (the plan as first exported, for a re-planned course), events keep their
+    UIDs; those whose dates or contents changed carry SEQUENCE ``sequence`` (the course's count
+    of recorded events, which only grows), and events of the baseline that no longer exist are
+    sent with STATUS:CANCELLED, so a calendar client updates instead of duplicating.
+    """
     zone = _zone(tz or system_zone()) if at is not None else None
     stamp = stamp or _stamp(plan)
     name = label or f"{plan.protocol.id} {plan.arm.label}"
@@ -51,14 +57,50 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     )
     if plan.warnings:
         calendar.add("description", "\n".join(plan.warnings))
-    for group in plan.grouped():
-        if len(group) > 1:
-            calendar.add_component(_series(plan, group, stamp, remind))
-        else:
-            calendar.add_component(_single(plan, group[0], stamp, remind, at, zone))
+    components = _components(plan, stamp, remind, at, zone)
+    if baseline is not None:
+        components = _updates(components, _components(baseline, stamp, remind, at, zone), sequence)
+    for component in components:
+        calendar.add_component(component)
     if zone is not None:
         calendar.add_missing_timezones()
     return calendar.to_ical().decode("utf-8")
+
+
+def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone) -> list[Event]:
+    home = plan.home_dosed()
+    components = []
+    for group in plan.grouped():
+        if group[0].status in ("held", "skipped") and group[0].activity in home:
+            continue  # home doses not taken: the gaps are EXDATEs of the series around them
+        if len(group) > 1:
+            components.append(_series(plan, group, stamp, remind))
+        else:
+            components.append(_single(plan, group[0], stamp, remind, at, zone))
+    return components
+
+
+_COMPARED = ("DTSTART", "DTEND", "RRULE", "EXDATE", "SUMMARY", "DESCRIPTION", "STATUS")
+
+
+def _updates(current: list[Event], baseline: list[Event], sequence: int) -> list[Event]:
+    before = {str(c["UID"]): c for c in baseline}
+    result = []
+    for component in current:
+        old = before.pop(str(component["UID"]), None)
+        if old is not None and _signature(old) != _signature(component):
+            component["SEQUENCE"] = sequence
+        result.append(component)
+    for gone in before.values():  # in the first export, not in this one: cancel it in place
+        gone["STATUS"] = "CANCELLED"
+        gone["SEQUENCE"] = sequence
+        result.append(gone)
+    return result
+
+
+def _signature(component: Event) -> tuple[bytes, ...]:
+    return tuple(component[name].to_ical() if name in component and not isinstance(component[name], list)
+                 else b"|".join(v.to_ical() for v in component[name]) if name in component else b"" for name in _COMPARED)
 
 
 def _base(plan: Plan, event: PlanEvent, uid_key: str, stamp: datetime, summary: str, description: list[str]) -> Event:
@@ -68,7 +110,7 @@ def _base(plan: Plan, event: PlanEvent, uid_key: str, stamp: datetime, summary: 
         summary=summary,
         description="\n".join(description),
         categories=[event.kind],
-        status="TENTATIVE" if event.conditional else "CONFIRMED",
+        status="CANCELLED" if event.status in ("held", "skipped") else "TENTATIVE" if event.conditional else "CONFIRMED",
         sequence=0,
     )
     component.add("x-regimen-activity", event.activity)

@@ -57,11 +57,11 @@ def event_lines(plan: Plan) -> Iterator[str]:
     """Each event as one line of JSON. What is constant for an activity in a plan (its names, dose
     and derivation, notes) is encoded once and spliced in: a cohort export spends its time here."""
     dumps_ = json.dumps
-    parts: dict[tuple[str, str | None], tuple[str, str]] = {}
+    parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
     for e in plan.events:
-        fixed = parts.get((e.activity, e.condition))
+        fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
         if fixed is None:
-            fixed = parts[(e.activity, e.condition)] = _fixed_parts(e)
+            fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = _fixed_parts(e)
         yield (f'{{"key": {dumps_(e.key, ensure_ascii=False)}, "date": "{e.date}", "earliest": "{e.earliest}", '
                f'"latest": "{e.latest}", {fixed[0]}, "cycle": {_int(e.cycle)}, "day": {_int(e.day)}, '
                f'"occurrence": {e.occurrence}, {fixed[1]}}}')
@@ -74,7 +74,7 @@ def _fixed_parts(e: Event) -> tuple[str, str]:
     middle = (f'"kind": {enc(e.kind)}, "activity": {enc(e.activity)}, "name": {enc(e.name)}, "drug": {enc(e.drug)}, '
               f'"route": {enc(e.route)}, "dose": {enc(dose_dict(e.dose) if e.dose else None)}')
     tail = (f'"conditional": {enc(e.conditional)}, "condition": {enc(e.condition)}, '
-            f'"duration_hours": {enc(e.duration_hours)}, "notes": {enc(list(e.notes))}')
+            f'"duration_hours": {enc(e.duration_hours)}, "notes": {enc(list(e.notes))}, "status": {enc(e.status)}')
     return middle, tail
 
 

@@ -96,6 +96,8 @@ def _row(plan: Plan, run: tuple[Event, ...]) -> tuple[str, ...]:
         pattern = (first.dose.pattern if first.dose else None) or plan.arm.activity(first.activity).rule.pattern
         every = format_pattern(pattern) if pattern else "repeated"
         what += f", {every} to {run[-1].date.isoformat()} ({len(run)} doses)"
+    if first.status != "planned":
+        notes.insert(0, first.status.upper() if first.status in ("held", "skipped") else first.status)
     if first.conditional:
         notes.append(f"CONDITIONAL: {first.condition}")
     if first.duration_hours:

@@ -1,4 +1,4 @@
-"""Re-planning a course: the plan's past is what happened, and its future is recomputed from it.
+"""A course's history applied: re-planning. The plan's past is what happened, and its future is recomputed from it.
 
 For each activity the scheduler first places the protocol's rule (anchored to the *actual* dates
 of what it depends on, so a delayed HAIC moves the drugs given with it); then the activity's
@@ -34,7 +34,7 @@ from .rules import CycleDays, Every, Rule
 from .schedule import Occurrences, Plan, _home_dosed, schedule
 from .units import Measured, format_number
 
-__all__ = ["replan"]
+__all__ = ["check_new_record", "replan"]
 
 Place = Callable[[Rule], tuple[Occurrences, ...]]
 
@@ -283,3 +283,26 @@ def _limits(rule: Rule, occs: list[_Occ], until: date) -> list[_Occ]:
             counted += 1
         out.append(occ)
     return out
+
+
+def check_new_record(before: Course, after: Course, protocol_dirs=()) -> None:
+    """Refuse a recorded event that contradicts the course: before day 0, a dose on a day the
+    drug was held or after it was stopped, an occurrence recorded twice; then re-plan to be sure
+    the new course still makes a plan (a level the drug has, an activity of the arm)."""
+    from .errors import InputError
+
+    new = after.records[-1] if len(after.records) > len(before.records) else None
+    if new is not None:
+        day = new.date
+        if day is not None and day < after.start:
+            raise InputError("--date", f"{day} is before the course started (day 0 = {after.start})")
+        for old in before.for_activity(new.activity):
+            if new.type == "given" and old.type == "held" and old.date <= day <= old.until:
+                raise InputError("--date", f"{new.activity} was held from {old.date} to {old.until} ({old.reason or 'no reason given'}); "
+                                           "record the hold's end first")
+            if new.type in ("given", "rescheduled", "level") and old.type == "discontinued" and day >= old.date:
+                raise InputError("--date", f"{new.activity} was discontinued on {old.date}; nothing can be recorded for it after that")
+            if (new.type in ("given", "skipped") and old.type in ("given", "skipped") and new.occurrence is not None
+                    and old.occurrence == new.occurrence):
+                raise InputError("--occurrence", f"{new.activity} #{new.occurrence} is already recorded as {old.type} ({old.date})")
+    replan(after, protocol_dirs=protocol_dirs)
