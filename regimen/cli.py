@@ -146,7 +146,7 @@ def _levels(values: Sequence[str]) -> dict[str, int]:
 
 def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, start: str, *,
           pins: Sequence[str] = (), choices: Sequence[str] = (), levels: Sequence[str] = (),
-          horizon: str | None = None, bsa_method: str = "mosteller"):
+          horizon: str | None = None, bsa_method: str = "mosteller", clinic=None):
     from .patient import Patient
     from .schedule import schedule
 
@@ -155,7 +155,7 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
         _load(ctx, protocol), arm, patient, start,
         pins=_pairs(pins, "--at", "ACTIVITY=YYYY-MM-DD, like pve=2026-12-15"),
         choices=_pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"),
-        levels=_levels(levels), horizon=horizon, bsa_method=bsa_method,
+        levels=_levels(levels), horizon=horizon, bsa_method=bsa_method, clinic=clinic,
     )
 
 
@@ -175,11 +175,13 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
 @click.option("--tz", help="ics: IANA time zone for --time, e.g. Asia/Shanghai (default: this machine's zone).")
 @click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
 @click.option("--label", help="ics: the calendar's name. Nothing identifies the patient unless you put it here.")
+@click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri: clinic events on other days move inside their windows.")
+@click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
 @click.pass_context
 def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
              choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, course_file: str | None,
              pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
-             tz: str | None, remind: str | None, label: str | None) -> None:
+             tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None) -> None:
     """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
 
     \b
@@ -194,6 +196,11 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
             if value is not None:
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
     baseline = sequence = None
+    clinic = None
+    if clinic_days or country:
+        from .clinic import Clinic
+
+        clinic = Clinic.parse(clinic_days, country)
     if course_file:
         given = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--weight", weight), ("--height", height),
                                 ("--start", start), ("--choose", choices), ("--level", levels), ("--at", pins)) if v]
@@ -203,16 +210,17 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         from .history import replan
 
         course = load_course(course_file)
-        plan = replan(course, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method)
+        plan = replan(course, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method, clinic=clinic)
         if fmt == "ics" and course.records:
-            baseline = replan(course.baseline(), horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method)
+            baseline = replan(course.baseline(), horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
+                              clinic=clinic)
             sequence = len(course.records)
     else:
         missing = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--start", start), ("--weight", weight)) if not v]
         if missing:
             raise InputError(missing[0], f"is required (or give --course FILE); missing: {', '.join(missing)}")
         plan = _plan(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
-                     horizon=horizon, bsa_method=bsa_method)
+                     horizon=horizon, bsa_method=bsa_method, clinic=clinic)
     if fmt == "json":
         from .export.json import dumps
 
@@ -410,6 +418,33 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
                         dose=dose, level=level, reason=reason, value=value)
     append_record(course_file, block, partial(check_new_record, protocol_dirs=ctx.obj["dirs"]))
     click.echo(f"recorded in {course_file}: {block.strip().splitlines()[-1] if measurement else kind + ' ' + (activity or '')}", err=True)
+
+
+@main.command("check")
+@click.option("--course", "course_file", required=True, type=click.Path(exists=True, dir_okay=False), help="The course file.")
+@click.option("--on", "day", metavar="YYYY-MM-DD", help="The day to check (default: today).")
+@click.pass_context
+def check_command(ctx: click.Context, course_file: str, day: str | None) -> None:
+    """Do the latest labs allow each event due on a day? Lists missing and failing labs, with
+    values converted across units; exit status 1 when something due is not cleared.
+
+    \b
+    Example:
+      regimen check --course P-0042.toml --on 2027-01-12
+    """
+    from datetime import date as date_type
+
+    from .course import load_course
+    from .export.text import gate_report
+    from .history import check
+    from .schedule import parse_date
+
+    on = parse_date(day, "--on") if day else date_type.today()
+    course = load_course(course_file)
+    plan, checks, upcoming = check(course, on, protocol_dirs=ctx.obj["dirs"])
+    click.echo(gate_report(course.patient, plan, on, checks, upcoming), nl=False)
+    if not all(c.cleared for c in checks):
+        sys.exit(1)
 
 
 def _count_rows(path: str) -> int | None:

@@ -38,13 +38,14 @@ from .errors import InputError, ProtocolErrors
 from .tomlfile import TomlFile, read_toml
 from .units import Measured, parse_measurement
 
-__all__ = ["EVENT_TYPES", "Course", "Measurement", "Record", "append_record", "load_course", "parse_course", "record_text"]
+__all__ = ["EVENT_TYPES", "Course", "Lab", "Measurement", "Record", "append_record", "load_course", "parse_course", "record_text"]
 
 EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out")
 PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 _TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
-        "measurements": list, "events": list}
+        "measurements": list, "labs": list, "events": list}
+_LAB = {"date": (str, date), "name": str, "value": str, "uln": str}
 _MEASUREMENT = {"date": (str, date), "weight": str, "height": str}
 _EVENT = {"type": str, "activity": str, "date": (str, date), "occurrence": int, "from": (str, date), "to": (str, date),
           "dose": str, "level": int, "reason": str}
@@ -58,6 +59,16 @@ class Measurement(NamedTuple):
     date: date
     weight: Measured | None
     height: Measured | None
+
+
+class Lab(NamedTuple):
+    """A laboratory result: ``value`` and ``uln`` in the analyte's canonical unit (see labs.py)."""
+
+    date: date
+    name: str
+    value: float
+    text: str
+    uln: float | None = None
 
 
 class Record(NamedTuple):
@@ -91,6 +102,12 @@ class Course:
     records: tuple[Record, ...] = ()
     horizon: str | None = None
     path: str = ""
+    labs: tuple[Lab, ...] = ()
+
+    def latest_lab(self, name: str, on: date, lookback: int) -> Lab | None:
+        """The latest ``name`` result from the ``lookback`` days up to ``on``."""
+        found = [lab for lab in self.labs if lab.name == name and 0 <= (on - lab.date).days <= lookback]
+        return max(found, key=lambda lab: lab.date) if found else None
 
     def baseline(self) -> Course:
         """The same course with nothing recorded: the plan as it was first made."""
@@ -137,11 +154,12 @@ def parse_course(text: str, name: str = "course.toml") -> Course:
     if "measurements" in top and not any(m.weight for m in measurements):
         file.error("measurements", 'at least one measurement needs a weight, like weight = "72 kg"')
     records = tuple(r for i, item in enumerate(top.get("events", [])) if (r := _record(file, i, item)))
+    labs = tuple(lab for i, item in enumerate(top.get("labs", [])) if (lab := _lab(file, i, item)))
     pins = tuple((k, d) for k, v in top.get("pins", {}).items() if (d := _date(file, f"pins.{k}", v)))
     if file.errors:
         raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     return Course(patient, top["protocol"], top["arm"], start, tuple((k, str(v)) for k, v in top.get("choices", {}).items()),
-                  pins, measurements, records, top.get("horizon"), name)
+                  pins, measurements, records, top.get("horizon"), name, labs)
 
 
 def _date(file: TomlFile, path: str, value: Any) -> date | None:
@@ -169,6 +187,23 @@ def _measurement(file: TomlFile, index: int, item: Any) -> Measurement | None:
                 file.error(f"{path}.{kind}", exc.detail)
     when = _date(file, f"{path}.date", good.get("date"))
     return Measurement(when, values.get("weight"), values.get("height")) if when else None
+
+
+def _lab(file: TomlFile, index: int, item: Any) -> Lab | None:
+    from .labs import parse_lab
+
+    path = f"labs[{index}]"
+    good = file.table(item, path, _LAB, ("date", "name", "value"))
+    when = _date(file, f"{path}.date", good.get("date"))
+    if not {"name", "value"} <= good.keys():
+        return None
+    try:
+        value = parse_lab(good["name"], good["value"], f"{path}.value")
+        uln = parse_lab(good["name"], good["uln"], f"{path}.uln").value if "uln" in good else None
+    except InputError as exc:
+        file.error(f"{path}.{exc.option.rsplit('.', 1)[-1]}", exc.detail)
+        return None
+    return Lab(when, good["name"], value.value, value.text, uln) if when else None
 
 
 def _record(file: TomlFile, index: int, item: Any) -> Record | None:

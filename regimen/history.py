@@ -24,22 +24,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
+from typing import NamedTuple
 
 from .course import Course, Record
 from .dosing import Dose, DoseSpec
 from .model import Activity, Protocol
 from .patient import Patient
 from .rules import CycleDays, Every, Rule
-from .schedule import Occurrences, Plan, _home_dosed, schedule
+from .schedule import Event, Occurrences, Plan, _home_dosed, schedule
 from .units import Measured, format_number
 
-__all__ = ["check_new_record", "replan"]
+__all__ = ["GateCheck", "check", "check_new_record", "replan"]
 
 Place = Callable[[Rule], tuple[Occurrences, ...]]
 
 
-def replan(course: Course, *, horizon: str | date | None = None, protocol_dirs=(), bsa_method: str = "mosteller") -> Plan:
+def replan(course: Course, *, horizon: str | date | None = None, protocol_dirs=(), bsa_method: str = "mosteller",
+           clinic=None) -> Plan:
     """The plan for a course: what happened, then the rest recomputed."""
     from .loader import load_protocol
 
@@ -50,7 +52,7 @@ def replan(course: Course, *, horizon: str | date | None = None, protocol_dirs=(
     patient = Patient.from_measurements(weight[0].text, height[0].text if height else None, prefix="measurements.")
     history = _History(course, protocol, patient, bsa_method)
     return schedule(protocol, course.arm, patient, course.start, pins=dict(course.pins), choices=dict(course.choices),
-                    horizon=horizon or course.horizon, bsa_method=bsa_method, adjust=history.adjust)
+                    horizon=horizon or course.horizon, bsa_method=bsa_method, adjust=history.adjust, clinic=clinic)
 
 
 class _Occ:
@@ -306,3 +308,40 @@ def check_new_record(before: Course, after: Course, protocol_dirs=()) -> None:
                     and old.occurrence == new.occurrence):
                 raise InputError("--occurrence", f"{new.activity} #{new.occurrence} is already recorded as {old.type} ({old.date})")
     replan(after, protocol_dirs=protocol_dirs)
+
+
+class GateResult(NamedTuple):
+    criterion: object  # labs.Criterion
+    lab: object  # course.Lab or None when missing
+    passes: bool | None  # None: missing, or a ULN-relative limit without the ULN
+
+
+class GateCheck(NamedTuple):
+    """Whether the labs allow one due event."""
+
+    event: Event
+    lookback: int
+    results: tuple[GateResult, ...]
+
+    @property
+    def cleared(self) -> bool:
+        return all(r.passes for r in self.results)
+
+
+def check(course: Course, on: date, *, protocol_dirs=()) -> tuple[Plan, list[GateCheck], list[Event]]:
+    """For each gated event due on ``on``: the latest labs within the protocol's look-back, and
+    whether each criterion passes. Also returns the next gated events after ``on``."""
+    plan = replan(course, horizon=max(on, course.start) + timedelta(weeks=8), protocol_dirs=protocol_dirs)
+    gated = {a.id: a for a in plan.arm.activities if a.gates}
+    checks = []
+    for event in plan.events:
+        activity = gated.get(event.activity)
+        if activity is None or event.date != on or event.status != "planned":
+            continue
+        results = []
+        for criterion in activity.gates:
+            lab = course.latest_lab(criterion.lab, on, activity.gate_lookback)
+            results.append(GateResult(criterion, lab, None if lab is None else criterion.passes(lab.value, lab.uln)))
+        checks.append(GateCheck(event, activity.gate_lookback, tuple(results)))
+    upcoming = [e for e in plan.events if e.activity in gated and e.date > on and e.status == "planned"][:3]
+    return plan, checks, upcoming

@@ -41,7 +41,8 @@ _CHOICE = {"label": str, "options": dict, "default": str, "assumptions": list}
 _ARM = {"label": str, "type": str, "day0": str, "record": str, "activities": dict}
 _ACTIVITY = {"name": str, "kind": str, "timing": str, "drug": str, "route": str, "dose": dict, "duration": str,
              "condition": str, "when": dict, "given_after": str, "notes": list, "assumptions": list,
-             "on_delay": str, "max_delay": str, "recalculate": bool}
+             "on_delay": str, "max_delay": str, "recalculate": bool, "gates": list, "gate_lookback": str}
+_GATE = {"lab": str, "min": str, "max": str, "below": str, "above": str}
 _DOSE = {"flat": str, "per_kg": str, "per_m2": str, "levels": list, "by_weight": list, "max": str,
          "rounding": dict, "bsa": str, "choice": str}
 _BASES = ("flat", "per_kg", "per_m2", "levels", "by_weight")
@@ -201,6 +202,14 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
             max_delay = int(match[1]) * (7 if match[2] == "w" else 1)
         else:
             file.error(f"{path}.max_delay", f'expected a number of days or weeks like "30d", got {good["max_delay"]!r}')
+    gates = tuple(g for i, item in enumerate(good.get("gates", [])) if (g := _gate(file, f"{path}.gates[{i}]", item)))
+    lookback = 7
+    if "gate_lookback" in good:
+        match = re.fullmatch(r"\s*(\d+)\s*([dw])\s*", good["gate_lookback"])
+        if match:
+            lookback = int(match[1]) * (7 if match[2] == "w" else 1)
+        else:
+            file.error(f"{path}.gate_lookback", f'expected a number of days or weeks like "7d", got {good["gate_lookback"]!r}')
     # An activity with errors is still returned (with a placeholder rule) so that the cross-checks
     # report its other problems too; the file as a whole is rejected anyway.
     return Activity(
@@ -209,8 +218,27 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
         route=good.get("route"), dose=dose, duration_hours=duration, condition=good.get("condition"), when=when,
         given_after=good.get("given_after"), notes=tuple(map(str, good.get("notes", []))),
         assumptions=tuple(map(str, good.get("assumptions", []))), on_delay=on_delay, max_delay=max_delay,
-        recalculate=good.get("recalculate", True),
+        recalculate=good.get("recalculate", True), gates=gates, gate_lookback=lookback,
     )
+
+
+def _gate(file: _File, path: str, data: Any):
+    from .labs import ANALYTES, parse_criterion
+
+    good = file.table(data, path, _GATE, ("lab",))
+    ops = [op for op in ("min", "max", "below", "above") if op in good]
+    if len(ops) != 1:
+        file.error(path, f"a gate needs exactly one of min, max, below, above; got {', '.join(ops) or 'none'}")
+        return None
+    lab = good.get("lab", "")
+    if lab not in ANALYTES:
+        file.error(f"{path}.lab", f"unknown lab {lab!r}{did_you_mean(lab, ANALYTES)}; known: {', '.join(ANALYTES)}")
+        return None
+    try:
+        return parse_criterion(lab, ops[0], good[ops[0]], f"{path}.{ops[0]}")
+    except InputError as exc:
+        file.error(f"{path}.{ops[0]}", exc.detail)
+        return None
 
 
 def _dose(file: _File, path: str, data: Any) -> DoseSpec | None:

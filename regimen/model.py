@@ -92,6 +92,8 @@ class Activity(NamedTuple):
     on_delay: str | None = None  # this, cycle or all: what a delay moves (default: all; this for home dosing)
     max_delay: int | None = None  # days an occurrence may slip before the activity stops
     recalculate: bool = True  # whether a weight change recalculates the dose
+    gates: tuple = ()  # labs.Criterion: proceed only if every one passes
+    gate_lookback: int = 7  # days before the event in which a lab result counts
 
     @property
     def anchor(self) -> str:

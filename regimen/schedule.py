@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
+from .clinic import Clinic
 from .dosing import Dose
 from .errors import InputError, ScheduleError
 from .model import Activity, Arm, Protocol
@@ -250,14 +251,16 @@ def schedule(
     horizon: date | str | None = None,
     bsa_method: str = "mosteller",
     adjust: Adjust | None = None,
+    clinic: Clinic | None = None,
 ) -> Plan:
     """Expand one arm of ``protocol`` into a dated plan for ``patient``.
 
     ``start`` is the arm's day 0. ``pins`` fixes the first occurrence of anchored activities
     (inside their windows); ``choices`` picks options the record leaves open; ``levels`` gives
     dose reductions per activity (0 = starting level); ``horizon`` is a date or a span such as
-    ``"24w"``, ``"180d"`` or ``"6mo"``. ``adjust`` lets a course re-plan each activity from what
-    happened (see ``replan.py``).
+    ``"24w"``, ``"180d"`` or ``"6mo"``. ``clinic`` moves clinic events off closed days inside
+    their windows (home dosing never moves). ``adjust`` lets a course re-plan each activity from
+    what happened (see ``history.py``).
     """
     setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
     protocol, the_arm, activities = setup.protocol, setup.arm, setup.activities
@@ -277,11 +280,13 @@ def schedule(
             cut_open.append(activity.name)
         anchors = _anchor_occurrences(activity, rule, day0, tracks, the_arm, warnings)
         pin = pinned.get(activity.id)
+        open_days = None if clinic is None or _home_dosed(rule) else clinic
         if adjust is None:
-            runs = _place(activity, rule, anchors, pin, until)
+            runs = _place(activity, rule, anchors, pin, until, open_days, warnings)
         else:
-            def place(new_rule: Rule, anchors=anchors, pin=pin, until=until, activity=activity) -> tuple[Occurrences, ...]:
-                return _place(activity, new_rule, anchors, pin, until)
+            def place(new_rule: Rule, anchors=anchors, pin=pin, until=until, activity=activity, open_days=open_days
+                      ) -> tuple[Occurrences, ...]:
+                return _place(activity, new_rule, anchors, pin, until, open_days, warnings)
 
             runs, notes = adjust(activity, rule, setup.doses.get(activity.id), place, until)
             warnings.extend(notes)
@@ -421,8 +426,10 @@ def _anchor_occurrences(activity: Activity, rule: Rule, day0: date, done: Mappin
     return []
 
 
-def _place(activity: Activity, rule: Rule, anchors: list[_Occ], pin: date | None, until: date) -> tuple[Occurrences, ...]:
-    """Expand the rule from each anchor occurrence into runs, checking a pinned first date."""
+def _place(activity: Activity, rule: Rule, anchors: list[_Occ], pin: date | None, until: date,
+           clinic: Clinic | None = None, warnings: list[str] | None = None) -> tuple[Occurrences, ...]:
+    """Expand the rule from each anchor occurrence into runs, checking a pinned first date and
+    moving a first date that falls on a closed clinic day inside its window."""
     start = rule.start
     runs: list[Occurrences] = []
     number = 0
@@ -436,6 +443,8 @@ def _place(activity: Activity, rule: Rule, anchors: list[_Occ], pin: date | None
                     f"{date.fromordinal(latest).isoformat()} ({format_rule(Rule(start))})"
                 )
             first = pin.toordinal()
+        elif clinic is not None:
+            first = _open_day(activity, clinic, first, earliest, latest, warnings)
         conditional = anchor.conditional or activity.condition is not None
         condition = (activity.condition or anchor.condition) if conditional else None
         for run in rule.runs(date.fromordinal(first), until):
@@ -444,8 +453,28 @@ def _place(activity: Activity, rule: Rule, anchors: list[_Occ], pin: date | None
                 cycle, step, day = anchor.cycle, 0, 1 + start.offset  # a drug given with each HAIC shares its cycle
             runs.append(Occurrences(run.days, number + run.number, cycle, step, day, earliest, latest,
                                     conditional, condition, run.number == 1))
+            if clinic is not None and warnings is not None:
+                for later in run.days[1 if run.number == 1 else 0:]:
+                    if reason := clinic.closed(date.fromordinal(later)):
+                        warnings.append(f"{activity.name} on {date.fromordinal(later)} falls on a closed day ({reason}); "
+                                        "its schedule allows no other day")
         number = runs[-1].number + len(runs[-1].days) - 1 if runs else number
     return tuple(runs)
+
+
+def _open_day(activity: Activity, clinic: Clinic, first: int, earliest: int, latest: int, warnings: list[str] | None) -> int:
+    day = date.fromordinal(first)
+    reason = clinic.closed(day)
+    if reason is None:
+        return first
+    moved = clinic.nearest_open(day, date.fromordinal(earliest), date.fromordinal(latest))
+    if warnings is not None:
+        if moved is None:
+            warnings.append(f"{activity.name} on {day} falls on a closed day ({reason}) and its window "
+                            f"{date.fromordinal(earliest)} to {date.fromordinal(latest)} has no open day")
+        else:
+            warnings.append(f"{activity.name} moved from {day} ({reason}) to {moved}, inside its window")
+    return first if moved is None else moved.toordinal()
 
 
 def _notes(arm: Arm, activity: Activity) -> tuple[str, ...]:

@@ -148,6 +148,17 @@ def parse_per(text: str, per: str, option: str) -> float:
     return amount / float(scale)
 
 
+@lru_cache(maxsize=256)
+def convert(amount: float, unit: str, to: str) -> float | None:
+    """``amount`` in ``unit`` expressed in ``to`` (e.g. mg/dL to mg/L), or None if pint cannot."""
+    import pint
+
+    try:
+        return float(registry().Quantity(amount, _normalise(unit)).to(_normalise(to)).magnitude)
+    except (pint.errors.DimensionalityError, pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError, SyntaxError):
+        return None
+
+
 def format_number(value: float, places: int = 2) -> str:
     """``216.0 -> "216"``, ``154.5393 -> "154.54"``: at most ``places`` decimals, no trailing zeros."""
     text = f"{value:.{places}f}".rstrip("0").rstrip(".")

@@ -8,7 +8,7 @@ from ..model import Arm, Protocol
 from ..notation import format_pattern, format_rule
 from ..schedule import DoseSheet, Event, Plan
 
-__all__ = ["dose_sheet", "plan_table", "protocol_details", "protocols_table"]
+__all__ = ["dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
 
 
 def protocols_table(protocols: Iterable[Protocol]) -> str:
@@ -128,3 +128,25 @@ def _columns(rows: list[tuple[str, ...]]) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def gate_report(patient: str, plan: Plan, on, checks, upcoming) -> str:
+    """What ``regimen check`` prints: each due event, cleared or not, criterion by criterion."""
+    from ..labs import ANALYTES, LabValue
+
+    out = [f"{patient}, {plan.protocol.id} arm {plan.arm.id}: labs for {on.isoformat()}"]
+    if not checks:
+        out.append("nothing with lab criteria is due on this day")
+        out += [f"  next: {e.name} #{e.occurrence} on {e.date.isoformat()}" for e in upcoming]
+    for result in checks:
+        event = result.event
+        out.append(f"{event.name} #{event.occurrence} ({event.date.isoformat()}): {'CLEARED' if result.cleared else 'NOT CLEARED'}")
+        for gate in result.results:
+            need = gate.criterion.describe()
+            if gate.lab is None:
+                out.append(f"  {need:<28} MISSING: no {gate.criterion.lab} result in the {result.lookback} days before")
+                continue
+            verdict = {True: "ok", False: "FAILS", None: "NO ULN: record the upper limit of normal with the result"}[gate.passes]
+            shown = LabValue(gate.lab.value, gate.lab.text).show(ANALYTES[gate.lab.name])
+            out.append(f"  {need:<28} {verdict}: {shown} on {gate.lab.date.isoformat()}")
+    return "\n".join(out) + "\n"
