@@ -118,7 +118,8 @@ class _History:
             record = assigned.get(occ.number)
             if record is not None and record.type in ("given", "rescheduled", "confirmed"):
                 delta = record.date.toordinal() - occ.day
-                shift, cycle_shift = _move(scope, delta, occ, shift, cycle_shift, home)
+                here = "all" if isinstance(rule.pattern, CycleDays) and occ.cday == 1 else scope  # a cycle restarts from its actual day 1
+                shift, cycle_shift = _move(here, delta, occ, shift, cycle_shift, home)
                 occ.day = record.date.toordinal()
                 occ.status = "planned" if record.type == "rescheduled" else "given"
                 if record.type == "confirmed":

@@ -209,6 +209,8 @@ Adjust = Callable[[Activity, Rule, "Dose | None", Callable[[Rule], tuple["Occurr
 def _window_violations(tracks: Iterable[Track], arm: Arm) -> list[str]:
     """Every first occurrence outside the window its rule allows, said with the rule and the numbers."""
     found = []
+    tracks = list(tracks)
+    by_id = {t.activity.id: t for t in tracks}
     for track in tracks:
         start = track.activity.rule.start
         if not start.has_window:
@@ -219,6 +221,10 @@ def _window_violations(tracks: Iterable[Track], arm: Arm) -> list[str]:
                 continue
             anchor_day = run.earliest - start.earliest
             anchor = "day 0" if start.anchor.activity == DAY0 else arm.activity(start.anchor.activity).name
+            anchor_track = by_id.get(start.anchor.activity)
+            if anchor_track is not None:
+                number = next((r.number + i for r in anchor_track.runs for i, o in enumerate(r.days) if o == anchor_day), None)
+                anchor += f" #{number}" if number else ""
             found.append(
                 f"{track.activity.name} start {date.fromordinal(day).isoformat()} is {day - anchor_day} days after {anchor} "
                 f"({date.fromordinal(anchor_day).isoformat()}); the window is {start.earliest}–{start.latest} days"

@@ -109,7 +109,7 @@ type = "given"
 activity = "camrelizumab"
 date = 2026-12-18
 """)
-    assert "Camrelizumab start 2026-12-18 is 17 days after cTACE (2026-12-01); the window is 3–14 days" in plan.warnings
+    assert "Camrelizumab start 2026-12-18 is 17 days after cTACE #1 (2026-12-01); the window is 3–14 days" in plan.warnings
 
 
 def test_a_conditional_repeat_tace_confirmed_or_ruled_out():
@@ -224,3 +224,16 @@ reason = "immune hepatitis grade 4"
     cancelled = {str(e["X-REGIMEN-KEY"]) for e in events if str(e["STATUS"]) == "CANCELLED"}
     assert cancelled == {"NCT05760430/experimental/camrelizumab/3", "NCT05760430/experimental/camrelizumab/4"}
     assert all(e["SEQUENCE"] == 1 for e in events if str(e["STATUS"]) == "CANCELLED")
+
+
+def test_a_late_regorafenib_start_after_haic_is_named_with_its_numbers():
+    plan = _plan(HEAD.replace('arm = "experimental"', 'arm = "haic"').replace("NCT05760430", "NCT05233358")
+                 + 'height = "170 cm"\n' + """
+[[events]]
+type = "given"
+activity = "regorafenib"
+occurrence = 1
+date = 2026-12-18
+""")
+    assert plan.dates("regorafenib")[:2] == [date(2026, 12, 18), date(2026, 12, 19)]  # the cycle runs from its actual day 1
+    assert "Regorafenib start 2026-12-18 is 17 days after HAIC #1 (2026-12-01); the window is 0–14 days" in plan.warnings
