@@ -91,13 +91,7 @@ def _protocol(file: _File, data: dict[str, Any], resolved: str) -> Protocol | No
     arms = tuple(_arm(file, key, value) for key, value in top.get("arms", {}).items())
     if "arms" in top and not arms:
         file.error("arms", "a protocol needs at least one arm")
-    weight_change = 10.0
-    if "weight_change" in top:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", top["weight_change"])
-        if match:
-            weight_change = float(match[1])
-        else:
-            file.error("weight_change", f'expected a percentage like "10%", got {top["weight_change"]!r}')
+    weight_change = _percent(file, "weight_change", top["weight_change"]) if "weight_change" in top else 10.0
     protocol = Protocol(
         id=top.get("id", ""), title=top.get("title", ""), sponsor=top.get("sponsor", ""), source=top.get("source", ""),
         record_date=top.get("record_date", ""), version=top.get("version", ""), arms=tuple(a for a in arms if a),
@@ -195,21 +189,9 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
     on_delay = good.get("on_delay")
     if on_delay is not None and on_delay not in DELAY_SCOPES:
         file.error(f"{path}.on_delay", f"expected one of {', '.join(DELAY_SCOPES)}, got {on_delay!r}")
-    max_delay = None
-    if "max_delay" in good:
-        match = re.fullmatch(r"\s*(\d+)\s*([dw])\s*", good["max_delay"])
-        if match:
-            max_delay = int(match[1]) * (7 if match[2] == "w" else 1)
-        else:
-            file.error(f"{path}.max_delay", f'expected a number of days or weeks like "30d", got {good["max_delay"]!r}')
+    max_delay = _days(file, f"{path}.max_delay", good["max_delay"], "30d") if "max_delay" in good else None
     gates = tuple(g for i, item in enumerate(good.get("gates", [])) if (g := _gate(file, f"{path}.gates[{i}]", item)))
-    lookback = 7
-    if "gate_lookback" in good:
-        match = re.fullmatch(r"\s*(\d+)\s*([dw])\s*", good["gate_lookback"])
-        if match:
-            lookback = int(match[1]) * (7 if match[2] == "w" else 1)
-        else:
-            file.error(f"{path}.gate_lookback", f'expected a number of days or weeks like "7d", got {good["gate_lookback"]!r}')
+    lookback = _days(file, f"{path}.gate_lookback", good["gate_lookback"], "7d") if "gate_lookback" in good else 7
     # An activity with errors is still returned (with a placeholder rule) so that the cross-checks
     # report its other problems too; the file as a whole is rejected anyway.
     return Activity(
@@ -332,12 +314,26 @@ def _rounding(file: _File, path: str, data: Any) -> RoundToStep | RoundToStrengt
         step = _mass(file, f"{path}.step", good["step"])
         return RoundToStep(step) if step else None
     if good.get("strengths") is True and "step" not in good:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", good.get("tolerance", ""))
-        if not match:
-            file.error(f"{path}.tolerance", f'expected a tolerance like "10%", got {good.get("tolerance")!r}')
-            return None
-        return RoundToStrengths(float(match[1]))
+        tolerance = _percent(file, f"{path}.tolerance", good.get("tolerance", ""))
+        return None if tolerance is None else RoundToStrengths(tolerance)
     file.error(path, 'expected rounding = { step = "5 mg" } or { strengths = true, tolerance = "10%" }')
+    return None
+
+
+def _days(file: _File, path: str, text: str, example: str) -> int | None:
+    """A number of days or weeks ("30d", "2w") in days."""
+    match = re.fullmatch(r"\s*(\d+)\s*([dw])\s*", text)
+    if match:
+        return int(match[1]) * (7 if match[2] == "w" else 1)
+    file.error(path, f'expected a number of days or weeks like "{example}", got {text!r}')
+    return None
+
+
+def _percent(file: _File, path: str, text: str) -> float | None:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", text)
+    if match:
+        return float(match[1])
+    file.error(path, f'expected a percentage like "10%", got {text!r}')
     return None
 
 
