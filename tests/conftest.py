@@ -11,6 +11,17 @@ HERE = Path(__file__).parent
 INVALID = HERE / "protocols" / "invalid"
 
 
+COURSE_HEAD = """patient = "P-0001"
+protocol = "NCT05760430"
+arm = "experimental"
+start = 2026-12-01
+
+[[measurements]]
+date = 2026-11-28
+weight = "72 kg"
+"""  # a course file's opening: 72 kg, cTACE on 2026-12-01
+
+
 def days(first: str, last: str, step: int = 1) -> list[date]:
     """Every ``step``-th date from ``first`` to ``last`` inclusive (ISO strings)."""
     start, end = date.fromisoformat(first), date.fromisoformat(last)

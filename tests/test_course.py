@@ -6,6 +6,7 @@ from pathlib import Path
 import icalendar
 import pytest
 from click.testing import CliRunner
+from conftest import COURSE_HEAD as HEAD
 
 import regimen
 from regimen import ProtocolErrors
@@ -15,15 +16,6 @@ from regimen.export import ics
 
 COURSES = Path(__file__).parent / "courses"
 
-HEAD = """patient = "P-0001"
-protocol = "NCT05760430"
-arm = "experimental"
-start = 2026-12-01
-
-[[measurements]]
-date = 2026-11-28
-weight = "72 kg"
-"""
 
 
 def _plan(text: str, horizon: str = "12w"):

@@ -2,21 +2,13 @@
 
 from datetime import date, timedelta
 
+from conftest import COURSE_HEAD as HEAD
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import regimen
 from regimen.course import parse_course
 
-HEAD = """patient = "P-0001"
-protocol = "NCT05760430"
-arm = "experimental"
-start = 2026-12-01
-
-[[measurements]]
-date = 2026-11-28
-weight = "72 kg"
-"""
 PLANNED = [date(2026, 12, 8) + timedelta(days=21 * n) for n in range(6)]  # camrelizumab before any record
 delays = st.lists(st.integers(min_value=-3, max_value=12), min_size=1, max_size=5)
 holds = st.one_of(st.none(), st.tuples(st.integers(min_value=7, max_value=60), st.integers(min_value=0, max_value=10)))
