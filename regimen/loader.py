@@ -191,7 +191,9 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
         file.error(f"{path}.on_delay", f"expected one of {', '.join(DELAY_SCOPES)}, got {on_delay!r}")
     max_delay = _days(file, f"{path}.max_delay", good["max_delay"], "30d") if "max_delay" in good else None
     gates = tuple(g for i, item in enumerate(good.get("gates", [])) if (g := _gate(file, f"{path}.gates[{i}]", item)))
-    lookback = _days(file, f"{path}.gate_lookback", good["gate_lookback"], "7d") if "gate_lookback" in good else 7
+    lookback = _days(file, f"{path}.gate_lookback", good["gate_lookback"], "7d") if "gate_lookback" in good else None
+    if gates and "gate_lookback" not in good:
+        file.error(f"{path}.gates", 'gates need gate_lookback, the days before the event in which a lab result counts, like "7d"')
     # An activity with errors is still returned (with a placeholder rule) so that the cross-checks
     # report its other problems too; the file as a whole is rejected anyway.
     return Activity(
@@ -200,7 +202,7 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
         route=good.get("route"), dose=dose, duration_hours=duration, condition=good.get("condition"), when=when,
         given_after=good.get("given_after"), notes=tuple(map(str, good.get("notes", []))),
         assumptions=tuple(map(str, good.get("assumptions", []))), on_delay=on_delay, max_delay=max_delay,
-        recalculate=good.get("recalculate", True), gates=gates, gate_lookback=lookback,
+        recalculate=good.get("recalculate", True), gates=gates, gate_lookback=lookback or 0,
     )
 
 

@@ -93,7 +93,7 @@ class Activity(NamedTuple):
     max_delay: int | None = None  # days an occurrence may slip before the activity stops
     recalculate: bool = True  # whether a weight change recalculates the dose
     gates: tuple = ()  # labs.Criterion: proceed only if every one passes
-    gate_lookback: int = 7  # days before the event in which a lab result counts
+    gate_lookback: int = 0  # days before the event in which a lab result counts (required with gates)
 
     @property
     def anchor(self) -> str:
