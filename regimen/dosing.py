@@ -188,13 +188,6 @@ class DoseSpec:
     def band_for(self, weight: float) -> Band:
         return next(band for band in self.bands if band.contains(weight))
 
-    def levels_count(self, patient: Patient | None = None) -> int:
-        if self.basis == "dose_level":
-            return len(self.levels)
-        if self.basis == "weight_band":
-            return len(self.band_for(patient.weight_kg).levels) if patient else max(len(b.levels) for b in self.bands)
-        return 1
-
     def index_of(self, text: str) -> int | None:
         key = _compact(text)
         return next((i for i, level in enumerate(self.levels) if _compact(str(level)) == key), None)

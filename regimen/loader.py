@@ -383,7 +383,7 @@ def _cross_check(file: _File, protocol: Protocol) -> None:
             check_assumptions(f"{path}.assumptions", activity.assumptions)
             for name, values in activity.when:
                 _check_choice_values(file, f"{path}.when.{name}", choices, name, values)
-            ladder_choice = getattr(activity.dose, "choice", None)
+            ladder_choice = activity.dose.choice if activity.dose else None
             if ladder_choice:
                 _check_ladder_choice(file, f"{path}.dose.choice", choices, ladder_choice, activity.dose)  # type: ignore[arg-type]
         _check_cycles(file, arm)

@@ -120,7 +120,7 @@ class Arm(NamedTuple):
         for activity in self.activities:
             for name, _ in activity.when:
                 seen.setdefault(name)
-            choice = getattr(activity.dose, "choice", None)
+            choice = activity.dose.choice if activity.dose else None
             if choice:
                 seen.setdefault(choice)
         return tuple(seen)

@@ -380,19 +380,11 @@ def _setup(protocol: Protocol | str, arm: str, patient: Patient, choices: Mappin
 
 def _matters(name: str, arm: Arm, included: list[Activity], chosen: Mapping[str, str]) -> bool:
     """Whether a choice can change this plan: it picks a dose level, or decides between activities."""
-    if any(getattr(a.dose, "choice", None) == name for a in included):
+    if any(a.dose is not None and a.dose.choice == name for a in included):
         return True
-    for activity in arm.activities:
-        names = [n for n, _ in activity.when]
-        if name in names:
-            others = {n: v for n, v in activity.when if n != name}
-            if all(_same(chosen.get(n, ""), values) for n, values in others.items()):
-                return True
-    return False
-
-
-def _same(value: str, values: tuple[str, ...]) -> bool:
-    return "".join(value.lower().split()) in {"".join(v.lower().split()) for v in values}
+    # it decides between activities: one of them applies for some value of this choice
+    return any(activity.applies({**chosen, name: value}) for activity in arm.activities
+               for choice, values in activity.when if choice == name for value in values)
 
 
 def _dose_and_rule(protocol: Protocol, activity: Activity, patient: Patient,
@@ -400,10 +392,8 @@ def _dose_and_rule(protocol: Protocol, activity: Activity, patient: Patient,
     if activity.dose is None:
         return activity.rule, None
     level = levels.get(activity.id, 0)
-    choice = getattr(activity.dose, "choice", None)
-    if choice:
-        start_level = activity.dose.index_of(resolved[choice][0])  # type: ignore[attr-defined]
-        level += start_level or 0
+    if activity.dose.choice:
+        level += activity.dose.index_of(resolved[activity.dose.choice][0]) or 0
     product = protocol.drug(activity.drug).product if activity.drug else None
     dose = activity.dose.compute(patient, product=product, bsa=bsa, level=level, drug=activity.name)
     rule = activity.rule
