@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from .dosing import Dose
 from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, RegimenError, ScheduleError
+from .inputs import parse_horizon
 from .loader import list_protocols, load_file, load_protocol, validate_files
 from .model import Activity, Arm, Assumption, Choice, Protocol
 from .notation import format_rule, parse_rule
 from .patient import Patient, bsa, cockcroft_gault
-from .schedule import DoseSheet, Event, Plan, doses, parse_horizon, schedule
+from .plan import DoseSheet, Event, Plan
+from .schedule import doses, schedule
 
 __all__ = [
     "Activity", "Arm", "Assumption", "Choice", "Course", "Dose", "DoseSheet", "Event", "InputError", "LookupFailure", "Patient", "Plan",

@@ -21,7 +21,8 @@ from typing import IO, Any, NamedTuple
 
 from .errors import InputError, RegimenError
 from .patient import Patient
-from .schedule import Plan, schedule
+from .plan import Plan
+from .schedule import schedule
 
 __all__ = ["REQUIRED", "CohortResult", "RowError", "plan_for_row", "process", "read_rows", "starting_by"]
 

@@ -31,8 +31,9 @@ from .course import Course, Record
 from .dosing import Dose, DoseSpec
 from .model import Activity, Protocol
 from .patient import Patient
+from .plan import Event, Occurrences, Plan, home_dosed
 from .rules import CycleDays, Every, Rule
-from .schedule import Event, Occurrences, Plan, _home_dosed, schedule
+from .schedule import schedule
 from .units import Measured, format_number
 
 __all__ = ["GateCheck", "check", "check_new_record", "replan"]
@@ -94,7 +95,7 @@ class _History:
         if any(r.type == "ruled_out" for r in records):
             reason = next(r.reason for r in records if r.type == "ruled_out")
             return (), [f"{activity.name} ruled out" + (f": {reason}" if reason else "")]
-        home = _home_dosed(rule)
+        home = home_dosed(rule)
         extra = sum(1 for r in records if r.type in ("skipped", "held")) if isinstance(rule.pattern, Every) else 0
         expanded = replace(rule, count=rule.count + extra) if rule.count and extra else rule
         occs = [_Occ(run, i) for run in place(expanded) for i in range(len(run.days))]

@@ -10,200 +10,36 @@ open-ended ones stop at 24 weeks, with a warning saying so.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
-from functools import cached_property
 from typing import NamedTuple
 
 from .clinic import Clinic
 from .dosing import Dose
 from .errors import InputError, ScheduleError
+from .inputs import parse_date, parse_horizon
 from .model import Activity, Arm, Protocol
 from .notation import format_rule
 from .patient import Patient
-from .rules import DAY0, CycleDays, Every, Rule, Run
+from .plan import DoseSheet, Occurrences, Plan, Track, home_dosed
+from .rules import DAY0, Rule
 
-__all__ = ["DEFAULT_HORIZON_WEEKS", "DoseSheet", "Event", "Occurrences", "Plan", "Track", "doses", "parse_date", "parse_horizon", "schedule"]
+__all__ = ["DEFAULT_HORIZON_WEEKS", "doses", "schedule"]
 
 DEFAULT_HORIZON_WEEKS = 24
-TAKEN = ("planned", "given")  # statuses of occurrences that happen; held and skipped ones do not
 _SAFETY_YEARS = 10  # even a bounded rule never expands further than this
-
-
-class Event(NamedTuple):
-    """One dated occurrence of an activity: a dose-day, a procedure or an assessment."""
-
-    key: str
-    date: date
-    earliest: date
-    latest: date
-    kind: str
-    activity: str
-    name: str
-    occurrence: int
-    order: int
-    drug: str | None = None
-    route: str | None = None
-    dose: Dose | None = None
-    cycle: int | None = None
-    day: int | None = None
-    conditional: bool = False
-    condition: str | None = None
-    duration_hours: float | None = None
-    notes: tuple[str, ...] = ()
-    status: str = "planned"  # planned, given, held or skipped (a course's recorded past)
-
-    @property
-    def has_window(self) -> bool:
-        return self.earliest != self.date or self.latest != self.date
-
-
-class Track(NamedTuple):
-    """One activity's occurrences in a plan, kept compact as runs of day ordinals."""
-
-    activity: Activity
-    dose: Dose | None
-    notes: tuple[str, ...]
-    runs: tuple[Occurrences, ...]
-
-    def size(self) -> int:  # not __len__ or count: a NamedTuple is a tuple and relies on both
-        return sum(len(run.days) for run in self.runs)
-
-    def ordinals(self) -> Iterator[int]:
-        for run in self.runs:
-            yield from run.days
-
-    def count_between(self, first: int, last: int) -> int:
-        """How many occurrences fall on day ordinals first..last (inclusive), without expanding."""
-        return sum(len(run.days[_bisect(run.days, first):_bisect(run.days, last + 1)]) for run in self.runs)
-
-
-class Occurrences(NamedTuple):
-    """A Run placed in a plan: with the window of its first element and whether it is conditional."""
-
-    days: range
-    number: int
-    cycle: int | None
-    cycle_step: int
-    day: int | None
-    earliest: int
-    latest: int
-    conditional: bool
-    condition: str | None
-    first_window: bool
-    dose: Dose | None = None
-    status: str = "planned"
-
-    def cycle_day(self, index: int) -> tuple[int | None, int | None]:
-        return Run.cycle_day(self, index)  # type: ignore[arg-type]
-
-
-def _bisect(days: range, ordinal: int) -> int:
-    """Index of the first element of ``days`` at or after ``ordinal``."""
-    if ordinal <= days.start:
-        return 0
-    return min(len(days), -(-(ordinal - days.start) // days.step))
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A patient's calendar for one arm, and its warnings.
-
-    Occurrences are kept compact (``tracks``); ``events`` expands them, sorted by
-    (date, order, key), the first time it is read.
-    """
-
-    protocol: Protocol
-    arm: Arm
-    patient: Patient
-    start: date
-    horizon_end: date
-    horizon_given: bool
-    choices: tuple[tuple[str, str, bool], ...]
-    doses: tuple[tuple[str, Dose], ...]
-    warnings: tuple[str, ...]
-    tracks: tuple[Track, ...]
-
-    @cached_property
-    def events(self) -> tuple[Event, ...]:
-        events = [event for track in self.tracks for event in _events(self, track)]
-        events.sort(key=lambda e: (e.date, e.order, e.activity, e.occurrence))
-        return tuple(events)
-
-    def __iter__(self) -> Iterator[Event]:
-        return iter(self.events)
-
-    def __len__(self) -> int:
-        return sum(track.size() for track in self.tracks)
-
-    def track(self, activity_id: str) -> Track | None:
-        self.arm.activity(activity_id)  # an unknown id is an error, not an empty answer
-        return next((t for t in self.tracks if t.activity.id == activity_id), None)
-
-    def for_activity(self, activity_id: str) -> tuple[Event, ...]:
-        track = self.track(activity_id)
-        return tuple(sorted(_events(self, track), key=lambda e: e.date)) if track else ()
-
-    def dates(self, activity_id: str) -> list[date]:
-        """The days an activity happens (given or planned; not held or skipped)."""
-        track = self.track(activity_id)
-        if track is None:
-            return []
-        return sorted(date.fromordinal(o) for run in track.runs if run.status in TAKEN for o in run.days)
-
-    def between(self, first: date, last: date) -> tuple[Event, ...]:
-        return tuple(e for e in self.events if first <= e.date <= last)
-
-    def dose(self, activity_id: str) -> Dose | None:
-        return dict(self.doses).get(activity_id)
-
-    def home_dosed(self) -> set[str]:
-        """Activities taken at home: daily, every other day, or on cycle days."""
-        return {a.id for a in self.arm.activities if _home_dosed(a.rule)}
-
-    def grouped(self) -> list[tuple[Event, ...]]:
-        """Events grouped for display: each home-dosed drug (repeated more often than weekly, or on
-        cycle days) is one group per dose; every other event stands alone. Groups are in order of
-        their first event."""
-        home = self.home_dosed()
-        groups: dict[tuple[str, int, str], list[Event]] = {}
-        order: list[list[Event]] = []
-        for event in self.events:
-            if event.activity not in home or event.dose is None or event.conditional:
-                order.append([event])
-                continue
-            key = (event.activity, id(event.dose), event.status)
-            if key in groups:
-                groups[key].append(event)
-            else:
-                groups[key] = [event]
-                order.append(groups[key])
-        return [tuple(group) for group in order]
-
-
-def _events(plan: Plan, track: Track) -> Iterator[Event]:
-    activity, notes = track.activity, track.notes
-    prefix = f"{plan.protocol.id}/{plan.arm.id}/{activity.id}/"
-    head = (activity.kind, activity.id, activity.name)
-    make, fromordinal = tuple.__new__, date.fromordinal  # the hot loop of a cohort export
-    for run in track.runs:
-        middle = (activity.order, activity.drug, activity.route, run.dose if run.dose is not None else track.dose)
-        tail = (run.conditional, run.condition, activity.duration_hours, notes, run.status)
-        for index, ordinal in enumerate(run.days):
-            when = fromordinal(ordinal)
-            number = run.number + index
-            if index == 0 and run.first_window:
-                earliest, latest = fromordinal(run.earliest), fromordinal(run.latest)
-            else:
-                earliest = latest = when
-            yield make(Event, (prefix + str(number), when, earliest, latest, *head, number, *middle,
-                               *run.cycle_day(index), *tail))
 
 
 Adjust = Callable[[Activity, Rule, "Dose | None", Callable[[Rule], tuple["Occurrences", ...]], date],
                   tuple[tuple["Occurrences", ...], list[str]]]
+
+
+class _Anchor(NamedTuple):
+    ordinal: int
+    conditional: bool
+    condition: str | None
+    cycle: int | None = None
 
 
 def _window_violations(tracks: Iterable[Track], arm: Arm) -> list[str]:
@@ -230,19 +66,6 @@ def _window_violations(tracks: Iterable[Track], arm: Arm) -> list[str]:
                 f"({date.fromordinal(anchor_day).isoformat()}); the window is {start.earliest}–{start.latest} days"
             )
     return found
-
-
-def _home_dosed(rule: Rule) -> bool:
-    """Daily, every-other-day or cycle-day dosing: taken at home, shown as one series."""
-    pattern = rule.pattern
-    return isinstance(pattern, CycleDays) or (isinstance(pattern, Every) and pattern.days < 7)
-
-
-class _Occ(NamedTuple):
-    ordinal: int
-    conditional: bool
-    condition: str | None
-    cycle: int | None = None
 
 
 def schedule(
@@ -286,7 +109,7 @@ def schedule(
             cut_open.append(activity.name)
         anchors = _anchor_occurrences(activity, rule, day0, tracks, the_arm, warnings)
         pin = pinned.get(activity.id)
-        open_days = None if clinic is None or _home_dosed(rule) else clinic
+        open_days = None if clinic is None or home_dosed(rule) else clinic
         if adjust is None:
             runs = _place(activity, rule, anchors, pin, until, open_days, warnings)
         else:
@@ -315,17 +138,6 @@ def schedule(
         warnings=setup.warnings + tuple(warnings),
         tracks=tuple(tracks[a.id] for a in activities),
     )
-
-
-class DoseSheet(NamedTuple):
-    """Every drug's dose for one patient on one arm, without dates: what a pharmacist checks."""
-
-    protocol: Protocol
-    arm: Arm
-    patient: Patient
-    choices: tuple[tuple[str, str, bool], ...]
-    doses: tuple[tuple[str, Dose], ...]
-    warnings: tuple[str, ...]
 
 
 def doses(
@@ -403,26 +215,26 @@ def _dose_and_rule(protocol: Protocol, activity: Activity, patient: Patient,
 
 
 def _anchor_occurrences(activity: Activity, rule: Rule, day0: date, done: Mapping[str, Track],
-                        arm: Arm, warnings: list[str]) -> list[_Occ]:
+                        arm: Arm, warnings: list[str]) -> list[_Anchor]:
     """The occurrences of the anchor that this activity's start is measured from."""
     anchor = rule.start.anchor
     if anchor.activity == DAY0:
-        return [_Occ(day0.toordinal(), False, None)]
+        return [_Anchor(day0.toordinal(), False, None)]
     if anchor.activity not in done:
         raise ScheduleError(f"{activity.name} is anchored to {anchor.activity}, which the chosen options leave out of arm {arm.id}")
     track = done[anchor.activity]
     if anchor.each:
-        return [_Occ(o, run.conditional, run.condition, run.cycle_day(i)[0]) for run in track.runs for i, o in enumerate(run.days)]
+        return [_Anchor(o, run.conditional, run.condition, run.cycle_day(i)[0]) for run in track.runs for i, o in enumerate(run.days)]
     remaining = anchor.nth - 1
     for run in track.runs:
         if remaining < len(run.days):
-            return [_Occ(run.days[remaining], run.conditional, run.condition, run.cycle_day(remaining)[0])]
+            return [_Anchor(run.days[remaining], run.conditional, run.condition, run.cycle_day(remaining)[0])]
         remaining -= len(run.days)
     warnings.append(f"{activity.name} is not scheduled: {anchor.activity} #{anchor.nth} does not occur in this plan")
     return []
 
 
-def _place(activity: Activity, rule: Rule, anchors: list[_Occ], pin: date | None, until: date,
+def _place(activity: Activity, rule: Rule, anchors: list[_Anchor], pin: date | None, until: date,
            clinic: Clinic | None = None, warnings: list[str] | None = None) -> tuple[Occurrences, ...]:
     """Expand the rule from each anchor occurrence into runs, checking a pinned first date and
     moving a first date that falls on a closed clinic day inside its window."""
@@ -534,45 +346,3 @@ def _check_levels(levels: Mapping[str, int], arm: Arm) -> None:
             raise InputError("level", f"{activity.name} has no dose levels to reduce (doses: {activity.dose.describe() if activity.dose else 'none'})")
         if not isinstance(level, int) or level < 0:
             raise InputError("level", f"{activity_id}={level!r}: give the number of reductions, 0 or more")
-
-
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_date(value: date | str, option: str) -> date:
-    """An ISO date (YYYY-MM-DD) only: ``01/12/2026`` is ambiguous and refused."""
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    if _ISO.fullmatch(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise InputError(option, f"{text!r} is not a date; give an ISO date like 2026-12-01")
-
-
-_SPAN = re.compile(r"(\d+)\s*(d|w|mo|y)", re.I)
-
-
-def parse_horizon(value: date | str, start: date) -> date:
-    """The last day of the plan (inclusive): a date, or a span from day 0 (``24w`` = days 0–167)."""
-    if isinstance(value, date):
-        end = value
-    elif match := _SPAN.fullmatch(str(value).strip()):
-        count, unit = int(match[1]), match[2].lower()
-        if count < 1:
-            raise InputError("--horizon", f"{value!r} must be at least 1 {unit}")
-        if unit in ("d", "w"):
-            end = start + timedelta(days=count * (7 if unit == "w" else 1)) - timedelta(days=1)
-        else:
-            from dateutil.relativedelta import relativedelta
-
-            end = start + relativedelta(months=count * (12 if unit == "y" else 1)) - timedelta(days=1)
-    elif _ISO.fullmatch(str(value).strip()):
-        end = parse_date(value, "--horizon")
-    else:
-        raise InputError("--horizon", f"{value!r} is not accepted; give a span like 24w, 180d, 6mo or 2y, or an ISO date like 2027-06-01")
-    if end < start:
-        raise InputError("--horizon", f"{end.isoformat()} is before day 0 ({start.isoformat()})")
-    return end

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from .schedule import Plan
+from .plan import Plan
 from .units import format_number
 
 __all__ = ["Line", "Supply", "add_plan", "for_patient", "periods", "summarize"]

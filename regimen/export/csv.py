@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from ..schedule import Event, Plan
+from ..plan import Event, Plan
 
 __all__ = ["COLUMNS", "dumps"]
 

@@ -24,8 +24,8 @@ from pathlib import Path
 from icalendar import Alarm, Calendar, Event
 
 from ..errors import InputError
-from ..schedule import Event as PlanEvent
-from ..schedule import Plan
+from ..plan import Event as PlanEvent
+from ..plan import Plan
 from ..units import format_number
 
 __all__ = ["NAMESPACE", "dumps", "system_zone", "uid_for"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..dosing import Dose
 from ..notation import format_pattern
-from ..schedule import Event, Plan
+from ..plan import Event, Plan
 
 __all__ = ["dose_dict", "dumps", "event_lines", "line", "plan_dict"]
 

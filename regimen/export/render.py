@@ -16,7 +16,7 @@ from ..units import format_number
 
 if TYPE_CHECKING:
     from ..cohort import CohortResult
-    from ..schedule import Plan
+    from ..plan import Plan
     from ..supply import Line
 
 __all__ = ["Sink", "atomic_path", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from ..model import Arm, Protocol
 from ..notation import format_pattern, format_rule
-from ..schedule import DoseSheet, Event, Plan
+from ..plan import DoseSheet, Event, Plan
 
 __all__ = ["dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
 

@@ -1,0 +1,218 @@
+"""Commands about protocols and one patient's plan: list, show, schedule, dose, validate."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from ..errors import InputError
+from . import load, main
+from .output import FORMATS, clock, emit, pairs, span
+from .output import levels as parse_levels
+
+
+@main.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def list_command(ctx: click.Context, fmt: str) -> None:
+    """List the protocols and their arms.
+
+    \b
+    Example:
+      regimen list --format json
+    """
+    from ..loader import list_protocols
+
+    protocols = list_protocols(ctx.obj["dirs"])
+    if fmt == "json":
+        import json
+
+        data = {"protocols": [
+            {"id": p.id, "title": p.title, "sponsor": p.sponsor, "source": p.source,
+             "arms": [{"id": a.id, "label": a.label} for a in p.arms]}
+            for p in protocols
+        ]}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        from ..export.text import protocols_table
+
+        click.echo(protocols_table(protocols), nl=False)
+
+
+@main.command()
+@click.argument("protocol")
+@click.option("--arm", help="Show one arm only.")
+@click.pass_context
+def show(ctx: click.Context, protocol: str, arm: str | None) -> None:
+    """Show a protocol's arms, timing in clinical notation, doses, choices, assumptions and references.
+
+    \b
+    Example:
+      regimen show NCT05233358 --arm haic
+    """
+    from ..export.text import protocol_details
+
+    click.echo(protocol_details(load(ctx, protocol), arm), nl=False)
+
+
+def _patient_options(func):
+    options = [
+        click.option("--arm", help="The arm id (see `regimen show PROTOCOL`)."),
+        click.option("--weight", help='Body weight with its unit: "72 kg", "158.7 lb".'),
+        click.option("--height", help='Height with its unit: "170 cm", "5 ft 7 in" (needed for mg/m² doses).'),
+        click.option("--choose", "choices", multiple=True, metavar="NAME=VALUE",
+                     help="Pick an option the record leaves open, e.g. ici=camrelizumab (repeatable)."),
+        click.option("--level", "levels", multiple=True, metavar="ACTIVITY=N",
+                     help="Dose reductions from the starting level, e.g. regorafenib=1 (repeatable)."),
+        click.option("--bsa", "bsa_method", default="mosteller", show_default=True,
+                     type=click.Choice(["mosteller", "dubois", "haycock", "gehan-george", "boyd"]),
+                     help="BSA formula for mg/m² doses."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+
+def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, start: str, *,
+          pins: Sequence[str] = (), choices: Sequence[str] = (), levels: Sequence[str] = (),
+          horizon: str | None = None, bsa_method: str = "mosteller", clinic=None):
+    from ..patient import Patient
+    from ..schedule import schedule
+
+    patient = Patient.from_measurements(weight, height)
+    return schedule(
+        load(ctx, protocol), arm, patient, start,
+        pins=pairs(pins, "--at", "ACTIVITY=YYYY-MM-DD, like pve=2026-12-15"),
+        choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"),
+        levels=parse_levels(levels), horizon=horizon, bsa_method=bsa_method, clinic=clinic,
+    )
+
+
+@main.command()
+@click.argument("protocol", required=False)
+@_patient_options
+@click.option("--start", metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE).")
+@click.option("--course", "course_file", type=click.Path(exists=True, dir_okay=False),
+              help="Re-plan a recorded course (it carries the protocol, arm, day 0 and measurements).")
+@click.option("--at", "pins", multiple=True, metavar="ACTIVITY=YYYY-MM-DD",
+              help="Pin the first occurrence of an anchored activity inside its window (repeatable).")
+@click.option("--horizon", metavar="SPAN|DATE",
+              help="How far to plan: 24w, 180d, 6mo, 2y or a date. Default: bounded activities to their end, open-ended ones 24 weeks.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
+@click.option("--time", "clinic_time", metavar="HH:MM", help="ics: time clinic events at this local time (home dosing stays all-day).")
+@click.option("--tz", help="ics: IANA time zone for --time, e.g. Asia/Shanghai (default: this machine's zone).")
+@click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
+@click.option("--label", help="ics: the calendar's name. Nothing identifies the patient unless you put it here.")
+@click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri: clinic events on other days move inside their windows.")
+@click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
+@click.pass_context
+def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
+             choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, course_file: str | None,
+             pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
+             tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None) -> None:
+    """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
+
+    \b
+    Examples:
+      regimen schedule NCT05760430 --arm experimental --start 2026-12-01 --weight "72 kg"
+      regimen schedule NCT05233358 --arm haic --start 2026-12-01 --weight "70 kg" --height "170 cm" \\
+          --choose ici=camrelizumab --horizon 24w --format ics --time 09:00 --tz Asia/Shanghai -o plan.ics
+      regimen schedule --course P-0042.toml --format ics -o P-0042.ics
+    """
+    if fmt != "ics":
+        for name, value in (("--time", clinic_time), ("--tz", tz), ("--remind", remind), ("--label", label)):
+            if value is not None:
+                raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
+    baseline = sequence = None
+    clinic = None
+    if clinic_days or country:
+        from ..clinic import Clinic
+
+        clinic = Clinic.parse(clinic_days, country)
+    if course_file:
+        given = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--weight", weight), ("--height", height),
+                                ("--start", start), ("--choose", choices), ("--level", levels), ("--at", pins)) if v]
+        if given:
+            raise InputError("--course", f"the course file carries the protocol, arm, day 0, measurements and choices; drop {', '.join(given)}")
+        from ..course import load_course
+        from ..history import replan
+
+        course = load_course(course_file)
+        plan = replan(course, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method, clinic=clinic)
+        if fmt == "ics" and course.records:
+            baseline = replan(course.baseline(), horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
+                              clinic=clinic)
+            sequence = len(course.records)
+    else:
+        missing = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--start", start), ("--weight", weight)) if not v]
+        if missing:
+            raise InputError(missing[0], f"is required (or give --course FILE); missing: {', '.join(missing)}")
+        plan = _plan(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
+                     horizon=horizon, bsa_method=bsa_method, clinic=clinic)
+    if fmt == "json":
+        from ..export.json import dumps
+
+        text = dumps(plan)
+    elif fmt == "csv":
+        from ..export.csv import dumps as csv_dumps
+
+        text = csv_dumps(plan, bom=output is not None)
+    elif fmt == "ics":
+        from ..export.ics import dumps as ics_dumps
+
+        text = ics_dumps(plan, at=clock(clinic_time), tz=tz, remind=span(remind), label=label,
+                         baseline=baseline, sequence=sequence or 0)
+    else:
+        from ..export.text import plan_table
+
+        text = plan_table(plan)
+    emit(text, output, binary=fmt in ("csv", "ics"))
+
+
+@main.command()
+@click.argument("protocol")
+@_patient_options
+@click.pass_context
+def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, choices: tuple[str, ...],
+         levels: tuple[str, ...], bsa_method: str) -> None:
+    """Every drug's dose per administration, with its derivation and what to take or prepare.
+
+    \b
+    Example:
+      regimen dose NCT05233358 --arm haic --weight "70 kg" --height "170 cm" --choose regorafenib_start=120mg
+    """
+    from ..export.text import dose_sheet
+    from ..patient import Patient
+    from ..schedule import doses
+
+    for name, value in (("--arm", arm), ("--weight", weight)):
+        if not value:
+            raise InputError(name, "is required")
+    sheet = doses(load(ctx, protocol), arm, Patient.from_measurements(weight, height),
+                  choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=parse_levels(levels),
+                  bsa_method=bsa_method)
+    click.echo(dose_sheet(sheet), nl=False)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(files: tuple[str, ...]) -> None:
+    """Check protocol files: every problem in every file, each with file:line.
+
+    \b
+    Example:
+      regimen validate protocols/*.toml my-site/NCT01234567.toml
+    """
+    from ..loader import validate_files
+
+    problems = validate_files(files)
+    for problem in problems:
+        click.echo(f"Error: {problem.located()}", err=True)
+    if problems:
+        sys.exit(2)
+    click.echo(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid")
+

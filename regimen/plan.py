@@ -1,0 +1,205 @@
+"""The values a scheduler returns: Plan, Event, Track. A plan keeps occurrences compact and expands events on first read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import NamedTuple
+
+from .dosing import Dose
+from .model import Activity, Arm, Protocol
+from .patient import Patient
+from .rules import CycleDays, Every, Rule, Run
+
+__all__ = ["TAKEN", "DoseSheet", "Event", "Occurrences", "Plan", "Track", "home_dosed"]
+
+TAKEN = ("planned", "given")  # statuses of occurrences that happen; held and skipped ones do not
+
+
+class Event(NamedTuple):
+    """One dated occurrence of an activity: a dose-day, a procedure or an assessment."""
+
+    key: str
+    date: date
+    earliest: date
+    latest: date
+    kind: str
+    activity: str
+    name: str
+    occurrence: int
+    order: int
+    drug: str | None = None
+    route: str | None = None
+    dose: Dose | None = None
+    cycle: int | None = None
+    day: int | None = None
+    conditional: bool = False
+    condition: str | None = None
+    duration_hours: float | None = None
+    notes: tuple[str, ...] = ()
+    status: str = "planned"  # planned, given, held or skipped (a course's recorded past)
+
+    @property
+    def has_window(self) -> bool:
+        return self.earliest != self.date or self.latest != self.date
+
+
+class Track(NamedTuple):
+    """One activity's occurrences in a plan, kept compact as runs of day ordinals."""
+
+    activity: Activity
+    dose: Dose | None
+    notes: tuple[str, ...]
+    runs: tuple[Occurrences, ...]
+
+    def size(self) -> int:  # not __len__ or count: a NamedTuple is a tuple and relies on both
+        return sum(len(run.days) for run in self.runs)
+
+    def ordinals(self) -> Iterator[int]:
+        for run in self.runs:
+            yield from run.days
+
+    def count_between(self, first: int, last: int) -> int:
+        """How many occurrences fall on day ordinals first..last (inclusive), without expanding."""
+        return sum(len(run.days[_bisect(run.days, first):_bisect(run.days, last + 1)]) for run in self.runs)
+
+
+class Occurrences(NamedTuple):
+    """A Run placed in a plan: with the window of its first element and whether it is conditional."""
+
+    days: range
+    number: int
+    cycle: int | None
+    cycle_step: int
+    day: int | None
+    earliest: int
+    latest: int
+    conditional: bool
+    condition: str | None
+    first_window: bool
+    dose: Dose | None = None
+    status: str = "planned"
+
+    def cycle_day(self, index: int) -> tuple[int | None, int | None]:
+        return Run.cycle_day(self, index)  # type: ignore[arg-type]
+
+
+def _bisect(days: range, ordinal: int) -> int:
+    """Index of the first element of ``days`` at or after ``ordinal``."""
+    if ordinal <= days.start:
+        return 0
+    return min(len(days), -(-(ordinal - days.start) // days.step))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A patient's calendar for one arm, and its warnings.
+
+    Occurrences are kept compact (``tracks``); ``events`` expands them, sorted by
+    (date, order, key), the first time it is read.
+    """
+
+    protocol: Protocol
+    arm: Arm
+    patient: Patient
+    start: date
+    horizon_end: date
+    horizon_given: bool
+    choices: tuple[tuple[str, str, bool], ...]
+    doses: tuple[tuple[str, Dose], ...]
+    warnings: tuple[str, ...]
+    tracks: tuple[Track, ...]
+
+    @cached_property
+    def events(self) -> tuple[Event, ...]:
+        events = [event for track in self.tracks for event in _events(self, track)]
+        events.sort(key=lambda e: (e.date, e.order, e.activity, e.occurrence))
+        return tuple(events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return sum(track.size() for track in self.tracks)
+
+    def track(self, activity_id: str) -> Track | None:
+        self.arm.activity(activity_id)  # an unknown id is an error, not an empty answer
+        return next((t for t in self.tracks if t.activity.id == activity_id), None)
+
+    def for_activity(self, activity_id: str) -> tuple[Event, ...]:
+        track = self.track(activity_id)
+        return tuple(sorted(_events(self, track), key=lambda e: e.date)) if track else ()
+
+    def dates(self, activity_id: str) -> list[date]:
+        """The days an activity happens (given or planned; not held or skipped)."""
+        track = self.track(activity_id)
+        if track is None:
+            return []
+        return sorted(date.fromordinal(o) for run in track.runs if run.status in TAKEN for o in run.days)
+
+    def between(self, first: date, last: date) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if first <= e.date <= last)
+
+    def dose(self, activity_id: str) -> Dose | None:
+        return dict(self.doses).get(activity_id)
+
+    def home_dosed(self) -> set[str]:
+        """Activities taken at home: daily, every other day, or on cycle days."""
+        return {a.id for a in self.arm.activities if home_dosed(a.rule)}
+
+    def grouped(self) -> list[tuple[Event, ...]]:
+        """Events grouped for display: each home-dosed drug (repeated more often than weekly, or on
+        cycle days) is one group per dose; every other event stands alone. Groups are in order of
+        their first event."""
+        home = self.home_dosed()
+        groups: dict[tuple[str, int, str], list[Event]] = {}
+        order: list[list[Event]] = []
+        for event in self.events:
+            if event.activity not in home or event.dose is None or event.conditional:
+                order.append([event])
+                continue
+            key = (event.activity, id(event.dose), event.status)
+            if key in groups:
+                groups[key].append(event)
+            else:
+                groups[key] = [event]
+                order.append(groups[key])
+        return [tuple(group) for group in order]
+
+
+def _events(plan: Plan, track: Track) -> Iterator[Event]:
+    activity, notes = track.activity, track.notes
+    prefix = f"{plan.protocol.id}/{plan.arm.id}/{activity.id}/"
+    head = (activity.kind, activity.id, activity.name)
+    make, fromordinal = tuple.__new__, date.fromordinal  # the hot loop of a cohort export
+    for run in track.runs:
+        middle = (activity.order, activity.drug, activity.route, run.dose if run.dose is not None else track.dose)
+        tail = (run.conditional, run.condition, activity.duration_hours, notes, run.status)
+        for index, ordinal in enumerate(run.days):
+            when = fromordinal(ordinal)
+            number = run.number + index
+            if index == 0 and run.first_window:
+                earliest, latest = fromordinal(run.earliest), fromordinal(run.latest)
+            else:
+                earliest = latest = when
+            yield make(Event, (prefix + str(number), when, earliest, latest, *head, number, *middle,
+                               *run.cycle_day(index), *tail))
+
+
+def home_dosed(rule: Rule) -> bool:
+    """Daily, every-other-day or cycle-day dosing: taken at home, shown as one series."""
+    pattern = rule.pattern
+    return isinstance(pattern, CycleDays) or (isinstance(pattern, Every) and pattern.days < 7)
+
+
+class DoseSheet(NamedTuple):
+    """Every drug's dose for one patient on one arm, without dates: what a pharmacist checks."""
+
+    protocol: Protocol
+    arm: Arm
+    patient: Patient
+    choices: tuple[tuple[str, str, bool], ...]
+    doses: tuple[tuple[str, Dose], ...]
+    warnings: tuple[str, ...]
