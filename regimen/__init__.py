@@ -29,7 +29,7 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LAZY = {"Course": ".course", "load_course": ".course", "replan": ".history"}
+_LAZY = {"Course": ".course", "load_course": ".course", "replan": ".course"}
 
 
 def __getattr__(name: str):

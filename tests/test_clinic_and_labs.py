@@ -11,8 +11,7 @@ import regimen
 from regimen import InputError
 from regimen.cli import main
 from regimen.clinic import Clinic
-from regimen.course import load_course
-from regimen.history import check
+from regimen.course import check, load_course
 from regimen.labs import parse_criterion, parse_lab
 
 COURSES = Path(__file__).parent / "courses"

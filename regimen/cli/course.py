@@ -38,8 +38,7 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
     """
     from functools import partial
 
-    from ..course import append_record, record_text
-    from ..history import check_new_record
+    from ..course import append_record, check_new_record, record_text
     from ..inputs import parse_date
 
     measurement = kind in ("weight", "height")
@@ -74,9 +73,8 @@ def check_command(ctx: click.Context, course_file: str, day: str | None) -> None
     """
     from datetime import date as date_type
 
-    from ..course import load_course
+    from ..course import check, load_course
     from ..export.text import gate_report
-    from ..history import check
     from ..inputs import parse_date
 
     on = parse_date(day, "--on") if day else date_type.today()

@@ -138,8 +138,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
                                 ("--start", start), ("--choose", choices), ("--level", levels), ("--at", pins)) if v]
         if given:
             raise InputError("--course", f"the course file carries the protocol, arm, day 0, measurements and choices; drop {', '.join(given)}")
-        from ..course import load_course
-        from ..history import replan
+        from ..course import load_course, replan
 
         course = load_course(course_file)
         plan = replan(course, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method, clinic=clinic)

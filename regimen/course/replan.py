@@ -24,19 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
-from typing import NamedTuple
+from datetime import date
 
-from .course import Course, Record
-from .dosing import Dose, DoseSpec
-from .model import Activity, Protocol
-from .patient import Patient
-from .plan import Event, Occurrences, Plan, home_dosed
-from .rules import CycleDays, Every, Rule
-from .schedule import schedule
-from .units import Measured, format_number
+from ..dosing import Dose, DoseSpec
+from ..model import Activity, Protocol
+from ..patient import Patient
+from ..plan import Occurrences, Plan, home_dosed
+from ..rules import CycleDays, Every, Rule
+from ..schedule import schedule
+from ..units import Measured, format_number
+from .file import Course, Record
 
-__all__ = ["GateCheck", "check", "check_new_record", "replan"]
+__all__ = ["check_new_record", "replan"]
 
 Place = Callable[[Rule], tuple[Occurrences, ...]]
 
@@ -44,7 +43,7 @@ Place = Callable[[Rule], tuple[Occurrences, ...]]
 def replan(course: Course, *, horizon: str | date | None = None, protocol_dirs=(), bsa_method: str = "mosteller",
            clinic=None) -> Plan:
     """The plan for a course: what happened, then the rest recomputed."""
-    from .loader import load_protocol
+    from ..loader import load_protocol
 
     protocol = load_protocol(course.protocol, protocol_dirs)
     weight = course.measured("weight", course.start) or next(((w, d) for d, w in course.weights()), None)
@@ -82,7 +81,7 @@ class _History:
         known = {a.id for a in self.arm.activities}
         for record in course.records:
             if record.activity not in known:
-                from .errors import LookupFailure
+                from ..errors import LookupFailure
 
                 raise LookupFailure(f"activity in arm {self.arm.id} (course event {record.index + 1})", record.activity, known)
 
@@ -293,7 +292,7 @@ def check_new_record(before: Course, after: Course, protocol_dirs=()) -> None:
     """Refuse a recorded event that contradicts the course: before day 0, a dose on a day the
     drug was held or after it was stopped, an occurrence recorded twice; then re-plan to be sure
     the new course still makes a plan (a level the drug has, an activity of the arm)."""
-    from .errors import InputError
+    from ..errors import InputError
 
     new = after.records[-1] if len(after.records) > len(before.records) else None
     if new is not None:
@@ -310,40 +309,3 @@ def check_new_record(before: Course, after: Course, protocol_dirs=()) -> None:
                     and old.occurrence == new.occurrence):
                 raise InputError("--occurrence", f"{new.activity} #{new.occurrence} is already recorded as {old.type} ({old.date})")
     replan(after, protocol_dirs=protocol_dirs)
-
-
-class GateResult(NamedTuple):
-    criterion: object  # labs.Criterion
-    lab: object  # course.Lab or None when missing
-    passes: bool | None  # None: missing, or a ULN-relative limit without the ULN
-
-
-class GateCheck(NamedTuple):
-    """Whether the labs allow one due event."""
-
-    event: Event
-    lookback: int
-    results: tuple[GateResult, ...]
-
-    @property
-    def cleared(self) -> bool:
-        return all(r.passes for r in self.results)
-
-
-def check(course: Course, on: date, *, protocol_dirs=()) -> tuple[Plan, list[GateCheck], list[Event]]:
-    """For each gated event due on ``on``: the latest labs within the protocol's look-back, and
-    whether each criterion passes. Also returns the next gated events after ``on``."""
-    plan = replan(course, horizon=max(on, course.start) + timedelta(weeks=8), protocol_dirs=protocol_dirs)
-    gated = {a.id: a for a in plan.arm.activities if a.gates}
-    checks = []
-    for event in plan.events:
-        activity = gated.get(event.activity)
-        if activity is None or event.date != on or event.status != "planned":
-            continue
-        results = []
-        for criterion in activity.gates:
-            lab = course.latest_lab(criterion.lab, on, activity.gate_lookback)
-            results.append(GateResult(criterion, lab, None if lab is None else criterion.passes(lab.value, lab.uln)))
-        checks.append(GateCheck(event, activity.gate_lookback, tuple(results)))
-    upcoming = [e for e in plan.events if e.activity in gated and e.date > on and e.status == "planned"][:3]
-    return plan, checks, upcoming

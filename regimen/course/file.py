@@ -34,9 +34,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import InputError, ProtocolErrors
-from .tomlfile import TomlFile, read_toml
-from .units import Measured, parse_measurement
+from ..errors import InputError, ProtocolErrors
+from ..tomlfile import TomlFile, read_toml
+from ..units import Measured, parse_measurement
 
 __all__ = ["EVENT_TYPES", "Course", "Lab", "Measurement", "Record", "append_record", "load_course", "parse_course", "record_text"]
 
@@ -190,7 +190,7 @@ def _measurement(file: TomlFile, index: int, item: Any) -> Measurement | None:
 
 
 def _lab(file: TomlFile, index: int, item: Any) -> Lab | None:
-    from .labs import parse_lab
+    from ..labs import parse_lab
 
     path = f"labs[{index}]"
     good = file.table(item, path, _LAB, ("date", "name", "value"))
