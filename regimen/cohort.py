@@ -1,7 +1,7 @@
 """Many patients at once: a CSV with one row per patient, planned row by row.
 
 Columns: ``id`` (a pseudonym, never a name), ``protocol``, ``arm``, ``start``, ``weight``; optional
-``height`` and ``horizon``; ``at:ACTIVITY`` pins a date, ``level:ACTIVITY`` gives dose reductions,
+``height`` and ``horizon``; ``at:ACTIVITY`` pins a date, ``level:ACTIVITY`` gives the dose level (1 = the highest),
 and any other column is a choice (``ici``, ``regorafenib_start``). Empty cells are not given.
 
 Rows are read lazily and processed in bounded batches, so memory stays flat however long the

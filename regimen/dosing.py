@@ -78,6 +78,7 @@ class Dose(NamedTuple):
     preparation: str | None = None
     form: str | None = None  # tablet, capsule or vial, where the protocol lists the product
     units: tuple[tuple[float, int], ...] = ()  # (strength mg, count) per administration
+    planned: float | None = None  # a recorded dose: what the plan said (``amount`` is what was given)
 
     @property
     def waste(self) -> float:
@@ -91,6 +92,9 @@ class Dose(NamedTuple):
         from .notation import format_pattern
 
         text = f"{fmt(self.amount)} {self.unit}"
+        if self.planned is not None:
+            off = (self.amount - self.planned) / self.planned * 100 if self.planned else float("inf")
+            text += f" given (planned {fmt(self.planned)} {self.unit}, {off:+.1f}%)"
         return f"{text} {format_pattern(self.pattern)}" if self.pattern else text
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .dosing import Band, DoseSpec, Level, Product, RoundToStep, RoundToStrengths
 from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, did_you_mean
-from .model import DELAY_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
+from .model import DELAY_SCOPES, GATE_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
 from .notation import NotationError, parse_pattern, parse_rule
 from .patient import BSA_METHODS
 from .rules import DAY0, Rule, Start
@@ -41,7 +41,7 @@ _CHOICE = {"label": str, "options": dict, "default": str, "assumptions": list}
 _ARM = {"label": str, "type": str, "day0": str, "record": str, "activities": dict}
 _ACTIVITY = {"name": str, "kind": str, "timing": str, "drug": str, "route": str, "dose": dict, "duration": str,
              "condition": str, "when": dict, "given_after": str, "notes": list, "assumptions": list,
-             "on_delay": str, "max_delay": str, "recalculate": bool, "gates": list, "gate_lookback": str}
+             "on_delay": str, "max_delay": str, "recalculate": bool, "gates": list, "gate_lookback": str, "gate_scope": str}
 _GATE = {"lab": str, "min": str, "max": str, "below": str, "above": str}
 _DOSE = {"flat": str, "per_kg": str, "per_m2": str, "levels": list, "by_weight": list, "max": str,
          "rounding": dict, "bsa": str, "choice": str}
@@ -194,6 +194,9 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
     lookback = _days(file, f"{path}.gate_lookback", good["gate_lookback"], "7d") if "gate_lookback" in good else None
     if gates and "gate_lookback" not in good:
         file.error(f"{path}.gates", 'gates need gate_lookback, the days before the event in which a lab result counts, like "7d"')
+    gate_scope = good.get("gate_scope", "each")
+    if gate_scope not in GATE_SCOPES:
+        file.error(f"{path}.gate_scope", f"expected one of {', '.join(GATE_SCOPES)} (which occurrences the gates apply to), got {gate_scope!r}")
     # An activity with errors is still returned (with a placeholder rule) so that the cross-checks
     # report its other problems too; the file as a whole is rejected anyway.
     return Activity(
@@ -202,7 +205,7 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
         route=good.get("route"), dose=dose, duration_hours=duration, condition=good.get("condition"), when=when,
         given_after=good.get("given_after"), notes=tuple(map(str, good.get("notes", []))),
         assumptions=tuple(map(str, good.get("assumptions", []))), on_delay=on_delay, max_delay=max_delay,
-        recalculate=good.get("recalculate", True), gates=gates, gate_lookback=lookback or 0,
+        recalculate=good.get("recalculate", True), gates=gates, gate_lookback=lookback or 0, gate_scope=gate_scope,
     )
 
 

@@ -19,6 +19,7 @@ __all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug
 KINDS = ("drug", "procedure", "assessment")
 STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")
 DELAY_SCOPES = ("this", "cycle", "all")
+GATE_SCOPES = ("each", "first", "cycle")  # every occurrence, the first only (a start criterion), each cycle's day 1
 T = TypeVar("T")
 
 
@@ -94,6 +95,7 @@ class Activity(NamedTuple):
     recalculate: bool = True  # whether a weight change recalculates the dose
     gates: tuple = ()  # labs.Criterion: proceed only if every one passes
     gate_lookback: int = 0  # days before the event in which a lab result counts (required with gates)
+    gate_scope: str = "each"  # which occurrences the gates apply to: GATE_SCOPES
 
     @property
     def anchor(self) -> str:

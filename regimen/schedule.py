@@ -40,6 +40,7 @@ class _Anchor(NamedTuple):
     conditional: bool
     condition: str | None
     cycle: int | None = None
+    status: str = "planned"  # a skipped or held anchor skips what is given with it
 
 
 def _window_violations(tracks: Iterable[Track], arm: Arm) -> list[str]:
@@ -179,6 +180,10 @@ def _setup(protocol: Protocol | str, arm: str, patient: Patient, choices: Mappin
     resolved = protocol.resolve_choices(the_arm, choices)
     chosen = {name: value for name, (value, _) in resolved.items()}
     activities = [a for a in the_arm.activities if a.applies(chosen)]
+    for name in choices or {}:
+        if not _matters(name, the_arm, activities, chosen):
+            raise InputError("choices", f"{name} = {choices[name]} changes nothing on arm {the_arm.id} as chosen: "
+                                        f"{_depends(name, the_arm, chosen)}")
     resolved = {name: value for name, value in resolved.items() if _matters(name, the_arm, activities, chosen)}
     _check_levels(levels or {}, the_arm)
     rules, doses_by_id = {}, {}
@@ -199,13 +204,24 @@ def _matters(name: str, arm: Arm, included: list[Activity], chosen: Mapping[str,
                for choice, values in activity.when if choice == name for value in values)
 
 
+def _depends(name: str, arm: Arm, chosen: Mapping[str, str]) -> str:
+    """Which other choice keeps ``name`` from mattering, said as the condition to set."""
+    users = [a for a in arm.activities if any(c == name for c, _ in a.when) or (a.dose is not None and a.dose.choice == name)]
+    needed = sorted({(c, " or ".join(v)) for a in users for c, v in a.when if c != name and chosen.get(c) not in v})
+    if not needed:
+        return "no activity it picks is in the plan"
+    return "it applies only when " + " and ".join(f"{c} = {v} (now {chosen.get(c, 'unset')})" for c, v in needed)
+
+
 def _dose_and_rule(protocol: Protocol, activity: Activity, patient: Patient,
                    resolved: Mapping[str, tuple[str, bool]], levels: Mapping[str, int], bsa: str) -> tuple[Rule, Dose | None]:
     if activity.dose is None:
         return activity.rule, None
-    level = levels.get(activity.id, 0)
+    level = 0
     if activity.dose.choice:
-        level += activity.dose.index_of(resolved[activity.dose.choice][0]) or 0
+        level = activity.dose.index_of(resolved[activity.dose.choice][0]) or 0
+    if activity.id in levels:
+        level = levels[activity.id] - 1  # dose level N of the protocol's ladder, 1 = its highest dose
     product = protocol.drug(activity.drug).product if activity.drug else None
     dose = activity.dose.compute(patient, product=product, bsa=bsa, level=level, drug=activity.name)
     rule = activity.rule
@@ -224,7 +240,8 @@ def _anchor_occurrences(activity: Activity, rule: Rule, day0: date, done: Mappin
         raise ScheduleError(f"{activity.name} is anchored to {anchor.activity}, which the chosen options leave out of arm {arm.id}")
     track = done[anchor.activity]
     if anchor.each:
-        return [_Anchor(o, run.conditional, run.condition, run.cycle_day(i)[0]) for run in track.runs for i, o in enumerate(run.days)]
+        return [_Anchor(o, run.conditional, run.condition, run.cycle_day(i)[0], run.status)
+                for run in track.runs for i, o in enumerate(run.days)]
     remaining = anchor.nth - 1
     for run in track.runs:
         if remaining < len(run.days):
@@ -259,8 +276,9 @@ def _place(activity: Activity, rule: Rule, anchors: list[_Anchor], pin: date | N
             cycle, step, day = run.cycle, run.cycle_step, run.day
             if rule.once and start.anchor.each and anchor.cycle is not None:
                 cycle, step, day = anchor.cycle, 0, 1 + start.offset  # a drug given with each HAIC shares its cycle
+            status = "skipped" if anchor.status in ("skipped", "held") and rule.once else "planned"
             runs.append(Occurrences(run.days, number + run.number, cycle, step, day, earliest, latest,
-                                    conditional, condition, run.number == 1))
+                                    conditional, condition, run.number == 1, None, status))
             if clinic is not None and warnings is not None:
                 for later in run.days[1 if run.number == 1 else 0:]:
                     if reason := clinic.closed(date.fromordinal(later)):
@@ -344,5 +362,5 @@ def _check_levels(levels: Mapping[str, int], arm: Arm) -> None:
         activity = arm.activity(activity_id)
         if activity.dose is None or not activity.dose.reducible:
             raise InputError("level", f"{activity.name} has no dose levels to reduce (doses: {activity.dose.describe() if activity.dose else 'none'})")
-        if not isinstance(level, int) or level < 0:
-            raise InputError("level", f"{activity_id}={level!r}: give the number of reductions, 0 or more")
+        if not isinstance(level, int) or isinstance(level, bool) or level < 1:
+            raise InputError("level", f"{activity_id}={level!r}: give a dose level, 1 = the highest ({activity.dose.describe()})")

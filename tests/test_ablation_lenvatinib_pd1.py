@@ -38,7 +38,7 @@ def test_anti_pd1_every_3_weeks_ends_by_6_months(plan_for):
 
 
 def test_lenvatinib_lowest_level_is_4_mg_every_other_day(plan_for):
-    plan = plan_for("ablation-lenvatinib-pd1", "experimental", levels={"lenvatinib": 3}, horizon="2w")
+    plan = plan_for("ablation-lenvatinib-pd1", "experimental", levels={"lenvatinib": 4}, horizon="2w")  # level 4 of 12 → 8 → 4 → 4 mg qod
     assert plan.dose("lenvatinib").text == "4 mg qod"
     assert plan.dates("lenvatinib") == days("2026-12-06", "2026-12-14", step=2)
 

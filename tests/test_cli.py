@@ -59,11 +59,11 @@ def test_schedule_json_csv_and_ics_to_files(run, tmp_path):
 
 def test_schedule_with_pins_choices_levels_and_horizon(run):
     result = run("schedule", "NCT05233358", "--arm", "tace", "--start", "2026-12-01", "--weight", "72 kg",
-                 "--choose", "ici=atezolizumab", "--choose", "regorafenib_start=120mg", "--level", "regorafenib=1",
+                 "--choose", "ici=atezolizumab", "--choose", "regorafenib_start=120mg", "--level", "regorafenib=3",
                  "--at", "imaging=2027-01-08", "--horizon", "12w", "--format", "json")
     data = json.loads(result.output)
     regorafenib = next(e for e in data["events"] if e["activity"] == "regorafenib")
-    assert regorafenib["dose"]["text"] == "80 mg"  # started at 120 mg, one level lower
+    assert regorafenib["dose"]["text"] == "80 mg"  # dose level 3 of 160 → 120 → 80 mg
     assert [e["date"] for e in data["events"] if e["activity"] == "imaging"] == ["2027-01-08"]
     assert [e["date"] for e in data["events"] if e["activity"] == "tace_repeat"] == ["2027-01-15"]
     assert any(e["activity"] == "atezolizumab" for e in data["events"])
@@ -107,7 +107,7 @@ def test_own_protocol_folder_option(run):
         (["--weight", "72 kg", "--start", "2026/12/01"], "Error: --start: '2026/12/01' is not a date; give an ISO date like 2026-12-01"),
         (["--weight", "72 kg", "--at", "pve=2026-12-20"], "Error: --at pve=2026-12-20 is outside its window 2026-12-13 to 2026-12-17"),
         (["--weight", "72 kg", "--choose", "ici=x"], "Error: unknown choice for arm experimental 'ici'"),
-        (["--weight", "72 kg", "--level", "apatinib=x"], "Error: --level: apatinib='x': give the number of dose reductions"),
+        (["--weight", "72 kg", "--level", "apatinib=x"], "Error: --level: apatinib='x': give a dose level"),
         (["--weight", "72 kg", "--horizon", "soon"], "Error: --horizon: 'soon' is not accepted"),
         (["--weight", "72 kg", "--remind", "1d"], "Error: --remind: applies to --format ics only"),
         (["--weight", "72 kg", "--format", "ics", "--remind", "tomorrow"], "Error: --remind: 'tomorrow' is not accepted"),

@@ -101,4 +101,5 @@ value = "38 umol/L"
 uln = "21 umol/L"
 """)
     _, checks, _ = check(load_course(path), date(2026, 12, 6))
-    assert [(c.event.name, c.cleared) for c in checks] == [("Lenvatinib", True)]  # 38 < 2 x 21
+    # both start on 12-06 and the record's TBIL < 2 x ULN gates both starts: 38 < 2 x 21
+    assert [(c.event.name, c.cleared) for c in checks] == [("Lenvatinib", True), ("Sintilimab", True)]

@@ -20,7 +20,7 @@ P003,NCT05233358,haic,2026-12-05,65 kg,165 cm,camrelizumab,120mg,,
 P004,NCT05760430,experimental,2026-12-01,72,,,,,
 P005,NCT05760430,experimental,2026/12/01,72 kg,,,,,
 P006,NCT05760430,experimental,2026-12-01,72 kg,,,,2026-12-16,
-P007,ablation-lenvatinib-pd1,experimental,2027-01-04,55 kg,,,,,1
+P007,ablation-lenvatinib-pd1,experimental,2027-01-04,55 kg,,,,,2
 P008,NCT0576043,experimental,2026-12-01,72 kg,,,,,
 """
 
@@ -46,7 +46,7 @@ def test_cohort_results_equal_per_patient_schedules(patients):
     )
     assert lines[2] == {"id": "P003", **json.loads(json_export.dumps(expected_p003))}
     p007 = next(line for line in lines if line["id"] == "P007")
-    assert {e["dose"]["text"] for e in p007["events"] if e["activity"] == "lenvatinib"} == {"4 mg"}  # 8 mg, one level down
+    assert {e["dose"]["text"] for e in p007["events"] if e["activity"] == "lenvatinib"} == {"4 mg"}  # dose level 2 of 8 → 4 → 4 mg qod (below 60 kg)
     p006 = next(line for line in lines if line["id"] == "P006")
     assert [e["date"] for e in p006["events"] if e["activity"] == "pve"] == ["2026-12-16"]
 

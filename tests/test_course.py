@@ -157,15 +157,15 @@ def test_record_appends_and_refuses_contradictions(tmp_path):
     course = tmp_path / "P-0002.toml"
     course.write_text((COURSES / "lenvatinib_hold.toml").read_text())
     before = course.read_text()
-    assert _run("record", course, "given", "lenvatinib", "--date", "2026-12-25").stderr == (
+    assert _run("record", "--today", "2027-01-10", course, "given", "lenvatinib", "--date", "2026-12-25").stderr == (
         "Error: --date: lenvatinib was held from 2026-12-20 to 2026-12-29 (grade 3 hypertension); record the hold's end first\n")
-    assert _run("record", course, "given", "sintilimab", "--date", "2026-11-20").exit_code == 2
-    assert _run("record", course, "level", "lenvatinib", "--date", "2027-01-05", "--level", "9").exit_code == 2
+    assert _run("record", "--today", "2027-01-10", course, "given", "sintilimab", "--date", "2026-11-20").exit_code == 2
+    assert _run("record", "--today", "2027-01-10", course, "level", "lenvatinib", "--date", "2027-01-05", "--level", "9").exit_code == 2
     assert course.read_text() == before  # nothing written by a refused entry
-    assert _run("record", course, "given", "sintilimab", "--date", "2026-12-07", "--dose", "200 mg").exit_code == 0
-    assert _run("record", course, "weight", "--date", "2027-01-02", "--value", "70 kg").exit_code == 0
+    assert _run("record", "--today", "2027-01-10", course, "given", "sintilimab", "--date", "2026-12-07", "--dose", "200 mg").exit_code == 0
+    assert _run("record", "--today", "2027-01-10", course, "weight", "--date", "2027-01-02", "--value", "70 kg").exit_code == 0
     text = course.read_text()
-    assert text.startswith(before) and 'type = "given"\nactivity = "sintilimab"\ndate = 2026-12-07\ndose = "200 mg"' in text
+    assert text.startswith(before) and 'type = "given"\nactivity = "sintilimab"\ndate = 2026-12-07\noccurrence = 1\ndose = "200 mg"' in text
     assert load_course(course).records[-1].date == date(2026, 12, 7)
 
 

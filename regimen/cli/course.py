@@ -1,4 +1,4 @@
-"""Commands about a recorded course: record and check."""
+"""Commands about a recorded course: course new / migrate, record, check."""
 
 from __future__ import annotations
 
@@ -8,42 +8,68 @@ import click
 
 from ..errors import InputError
 from . import main
+from .output import today
+
+RECORD_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out",
+                "weight", "height", "lab", "undo")
 
 
 @main.command()
 @click.argument("course_file", metavar="COURSE", type=click.Path(exists=True, dir_okay=False))
-@click.argument("kind", metavar="TYPE", type=click.Choice(["given", "rescheduled", "held", "skipped", "level", "discontinued",
-                                                             "restarted", "confirmed", "ruled_out", "weight", "height"]))
+@click.argument("kind", metavar="TYPE", type=click.Choice(RECORD_TYPES))
 @click.argument("activity", required=False)
 @click.option("--date", "when", metavar="YYYY-MM-DD", help="When it happened (or, for rescheduled, the new date).")
 @click.option("--from", "first", metavar="YYYY-MM-DD", help="held: the first day held.")
 @click.option("--to", "last", metavar="YYYY-MM-DD", help="held: the last day held.")
-@click.option("--occurrence", type=click.IntRange(1), help="Which occurrence (default: the next unrecorded one).")
+@click.option("--occurrence", type=click.IntRange(1),
+              help="Which occurrence (default: a clinic event's next one not yet given or skipped; for home dosing the first dose, "
+                   "then the dose planned on --date).")
 @click.option("--dose", help='given: the dose actually given, e.g. "200 mg".')
-@click.option("--level", "level", type=click.IntRange(1), help="level: the new dose level (1 = starting level).")
-@click.option("--value", help='weight or height: the measurement, e.g. "68 kg".')
+@click.option("--level", "level", type=click.IntRange(1), help="level: the new dose level, 1 = the protocol's highest dose (as in --level and JSON).")
+@click.option("--value", help='weight, height or lab: the value, e.g. "68 kg" or "1.2 mg/dL".')
+@click.option("--uln", help='lab: the upper limit of normal, e.g. "21 umol/L" (needed for criteria such as "< 2 x ULN").')
 @click.option("--reason", help="Why (kept in the file).")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Today's date (default: the system date); nothing given may be after it.")
 @click.pass_context
 def record(ctx: click.Context, course_file: str, kind: str, activity: str | None, when: str | None, first: str | None,
-           last: str | None, occurrence: int | None, dose: str | None, level: int | None, value: str | None,
-           reason: str | None) -> None:
-    """Append what happened to a course file, safely: a contradictory entry is refused, and the
-    write is atomic, so an earlier entry is never lost.
+           last: str | None, occurrence: int | None, dose: str | None, level: int | None, value: str | None, uln: str | None,
+           reason: str | None, today_text: str | None) -> None:
+    """Append what happened to a course file: checked against every course rule, resolved to its
+    occurrence, written atomically under a lock. Then the changes in the next 4 weeks are listed.
 
     \b
-    Examples:
-      regimen record P-0042.toml given camrelizumab --date 2027-01-05 --dose "216 mg"
-      regimen record P-0042.toml held apatinib --from 2027-01-10 --to 2027-01-19 --reason "grade 3 hypertension"
-      regimen record P-0042.toml weight --date 2027-02-01 --value "68 kg"
+    Record types, each with an example:
+      given        record P-0042.toml given camrelizumab --date 2027-01-05 --dose "216 mg"
+      rescheduled  record P-0042.toml rescheduled camrelizumab --occurrence 3 --date 2027-01-28
+      held         record P-0042.toml held apatinib --from 2027-01-10 --to 2027-01-19 --reason "grade 3 hypertension"
+      skipped      record P-0042.toml skipped haic --occurrence 2 --reason "platelets 45"
+      level        record P-0042.toml level lenvatinib --date 2027-01-20 --level 2
+      discontinued record P-0042.toml discontinued camrelizumab --date 2027-02-01 --reason "immune hepatitis"
+      restarted    record P-0042.toml restarted regorafenib --date 2027-01-04
+      confirmed    record P-0042.toml confirmed tace_repeat --date 2027-01-14
+      ruled_out    record P-0042.toml ruled_out tace_repeat --reason "no viable tumour"
+      weight       record P-0042.toml weight --date 2027-02-01 --value "68 kg"
+      height       record P-0042.toml height --date 2026-11-30 --value "170 cm"
+      lab          record P-0042.toml lab tbil --date 2027-01-04 --value "25 umol/L" --uln "21 umol/L"
+      undo         record P-0042.toml undo   (removes the last record, shown first)
     """
-    from functools import partial
-
-    from ..course import append_record, check_new_record, record_text
     from ..inputs import parse_date
 
+    dirs = ctx.obj["dirs"]
+    if kind == "undo":
+        from ..course import undo
+
+        if any((activity, when, first, last, occurrence, dose, level, value, uln, reason)):
+            raise InputError("undo", "takes no activity or options: it removes the last record")
+        removed, _ = undo(course_file, protocol_dirs=dirs)
+        click.echo(f"removed from {course_file}:\n" + "\n".join(f"  {line}" for line in removed.splitlines()), err=True)
+        return
     measurement = kind in ("weight", "height")
     if measurement and (activity or not value or not when):
-        raise InputError("--value", f"record {kind} --date YYYY-MM-DD --value \"...\" (no activity)")
+        raise InputError("--value", f'record {kind} --date YYYY-MM-DD --value "..." (no activity)')
+    if kind == "lab" and (not activity or not value or not when):
+        raise InputError("--value", 'record lab NAME --date YYYY-MM-DD --value "..." [--uln "..."], NAME one of anc, platelets, wbc, '
+                                    "tbil, creatinine, albumin")
     if not measurement and not activity:
         raise InputError("ACTIVITY", f"a {kind} event needs the activity it is about, e.g. camrelizumab")
     if kind == "held" and not (first and last):
@@ -51,12 +77,86 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
     if kind not in ("held", "skipped", "ruled_out") and not when:
         raise InputError("--date", f"a {kind} event needs --date YYYY-MM-DD")
     if kind == "level" and level is None:
-        raise InputError("--level", "a level event needs --level N (1 = starting level)")
+        raise InputError("--level", "a level event needs --level N (1 = the protocol's highest dose)")
+    for name, given, allowed in (("--dose", dose, ("given",)), ("--level", level, ("level",)), ("--uln", uln, ("lab",)),
+                                 ("--value", value, ("weight", "height", "lab")), ("--from", first, ("held",)), ("--to", last, ("held",)),
+                                 ("--occurrence", occurrence, ("given", "skipped", "rescheduled"))):
+        if given is not None and kind not in allowed:
+            raise InputError(name, f"does not apply to a {kind} record (only to {', '.join(allowed)})")
     dates = {name: parse_date(v, name) if v else None for name, v in (("--date", when), ("--from", first), ("--to", last))}
-    block = record_text(kind, activity, when=dates["--date"], first=dates["--from"], last=dates["--to"], occurrence=occurrence,
-                        dose=dose, level=level, reason=reason, value=value)
-    append_record(course_file, block, partial(check_new_record, protocol_dirs=ctx.obj["dirs"]))
-    click.echo(f"recorded in {course_file}: {block.strip().splitlines()[-1] if measurement else kind + ' ' + (activity or '')}", err=True)
+    if dose is not None:
+        from ..units import parse_measurement
+
+        parse_measurement(dose, "mass", "--dose")
+    from ..course import record as record_lib
+
+    done = record_lib(course_file, kind, activity, when=dates["--date"], first=dates["--from"], last=dates["--to"],
+                      occurrence=occurrence, dose=dose, level=level, reason=reason, value=value, uln=uln,
+                      today=today(today_text), protocol_dirs=dirs)
+    lines = [line for line in done.block.strip().splitlines()[1:] if not line.startswith("reason")]
+    click.echo(f"recorded in {course_file}: " + ", ".join(lines), err=True)
+    if done.changes:
+        click.echo("next 4 weeks:\n" + "\n".join(f"  {line}" for line in done.changes), err=True)
+    else:
+        click.echo("next 4 weeks: no planned event changes", err=True)
+
+
+@main.group()
+def course() -> None:
+    """Start a patient's course file, or move it to a new protocol version.
+
+    \b
+    Examples:
+      regimen course new P-0042.toml --protocol NCT05760430 --arm experimental --start 2026-12-01 --weight "72 kg"
+      regimen course migrate P-0042.toml --on 2027-03-01
+    """
+
+
+@course.command("new")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--protocol", required=True, help="The protocol id, e.g. NCT05760430.")
+@click.option("--arm", required=True, help="The arm id (see `regimen show PROTOCOL`).")
+@click.option("--start", required=True, metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE).")
+@click.option("--weight", required=True, help='Body weight with its unit: "72 kg".')
+@click.option("--height", help='Height with its unit: "170 cm" (needed for mg/m² doses).')
+@click.option("--weighed", metavar="YYYY-MM-DD", help="When weight and height were measured (default: day 0).")
+@click.option("--patient", help="The pseudonym (default: the file name without .toml); never a name.")
+@click.option("--choose", "choices", multiple=True, metavar="NAME=VALUE", help="An option the record leaves open (repeatable).")
+@click.pass_context
+def course_new(ctx: click.Context, file: str, protocol: str, arm: str, start: str, weight: str, height: str | None,
+               weighed: str | None, patient: str | None, choices: tuple[str, ...]) -> None:
+    """Write a new course file, pinned to the protocol's current version; never overwrites.
+
+    \b
+    Example:
+      regimen course new P-0042.toml --protocol NCT05760430 --arm experimental --start 2026-12-01 --weight "72 kg"
+    """
+    from ..course import new_course
+    from .output import pairs
+
+    made = new_course(file, protocol=protocol, arm=arm, start=start, weight=weight, height=height, patient=patient,
+                      choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), weighed=weighed,
+                      protocol_dirs=ctx.obj["dirs"])
+    click.echo(f"wrote {file}: {made.patient}, {made.protocol} arm {made.arm}, day 0 {made.start}", err=True)
+
+
+@course.command("migrate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--on", "day", required=True, metavar="YYYY-MM-DD", help="From this day the plan follows the current protocol file.")
+@click.option("--reason", help="Why (kept in the file), e.g. the amendment's number.")
+@click.pass_context
+def course_migrate(ctx: click.Context, file: str, day: str, reason: str | None) -> None:
+    """Move a course to the protocol file's current version from a date (recorded in the course).
+
+    \b
+    Example:
+      regimen course migrate P-0042.toml --on 2027-03-01 --reason "amendment 3"
+    """
+    from ..course import migrate
+    from ..inputs import parse_date
+
+    _, changed = migrate(file, parse_date(day, "--on"), reason=reason, protocol_dirs=ctx.obj["dirs"])
+    click.echo(f"migrated {file} from {day}:\n" + "\n".join(f"  {line}" for line in changed), err=True)
 
 
 @main.command("check")
@@ -79,8 +179,8 @@ def check_command(ctx: click.Context, course_file: str, day: str | None) -> None
 
     on = parse_date(day, "--on") if day else date_type.today()
     course = load_course(course_file)
-    plan, checks, upcoming = check(course, on, protocol_dirs=ctx.obj["dirs"])
-    click.echo(gate_report(course.patient, plan, on, checks, upcoming), nl=False)
-    if not all(c.cleared for c in checks):
+    report = check(course, on, protocol_dirs=ctx.obj["dirs"])
+    click.echo(gate_report(course.patient, report.plan, on, report.checks, report.upcoming), nl=False)
+    if not report.cleared:
         sys.exit(1)
 

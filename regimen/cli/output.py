@@ -12,7 +12,7 @@ import click
 
 from ..errors import InputError
 
-__all__ = ["FORMATS", "clock", "count_rows", "drain", "emit", "finish_rows", "levels", "pairs", "span"]
+__all__ = ["FORMATS", "clock", "count_rows", "drain", "emit", "finish_rows", "levels", "pairs", "span", "today"]
 
 FORMATS = ("table", "json", "csv", "ics")
 
@@ -30,9 +30,9 @@ def pairs(values: Sequence[str], option: str, accepted: str) -> dict[str, str]:
 
 def levels(values: Sequence[str]) -> dict[str, int]:
     levels = {}
-    for name, value in pairs(values, "--level", "ACTIVITY=N, like regorafenib=1").items():
-        if not value.isdigit():
-            raise InputError("--level", f"{name}={value!r}: give the number of dose reductions, 0 or more, like regorafenib=1")
+    for name, value in pairs(values, "--level", "ACTIVITY=N, like regorafenib=2").items():
+        if not (value.isascii() and value.isdigit()) or int(value) < 1:
+            raise InputError("--level", f"{name}={value!r}: give a dose level, 1 = the protocol's highest dose, like regorafenib=2")
         levels[name] = int(value)
     return levels
 
@@ -115,3 +115,12 @@ def emit(text: str, output: str | None, *, binary: bool) -> None:
     click.echo(f"wrote {path}", err=True)
 
 
+
+
+def today(text: str | None):
+    """``--today``: an ISO date, or the system date when not given."""
+    from datetime import date
+
+    from ..inputs import parse_date
+
+    return parse_date(text, "--today") if text else date.today()

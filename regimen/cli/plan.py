@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError
 from . import load, main
-from .output import FORMATS, clock, emit, pairs, span
+from .output import FORMATS, clock, emit, pairs, span, today
 from .output import levels as parse_levels
 
 
@@ -109,11 +109,14 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
 @click.option("--label", help="ics: the calendar's name. Nothing identifies the patient unless you put it here.")
 @click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri: clinic events on other days move inside their windows.")
 @click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD",
+              help="With --course: today's date (default: the system date); past planned events never recorded show as overdue.")
 @click.pass_context
 def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
              choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, course_file: str | None,
              pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
-             tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None) -> None:
+             tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None,
+             today_text: str | None) -> None:
     """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
 
     \b
@@ -141,12 +144,15 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         from ..course import load_course, replan
 
         course = load_course(course_file)
-        plan = replan(course, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method, clinic=clinic)
+        plan = replan(course, horizon=horizon, today=today(today_text), protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
+                      clinic=clinic)
         if fmt == "ics" and course.records:
             baseline = replan(course.baseline(), horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
                               clinic=clinic)
             sequence = len(course.records)
     else:
+        if today_text:
+            raise InputError("--today", "applies with --course only")
         missing = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--start", start), ("--weight", weight)) if not v]
         if missing:
             raise InputError(missing[0], f"is required (or give --course FILE); missing: {', '.join(missing)}")
@@ -168,7 +174,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     else:
         from ..export.text import plan_table
 
-        text = plan_table(plan)
+        text = plan_table(plan, today=today(today_text) if course_file else None)
     emit(text, output, binary=fmt in ("csv", "ics"))
 
 

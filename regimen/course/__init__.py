@@ -1,11 +1,15 @@
 """A patient's course: the file that records what happened (file), the rules every record must
-satisfy (checks), re-planning from the records (replan) and lab gates (gates)."""
+satisfy (checks), re-planning from the records (replan), the workflow calls (record) and lab
+gates (gates)."""
 
 from __future__ import annotations
 
-from .file import EVENT_TYPES, Course, Lab, Measurement, Record, append_record, load_course, parse_course, record_text
-from .gates import GateCheck, GateResult, check
-from .replan import check_new_record, replan
+from .checks import CourseError, validate
+from .file import EVENT_TYPES, Course, Lab, Measurement, Pin, Record, append_record, load_course, parse_course, record_text
+from .gates import GateCheck, GateReport, GateResult, check
+from .record import Recorded, digest, migrate, new_course, record, undo
+from .replan import replan
 
-__all__ = ["EVENT_TYPES", "Course", "GateCheck", "GateResult", "Lab", "Measurement", "Record", "append_record", "check",
-           "check_new_record", "load_course", "parse_course", "record_text", "replan"]
+__all__ = ["EVENT_TYPES", "Course", "CourseError", "GateCheck", "GateReport", "GateResult", "Lab", "Measurement", "Pin", "Record",
+           "Recorded", "append_record", "check", "digest", "load_course", "migrate", "new_course", "parse_course", "record",
+           "record_text", "replan", "undo", "validate"]

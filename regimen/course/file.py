@@ -38,13 +38,15 @@ from ..errors import InputError, ProtocolErrors
 from ..tomlfile import TomlFile, read_toml
 from ..units import Measured, parse_measurement
 
-__all__ = ["EVENT_TYPES", "Course", "Lab", "Measurement", "Record", "append_record", "load_course", "parse_course", "record_text"]
+__all__ = ["EVENT_TYPES", "PSEUDONYM", "Course", "Lab", "Measurement", "Pin", "Record", "append_record", "load_course", "parse_course",
+           "record_text", "rewrite"]
 
 EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out")
 PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 _TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
-        "measurements": list, "labs": list, "events": list}
+        "measurements": list, "labs": list, "events": list, "calendar": str, "pin": dict, "migrations": list}
+_PIN = {"version": str, "sha256": str, "activities": dict}
 _LAB = {"date": (str, date), "name": str, "value": str, "uln": str}
 _MEASUREMENT = {"date": (str, date), "weight": str, "height": str}
 _EVENT = {"type": str, "activity": str, "date": (str, date), "occurrence": int, "from": (str, date), "to": (str, date),
@@ -90,6 +92,14 @@ class Record(NamedTuple):
         return f"{self.type} {self.activity}{which} {when}".strip() + (f" ({self.reason})" if self.reason else "")
 
 
+class Pin(NamedTuple):
+    """The protocol a course was made on: its version, content hash, and each activity's fingerprint."""
+
+    version: str
+    sha256: str
+    activities: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class Course:
     patient: str
@@ -103,6 +113,9 @@ class Course:
     horizon: str | None = None
     path: str = ""
     labs: tuple[Lab, ...] = ()
+    calendar: str = ""  # a random identifier made with the course: calendar UIDs derive from it, never from the pseudonym
+    pin: Pin | None = None  # the protocol version the course follows (set by ``course new`` and ``course migrate``)
+    migrations: tuple[tuple[date, str, str], ...] = ()  # (from date, old version, new version)
 
     def latest_lab(self, name: str, on: date, lookback: int) -> Lab | None:
         """The latest ``name`` result from the ``lookback`` days up to ``on``."""
@@ -132,12 +145,9 @@ class Course:
 
 
 def load_course(path: str | Path) -> Course:
+    """Read and parse a course file (see :func:`parse_course`)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError("--course", f"cannot read {str(path)!r}: {exc.strerror}") from None
-    return parse_course(text, str(path))
+    return parse_course(read_course_text(path), str(path))
 
 
 def parse_course(text: str, name: str = "course.toml") -> Course:
@@ -156,10 +166,23 @@ def parse_course(text: str, name: str = "course.toml") -> Course:
     records = tuple(r for i, item in enumerate(top.get("events", [])) if (r := _record(file, i, item)))
     labs = tuple(lab for i, item in enumerate(top.get("labs", [])) if (lab := _lab(file, i, item)))
     pins = tuple((k, d) for k, v in top.get("pins", {}).items() if (d := _date(file, f"pins.{k}", v)))
+    pin = None
+    if "pin" in top:
+        good = file.table(top["pin"], "pin", _PIN, ("version", "sha256"))
+        if {"version", "sha256"} <= good.keys():
+            pin = Pin(good["version"], good["sha256"], tuple(sorted((k, str(v)) for k, v in good.get("activities", {}).items())))
+    migrations = []
+    for i, item in enumerate(top.get("migrations", [])):
+        good = file.table(item, f"migrations[{i}]", {"date": (str, date), "from": str, "to": str, "reason": str}, ("date", "from", "to"))
+        if (when := _date(file, f"migrations[{i}].date", good.get("date"))) and {"from", "to"} <= good.keys():
+            migrations.append((when, good["from"], good["to"]))
+    calendar = top.get("calendar", "")
+    if calendar and not re.fullmatch(r"[0-9a-f]{32}", calendar):
+        file.error("calendar", f"expected the 32 hex digits that `regimen course new` writes, got {calendar[:40]!r}")
     if file.errors:
         raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     return Course(patient, top["protocol"], top["arm"], start, tuple((k, str(v)) for k, v in top.get("choices", {}).items()),
-                  pins, measurements, records, top.get("horizon"), name, labs)
+                  pins, measurements, records, top.get("horizon"), name, labs, calendar, pin, tuple(migrations))
 
 
 def _date(file: TomlFile, path: str, value: Any) -> date | None:
@@ -239,7 +262,7 @@ def _record(file: TomlFile, index: int, item: Any) -> Record | None:
 
 def record_text(kind: str, activity: str | None = None, *, when: date | None = None, first: date | None = None,
                 last: date | None = None, occurrence: int | None = None, dose: str | None = None, level: int | None = None,
-                reason: str | None = None, value: str | None = None) -> str:
+                reason: str | None = None, value: str | None = None, uln: str | None = None) -> str:
     """One ``[[events]]`` (or ``[[measurements]]`` for weight and height) block of TOML."""
     import json
 
@@ -248,6 +271,8 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
 
     if kind in ("weight", "height"):
         return f"\n[[measurements]]\ndate = {when}\n{kind} = {q(value or '')}\n"
+    if kind == "lab":
+        return f"\n[[labs]]\ndate = {when}\nname = {q(activity or '')}\nvalue = {q(value or '')}\n" + (f"uln = {q(uln)}\n" if uln else "")
     lines = ["", "[[events]]", f"type = {q(kind)}", f"activity = {q(activity or '')}"]
     if kind == "held":
         lines += [f"from = {first}", f"to = {last}"]
@@ -265,24 +290,79 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
 
 
 def append_record(path: str | Path, block: str, check=None) -> Course:
-    """Append ``block`` to a course file safely: the new text is parsed and checked first (``check``
-    may refuse it), then written beside the file, flushed to disk and renamed over it, so an
-    interrupted write leaves the previous file whole."""
-    import os
+    """Append ``block`` to a course file safely (see :func:`rewrite`); ``check(before, after)`` may refuse it."""
+    return rewrite(path, lambda old: old + ("" if old.endswith("\n") or not old else "\n") + block, check)
 
-    path = Path(path)
-    old = path.read_text(encoding="utf-8")
-    new = old + ("" if old.endswith("\n") else "\n") + block
-    course = parse_course(new, str(path))
-    if check is not None:
-        check(parse_course(old, str(path)), course)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with tmp.open("w", encoding="utf-8") as stream:
-            stream.write(new)
-            stream.flush()
-            os.fsync(stream.fileno())
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+def rewrite(path: str | Path, change, check=None) -> Course:
+    """Change a course file's text safely: under a lock on its folder (two writers never lose a
+    record), the new text is parsed and checked first, then written beside the file, flushed to
+    disk, given the file's permission bits and renamed over it, so an interrupted write leaves the
+    previous file whole. A symlinked course updates its target."""
+    import os
+    import stat
+
+    path = Path(os.path.realpath(path))
+    with _locked(path.parent):
+        old = read_course_text(path)
+        new = change(old)
+        course = parse_course(new, str(path))
+        if check is not None:
+            check(parse_course(old, str(path)), course)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        try:
+            with tmp.open("w", encoding="utf-8") as stream:
+                stream.write(new)
+                stream.flush()
+                os.fsync(stream.fileno())
+            tmp.chmod(stat.S_IMODE(path.stat().st_mode))
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return course
+
+
+def read_course_text(path: Path) -> str:
+    """A course file's text: a regular file of at most COURSE_LIMIT bytes, in UTF-8 (a BOM is dropped)."""
+    import stat
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("course", f"{str(path)!r} is not a regular file")
+        if info.st_size > COURSE_LIMIT:
+            raise InputError("course", f"{str(path)!r} is {info.st_size:,} bytes; a course file is at most {COURSE_LIMIT:,}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError("course", f"cannot read {str(path)!r}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError("course", f"{str(path)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+COURSE_LIMIT = 1 << 20  # 1 MiB: years of records are a few kilobytes
+
+
+class _locked:
+    """An exclusive lock on a folder (flock where the platform has it), so concurrent writers take turns."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.fd = folder, None
+
+    def __enter__(self):
+        import os
+
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory locks on folders
+            return self
+        self.fd = os.open(self.folder, os.O_RDONLY)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import os
+
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the lock

@@ -1,23 +1,32 @@
-"""A course's history applied: re-planning. The plan's past is what happened, and its future is recomputed from it.
+"""A course's history applied: re-planning. The plan's past is what happened, and its future is
+generated from it, one occurrence after another, so nothing depends on how far the plan looks.
 
 For each activity the scheduler first places the protocol's rule (anchored to the *actual* dates
-of what it depends on, so a delayed HAIC moves the drugs given with it); then the activity's
-recorded events are applied in order of occurrence:
+of what it depends on, so a delayed HAIC moves the drugs given with it, and a skipped one skips
+them); then this module walks the activity's occurrences in order:
 
-* given / rescheduled on another date: the delay moves this occurrence, the rest of its cycle,
-  or all later ones, as the protocol's ``on_delay`` says (default ``all``: a q3w drug counts from
-  its last actual dose; home dosing defaults to ``this``);
+* each occurrence is due a pattern step after the previous one: after its *actual* date for a
+  clinic drug (``on_delay = "all"``, a q3w antibody counts from its last actual dose), on the
+  fixed grid for home dosing (``"this"``: a late tablet does not move tomorrow's); a first dose
+  and a cycle's day 1 always restart the count from their actual day;
+* given / rescheduled set an occurrence's date; skipped keeps its place but it is not given;
 * held from..to: home doses inside the hold are not taken; a clinic occurrence inside it is
-  postponed to the day after the hold, moving later ones with it;
-* skipped, discontinued, confirmed / ruled out (conditional events), restarted (a cycle pattern
-  starts again on that day as day 1), level (a new dose level, and its frequency, from a date);
-* count limits count what was given (a skipped HAIC does not use up one of the six), and a span
-  (``for 6mo``) runs from the first actual dose;
-* a protocol's ``max_delay`` stops the activity when an occurrence slips further than that.
+  postponed to the day after the hold;
+* discontinued stops the activity from its date; restarted starts the pattern again on its date
+  as day 1 of a new cycle; level changes the dose (and a level's own frequency, 4 mg qod) from
+  its date;
+* a count limit counts what is given or planned (a skipped HAIC does not use up one of the six), a
+  span (``for 6mo``) runs from the first actual dose, and ``max_delay`` stops the activity when an
+  occurrence falls further than that after it was due.
+
+Records name their occurrence (``record`` writes the number it resolved). One without a number is,
+for a clinic activity, the next occurrence not yet given or skipped; for home dosing, the first
+dose when none is recorded yet, otherwise the dose planned on its date.
 
 Doses follow the weight measured before each administration: when it differs from the weight the
 last dose used by the protocol's threshold (10% unless it says otherwise), the dose is
-recalculated and flagged, unless the activity says ``recalculate = false``.
+recalculated and flagged, unless the activity says ``recalculate = false``. A recorded dose is
+kept beside the planned one.
 """
 
 from __future__ import annotations
@@ -25,194 +34,209 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from itertools import pairwise
+from typing import NamedTuple
 
 from ..dosing import Dose, DoseSpec
+from ..errors import LookupFailure
 from ..model import Activity, Protocol
 from ..patient import Patient
 from ..plan import Occurrences, Plan, home_dosed
 from ..rules import CycleDays, Every, Rule
 from ..schedule import schedule
 from ..units import Measured, format_number
+from .checks import CourseError, validate
 from .file import Course, Record
 
-__all__ = ["check_new_record", "replan"]
+__all__ = ["DOSE_TOLERANCE", "replan"]
 
 Place = Callable[[Rule], tuple[Occurrences, ...]]
+DOSE_TOLERANCE = 10.0  # % a recorded dose may differ from the planned one before it is a warning
+_MAX_OCCURRENCES = 20_000  # a guard: ten years of daily dosing is 3,653
+DONE = ("given", "skipped")  # records that settle an occurrence
+MOVES = ("given", "rescheduled", "confirmed")  # records that date an occurrence
 
 
-def replan(course: Course, *, horizon: str | date | None = None, protocol_dirs=(), bsa_method: str = "mosteller",
-           clinic=None) -> Plan:
-    """The plan for a course: what happened, then the rest recomputed."""
-    from ..loader import load_protocol
+def replan(course: Course, *, horizon: str | date | None = None, today: date | None = None, protocol_dirs=(),
+           bsa_method: str = "mosteller", clinic=None, protocol: Protocol | None = None) -> Plan:
+    """The plan for a course: what happened, then the rest recomputed.
 
-    protocol = load_protocol(course.protocol, protocol_dirs)
+    With ``today``, planned events before it that were never recorded are marked ``overdue``.
+    """
+    if protocol is None:
+        from ..loader import load_protocol
+
+        protocol = load_protocol(course.protocol, protocol_dirs)
     weight = course.measured("weight", course.start) or next(((w, d) for d, w in course.weights()), None)
     height = course.measured("height", course.start) or next(
         ((m.height, m.date) for m in sorted(course.measurements, key=lambda m: m.date) if m.height), None)
     patient = Patient.from_measurements(weight[0].text, height[0].text if height else None, prefix="measurements.")
-    history = _History(course, protocol, patient, bsa_method)
-    return schedule(protocol, course.arm, patient, course.start, pins=dict(course.pins), choices=dict(course.choices),
+    validate(course, protocol, today)
+    history = _History(course, protocol, patient, bsa_method, today)
+    plan = schedule(protocol, course.arm, patient, course.start, pins=dict(course.pins), choices=dict(course.choices),
                     horizon=horizon or course.horizon, bsa_method=bsa_method, adjust=history.adjust, clinic=clinic)
+    amendment = _amendment(course, protocol)
+    return replace(plan, warnings=(amendment, *plan.warnings)) if amendment else plan
+
+
+def _amendment(course: Course, protocol: Protocol) -> str | None:
+    """Said before anything else when the protocol file differs from the one the course is pinned to."""
+    if course.pin is None:
+        return None
+    from .record import amended, fingerprint
+
+    pin = fingerprint(protocol)
+    if pin.sha256 == course.pin.sha256:
+        return None
+    arm = f"{course.arm}."
+    differ = [line.removeprefix(arm) for line in amended(course.pin, pin) if line.startswith(arm) or ":" not in line.split(" ")[0]]
+    return (f"PROTOCOL CHANGED: {protocol.id} is now version {protocol.version} (sha256 {pin.sha256[:12]}), not the version "
+            f"{course.pin.version} (sha256 {course.pin.sha256[:12]}) this course follows; for arm {course.arm}: "
+            f"{'; '.join(differ) or 'no activity of this arm differs'}. "
+            f"This plan uses the current file: run `regimen course migrate {course.path or 'COURSE'} --on DATE` to adopt it from a date")
 
 
 class _Occ:
     """One occurrence while records are applied (mutable, local to this module)."""
 
-    __slots__ = ("cday", "condition", "conditional", "cycle", "day", "dose", "earliest", "first", "latest", "number", "planned", "status")
+    __slots__ = ("cday", "condition", "conditional", "cycle", "day", "dose", "due", "earliest", "first", "given_dose", "latest",
+                 "number", "status")
 
-    def __init__(self, run: Occurrences, index: int) -> None:
-        self.day = self.planned = run.days[index]
-        self.number = run.number + index
-        self.cycle, self.cday = run.cycle_day(index)
-        self.earliest, self.latest = run.earliest, run.latest
-        self.conditional, self.condition = run.conditional, run.condition
-        self.first = index == 0 and run.first_window
-        self.status, self.dose = "planned", None
+    def __init__(self, day: int, number: int, *, cycle: int | None = None, cday: int | None = None, earliest: int | None = None,
+                 latest: int | None = None, conditional: bool = False, condition: str | None = None, first: bool = False,
+                 status: str = "planned") -> None:
+        self.day = self.due = day
+        self.number, self.cycle, self.cday = number, cycle, cday
+        self.earliest = day if earliest is None else earliest
+        self.latest = day if latest is None else latest
+        self.conditional, self.condition, self.first = conditional, condition, first
+        self.status, self.dose, self.given_dose = status, None, None
 
-    def run(self) -> Occurrences:
-        return Occurrences(range(self.day, self.day + 1), self.number, self.cycle, 0, self.cday, self.earliest, self.latest,
-                           self.conditional, self.condition, self.first, self.dose, self.status)
+    @classmethod
+    def of(cls, run: Occurrences, index: int) -> _Occ:
+        cycle, cday = run.cycle_day(index)
+        first = index == 0 and run.first_window
+        return cls(run.days[index], run.number + index, cycle=cycle, cday=cday, earliest=run.earliest if first else None,
+                   latest=run.latest if first else None, conditional=run.conditional, condition=run.condition, first=first,
+                   status=run.status)
+
+
+class Resolved(NamedTuple):
+    """Each occurrence's deciding record, and the home records still to match by date."""
+
+    by_number: dict[int, Record]
+    by_date: dict[int, Record]
+
+
+def resolve(records: list[Record], home: bool) -> Resolved:
+    """Which occurrence each given / rescheduled / skipped / confirmed record is about (see the module's doc)."""
+    by_number: dict[int, Record] = {}
+    by_date: dict[int, Record] = {}
+    done: set[int] = set()
+    for record in records:
+        if record.type not in (*DONE, "rescheduled", "confirmed"):
+            continue
+        number = record.occurrence
+        if number is None and home and record.type in DONE and record.date is not None and 1 in done:
+            by_date[record.date.toordinal()] = record
+            continue
+        if number is None:
+            number = 1 if record.type == "confirmed" else next(n for n in range(1, len(records) + 2) if n not in done)
+        record = record._replace(occurrence=number)
+        if record.type in DONE:
+            done.add(number)
+            by_number[number] = record
+        elif by_number.get(number) is None or by_number[number].type not in DONE:
+            by_number[number] = record
+    return Resolved(by_number, by_date)
 
 
 class _History:
-    def __init__(self, course: Course, protocol: Protocol, patient: Patient, bsa_method: str) -> None:
-        self.course, self.protocol, self.patient, self.bsa = course, protocol, patient, bsa_method
+    def __init__(self, course: Course, protocol: Protocol, patient: Patient, bsa_method: str, today: date | None) -> None:
+        self.course, self.protocol, self.patient, self.bsa, self.today = course, protocol, patient, bsa_method, today
         self.arm = protocol.arm(course.arm)
         known = {a.id for a in self.arm.activities}
         for record in course.records:
             if record.activity not in known:
-                from ..errors import LookupFailure
-
                 raise LookupFailure(f"activity in arm {self.arm.id} (course event {record.index + 1})", record.activity, known)
 
     def adjust(self, activity: Activity, rule: Rule, dose: Dose | None, place: Place, until: date) -> tuple[tuple[Occurrences, ...], list[str]]:
         records = self.course.for_activity(activity.id)
         recalc = dose is not None and activity.dose is not None and activity.dose.follows_weight and activity.recalculate
-        if not records and not recalc:
+        past = self.today is not None and self.today > self.course.start
+        if not records and not recalc and not past:
             return place(rule), []
         warnings: list[str] = []
-        if any(r.type == "ruled_out" for r in records):
-            reason = next(r.reason for r in records if r.type == "ruled_out")
-            return (), [f"{activity.name} ruled out" + (f": {reason}" if reason else "")]
+        ruled_out = next((r for r in records if r.type == "ruled_out"), None)
+        if ruled_out is not None:
+            return (), [f"{activity.name} ruled out" + (f": {ruled_out.reason}" if ruled_out.reason else "")]
         home = home_dosed(rule)
-        extra = sum(1 for r in records if r.type in ("skipped", "held")) if isinstance(rule.pattern, Every) else 0
-        expanded = replace(rule, count=rule.count + extra) if rule.count and extra else rule
-        occs = [_Occ(run, i) for run in place(expanded) for i in range(len(run.days))]
-        occs = self._walk(activity, rule, occs, records, home, warnings)
-        occs = self._restart(rule, occs, records, until)
-        occs = self._levels(activity, occs, records, until)
-        occs = _limits(rule, occs, until)
+        resolved = resolve(records, home)
+        if rule.once:
+            occs = self._each(activity, place(rule), records, resolved, home, warnings)
+        else:
+            first = place(Rule(rule.start))
+            occs = _Walk(self, activity, rule, records, resolved, home, until, warnings).run(first[0]) if first else []
+        _placed(self.course, activity, occs, records, resolved, home)
+        occs = [o for o in occs if o.day <= until.toordinal() or o.status in DONE]
         self._doses(activity, occs, records, warnings)
-        return tuple(o.run() for o in occs), warnings
+        if self.today is not None:
+            today = self.today.toordinal()
+            for occ in occs:
+                if occ.status == "planned" and occ.day < today:
+                    occ.status = "overdue"
+        return _compact(occs), warnings
 
-    def _walk(self, activity: Activity, rule: Rule, occs: list[_Occ], records: list[Record], home: bool,
+    def _each(self, activity: Activity, runs: tuple[Occurrences, ...], records: list[Record], resolved: Resolved, home: bool,
               warnings: list[str]) -> list[_Occ]:
-        scope = activity.on_delay or ("this" if home else "all")
-        assigned = _assign(occs, records, home)
-        holds = [(r.date.toordinal(), r.until.toordinal()) for r in records if r.type == "held" and r.date and r.until]
-        stop = min((r.date.toordinal() for r in records if r.type == "discontinued" and r.date), default=None)
-        shift, cycle_shift = 0, {}
+        """One-off occurrences (one per anchor occurrence): each record dates or settles its own."""
+        holds = _holds(records)
+        stop = _stop(records)
         out = []
-        for occ in occs:
-            occ.day = occ.planned + shift + cycle_shift.get(occ.cycle, 0)
-            record = assigned.get(occ.number)
-            if record is not None and record.type in ("given", "rescheduled", "confirmed"):
-                delta = record.date.toordinal() - occ.day
-                here = "all" if isinstance(rule.pattern, CycleDays) and occ.cday == 1 else scope  # a cycle restarts from its actual day 1
-                shift, cycle_shift = _move(here, delta, occ, shift, cycle_shift, home)
-                occ.day = record.date.toordinal()
-                occ.status = "planned" if record.type == "rescheduled" else "given"
-                if record.type == "confirmed":
-                    occ.conditional, occ.condition = False, None
-            elif record is not None and record.type == "skipped":
-                occ.status = "skipped"
+        for occ in (_Occ.of(run, i) for run in runs for i in range(len(run.days))):
+            if occ.status == "skipped":
+                warnings.append(f"{activity.name} #{occ.number} on {date.fromordinal(occ.day)} is skipped with the "
+                                f"{self.arm.activity(activity.anchor).name} it is given with")
+            _apply(occ, resolved.by_number.get(occ.number) or resolved.by_date.get(occ.day))
             if occ.status == "planned":
-                hold = next(((a, b) for a, b in holds if a <= occ.day <= b), None)
-                if hold and home:
-                    occ.status = "held"
-                elif hold:
-                    delta = hold[1] + 1 - occ.day
-                    shift, cycle_shift = _move("all" if scope == "this" else scope, delta, occ, shift, cycle_shift, home)
-                    occ.day = hold[1] + 1
-            if stop is not None and occ.day >= stop and occ.status != "given":
+                _hold(occ, holds, home)
+            if stop is not None and occ.day >= stop and occ.status not in DONE:
                 break
-            slipped = occ.day - occ.planned
-            if activity.max_delay is not None and occ.status in ("planned", "given") and slipped > activity.max_delay:
-                warnings.append(f"{activity.name} #{occ.number} would be {slipped} days late, more than the {activity.max_delay} "
-                                f"days the protocol allows: {activity.name} stops")
+            if _too_late(activity, occ, warnings):
                 break
             out.append(occ)
         return out
 
-    def _restart(self, rule: Rule, occs: list[_Occ], records: list[Record], until: date) -> list[_Occ]:
-        restarts = sorted(r.date for r in records if r.type == "restarted" and r.date)
-        if not restarts or not isinstance(rule.pattern, CycleDays):
-            return occs
-        when = restarts[-1].toordinal()
-        kept = [o for o in occs if o.day < when or o.status == "given"]
-        done_cycles = max((o.cycle or 0 for o in kept), default=0)
-        remaining = None if rule.count is None else max(0, rule.count - done_cycles)
-        if remaining == 0:
-            return kept
-        fresh = Rule(rule.start, rule.pattern, remaining, rule.span)
-        number = max((o.number for o in kept), default=0)
-        for run in fresh.runs(date.fromordinal(when), until):
-            for i in range(len(run.days)):
-                placed = Occurrences(run.days, number + run.number, (run.cycle or 0) + done_cycles, run.cycle_step, run.day,
-                                     run.days[0], run.days[0], False, None, False)
-                kept.append(_Occ(placed, i))
-        return kept
-
-    def _levels(self, activity: Activity, occs: list[_Occ], records: list[Record], until: date) -> list[_Occ]:
-        """From a level change on, a level's own frequency (4 mg qod) replaces the activity's."""
-        changes = sorted((r for r in records if r.type == "level" and r.date), key=lambda r: r.date)
-        spec = activity.dose
-        if not changes or spec is None or not occs:
-            return occs
-        for change in changes:
-            pattern = self._level_pattern(spec, change.level - 1 + self._start_level(activity))
-            if pattern is None or not isinstance(pattern, Every):
-                continue
-            when = change.date.toordinal()
-            later = [o for o in occs if o.day >= when and o.status != "given"]
-            if not later:
-                continue
-            kept = [o for o in occs if o not in later]
-            first, last = later[0].day, later[-1].day
-            number = later[0].number
-            for n, day in enumerate(range(first, last + 1, pattern.days)):
-                occ = _Occ(Occurrences(range(day, day + 1), number + n, None, 0, None, day, day, False, None, False), 0)
-                kept.append(occ)
-            occs = kept
-        return occs
-
-    def _level_pattern(self, spec: DoseSpec, level: int):
+    def level_pattern(self, spec: DoseSpec, level: int):
         levels = spec.levels if spec.basis == "dose_level" else spec.band_for(self.patient.weight_kg).levels if spec.bands else ()
         return levels[level].pattern if 0 <= level < len(levels) else None
 
-    def _start_level(self, activity: Activity) -> int:
+    def start_level(self, activity: Activity) -> int:
         spec = activity.dose
         if spec is None or not spec.choice:
             return 0
         chosen = dict(self.course.choices).get(spec.choice) or self.protocol.choice(spec.choice).default
         return spec.index_of(chosen) or 0
 
+    def level_on(self, activity: Activity, records: list[Record], when: date) -> int:
+        """The dose level (an index into the ladder) in force on ``when``."""
+        level = self.start_level(activity)
+        for change in sorted((r for r in records if r.type == "level" and r.date), key=lambda r: r.date):
+            if change.date <= when:
+                level = change.level - 1  # levels are the ladder's, 1 = its highest dose
+        return level
+
     def _doses(self, activity: Activity, occs: list[_Occ], records: list[Record], warnings: list[str]) -> None:
         spec = activity.dose
         if spec is None:
             return
         product = self.protocol.drug(activity.drug).product if activity.drug else None
-        levels = sorted((r for r in records if r.type == "level" and r.date), key=lambda r: r.date)
-        given = {r.occurrence: r for r in records if r.type == "given" and r.dose is not None and r.occurrence}
         threshold = self.protocol.weight_change
         reference: tuple[Measured, date | None] = (self.patient.weight, None)
         cache: dict[tuple[int, float], Dose] = {}
         for occ in occs:
             when = date.fromordinal(occ.day)
-            level = self._start_level(activity)
-            for change in levels:
-                if change.date <= when:
-                    level = change.level - 1 + self._start_level(activity)
+            level = self.level_on(activity, records, when)
             patient, note = self.patient, None
             if spec.follows_weight and activity.recalculate:
                 latest = self.course.measured("weight", when)
@@ -235,77 +259,214 @@ class _History:
                                                      *([note] if note else [])))
                 cache[key] = dose
             occ.dose = dose
-            record = given.get(occ.number)
-            if record is not None and occ.status == "given" and abs(record.dose - dose.amount) > 0.005:
-                occ.dose = dose._replace(amount=round(record.dose, 2), derivation=(
-                    f"given: {format_number(record.dose)} mg recorded (planned {dose.text})", *dose.derivation))
+            if occ.given_dose is not None and occ.status == "given":
+                occ.dose = _given(activity, occ, dose, warnings)
 
 
-def _assign(occs: list[_Occ], records: list[Record], home: bool) -> dict[int, Record]:
-    """Which occurrence each given / rescheduled / skipped / confirmed record is about."""
-    assigned: dict[int, Record] = {}
-    by_day = {o.planned: o.number for o in occs}
-    numbers = [o.number for o in occs]
-    for record in records:
-        if record.type not in ("given", "rescheduled", "skipped", "confirmed"):
-            continue
-        number = record.occurrence
-        if number is None and home and record.date is not None:
-            number = by_day.get(record.date.toordinal())
-        if number is None:
-            number = next((n for n in numbers if n not in assigned), None)
-        if number is not None:
-            assigned[number] = record._replace(occurrence=number)
-    return assigned
+def _placed(course: Course, activity: Activity, occs: list[_Occ], records: list[Record], resolved: Resolved, home: bool) -> None:
+    """Every record that settles an occurrence found one, and no two doses share a day."""
+    numbers = {o.number: o for o in occs}
+    for number, record in resolved.by_number.items():
+        if record.type in DONE and number not in numbers:
+            shown = ", ".join(f"#{o.number} {date.fromordinal(o.day)}" for o in occs[:3]) or "none in this plan"
+            raise CourseError(f"{activity.name} has no occurrence #{number} to record as {record.type} "
+                              f"({'it happens once' if activity.rule.once else 'the protocol limits it'}; occurrences: {shown})",
+                              file=course.path, path=f"events[{record.index}]", index=record.index, field="occurrence")
+    days = {o.day: o for o in occs if o.status in DONE or o.status == "planned"}
+    for day, record in resolved.by_date.items():
+        occ = days.get(day)
+        if occ is None or occ.status != record.type:
+            raise CourseError(f"no {activity.name} dose is planned on {date.fromordinal(day)} (see the plan); give --occurrence, "
+                              "or record restarted to begin a new cycle on that day", file=course.path,
+                              path=f"events[{record.index}]", index=record.index, field="date")
+    taken = sorted((o for o in occs if o.status in ("given", "planned")), key=lambda o: o.number)
+    for before, after in pairwise(taken):
+        if after.day < before.day if home else after.day <= before.day:
+            record = resolved.by_number.get(after.number) or resolved.by_number.get(before.number)
+            raise CourseError(f"{activity.name} #{after.number} on {date.fromordinal(after.day)} would not come after "
+                              f"#{before.number} on {date.fromordinal(before.day)}: one occurrence a day, in order",
+                              file=course.path, path=f"events[{record.index}]" if record else "events",
+                              index=record.index if record else None, field="date")
+    if home:
+        seen: dict[int, _Occ] = {}
+        for occ in taken:
+            if occ.day in seen:
+                record = resolved.by_number.get(occ.number) or resolved.by_number.get(seen[occ.day].number)
+                raise CourseError(f"{activity.name} #{occ.number} and #{seen[occ.day].number} would both fall on "
+                                  f"{date.fromordinal(occ.day)}: a second dose that day", file=course.path,
+                                  path=f"events[{record.index}]" if record else "events", index=record.index if record else None, field="date")
+            seen[occ.day] = occ
 
 
-def _move(scope: str, delta: int, occ: _Occ, shift: int, cycle_shift: dict, home: bool) -> tuple[int, dict]:
-    if not delta or (home and scope == "this"):
-        return shift, cycle_shift
-    if scope == "all":
-        return shift + delta, cycle_shift
-    if scope == "cycle":
-        return shift, {**cycle_shift, occ.cycle: cycle_shift.get(occ.cycle, 0) + delta}
-    return shift, cycle_shift
+def _given(activity: Activity, occ: _Occ, planned: Dose, warnings: list[str]) -> Dose:
+    """The dose as recorded, beside the planned one; more than DOSE_TOLERANCE % off is a warning naming both."""
+    amount = round(occ.given_dose, 2)
+    if abs(amount - planned.amount) < 0.005:
+        return planned
+    off = (amount - planned.amount) / planned.amount * 100 if planned.amount else float("inf")
+    text = f"{format_number(amount)} {planned.unit} given, {off:+.1f}% from the planned {format_number(planned.amount)} {planned.unit}"
+    if abs(off) > DOSE_TOLERANCE:
+        warnings.append(f"{activity.name} #{occ.number} on {date.fromordinal(occ.day)}: {text} "
+                        f"(more than {format_number(DOSE_TOLERANCE)}% off)")
+    return planned._replace(amount=amount, planned=planned.amount, derivation=(f"given: {text}", *planned.derivation))
 
 
-def _limits(rule: Rule, occs: list[_Occ], until: date) -> list[_Occ]:
-    """Count limits count what is given or planned; a span runs from the first actual dose."""
-    occs = sorted(occs, key=lambda o: (o.day, o.number))
-    end = until.toordinal()
-    taken = [o for o in occs if o.status in ("given", "planned")]
-    if rule.span is not None and taken:
-        end = min(end, rule.span.end(date.fromordinal(taken[0].day)).toordinal() - 1)
-    out, counted = [], 0
-    for occ in occs:
-        if occ.day > end and occ.status != "given":
-            continue
-        if occ.status in ("given", "planned"):
-            if rule.count is not None and isinstance(rule.pattern, Every) and counted >= rule.count:
+def _apply(occ: _Occ, record: Record | None) -> None:
+    """Date or settle one occurrence by its record."""
+    if record is None:
+        return
+    if record.type in MOVES and record.date is not None:
+        occ.day = record.date.toordinal()
+        occ.status = "planned" if record.type in ("rescheduled", "confirmed") else "given"
+        if record.type == "confirmed":
+            occ.conditional, occ.condition = False, None
+        if record.type == "given":
+            occ.given_dose = record.dose
+    elif record.type == "skipped":
+        occ.status = "skipped"
+
+
+def _holds(records: list[Record]) -> list[tuple[int, int]]:
+    return sorted((r.date.toordinal(), r.until.toordinal()) for r in records if r.type == "held" and r.date and r.until)
+
+
+def _stop(records: list[Record]) -> int | None:
+    return min((r.date.toordinal() for r in records if r.type == "discontinued" and r.date), default=None)
+
+
+def _hold(occ: _Occ, holds: list[tuple[int, int]], home: bool) -> None:
+    """Home doses inside a hold are not taken; a clinic occurrence moves to the day after it."""
+    for first, last in holds:
+        if first <= occ.day <= last:
+            if home:
+                occ.status = "held"
+                return
+            occ.day = last + 1
+
+
+def _too_late(activity: Activity, occ: _Occ, warnings: list[str]) -> bool:
+    slipped = occ.day - occ.due
+    if activity.max_delay is not None and occ.status in ("planned", "given") and slipped > activity.max_delay:
+        warnings.append(f"{activity.name} #{occ.number} would be {slipped} days late, more than the {activity.max_delay} "
+                        f"days the protocol allows: {activity.name} stops")
+        return True
+    return False
+
+
+class _Walk:
+    """A repeating activity's occurrences, generated one after another from what happened."""
+
+    def __init__(self, history: _History, activity: Activity, rule: Rule, records: list[Record], resolved: Resolved, home: bool,
+                 until: date, warnings: list[str]) -> None:
+        self.history, self.activity, self.rule, self.records = history, activity, rule, records
+        self.resolved, self.home, self.warnings = resolved, home, warnings
+        self.scope = activity.on_delay or ("this" if home else "all")
+        self.holds, self.stop = _holds(records), _stop(records)
+        self.restarts = sorted({r.date.toordinal() for r in records if r.type == "restarted" and r.date})
+        self.levels = any(r.type == "level" for r in records)
+        self.last_number = max((n for n, r in resolved.by_number.items() if r.type in DONE), default=0)
+        self.last_day = max((r.date.toordinal() for r in records if r.date and r.type in DONE), default=0)
+        self.end = until.toordinal()
+
+    def run(self, first: Occurrences) -> list[_Occ]:
+        pattern, rule = self.rule.pattern, self.rule
+        cycles = isinstance(pattern, CycleDays)
+        step = pattern.days if isinstance(pattern, Every) else 0
+        due = day1 = first.days[0]
+        cycle, index, shift = 1, 0, 0  # cycle patterns: the cycle, which listed day comes next, the delay carried in the cycle
+        out: list[_Occ] = []
+        counted, span_end, pending = 0, None, list(self.restarts)
+        number = 0
+        while number < _MAX_OCCURRENCES:
+            if pending and pending[0] <= due:  # restarted: the pattern begins again, day 1 on that day
+                due = day1 = pending.pop(0)
+                if out:
+                    cycle, index, shift = cycle + 1, 0, 0
+            number += 1
+            if self.levels and not cycles:
+                step = self._step(due)
+            if cycles:
+                cday = pattern.days[index]
+            else:
+                cycle, cday = (number, 1) if step >= 7 else (None, None)
+            occ = _Occ(due, number, cycle=cycle if cycles or step >= 7 else None, cday=cday,
+                       earliest=first.earliest if number == 1 else None, latest=first.latest if number == 1 else None,
+                       conditional=first.conditional, condition=first.condition, first=number == 1 and first.first_window)
+            _apply(occ, self.resolved.by_number.get(number) or self.resolved.by_date.get(due))
+            if occ.status == "planned":
+                _hold(occ, self.holds, self.home)
+            if self.stop is not None and occ.day >= self.stop and occ.status not in DONE:
+                later = [r for r in pending if r > self.stop]
+                if not later:
+                    break
+                pending, due, number = later, later[0], number - 1
                 continue
-            counted += 1
-        out.append(occ)
-    return out
+            if _too_late(self.activity, occ, self.warnings):
+                break
+            if occ.status in ("planned", "given"):
+                if span_end is None and rule.span is not None:
+                    span_end = rule.span.end(date.fromordinal(occ.day)).toordinal()
+                if span_end is not None and occ.day >= span_end and occ.status != "given":
+                    break
+                if rule.count is not None and (cycle if cycles else counted + 1) > rule.count:
+                    break
+                counted += 1
+            if occ.day > self.end and number > self.last_number and occ.day > self.last_day:
+                break
+            out.append(occ)
+            moved = self.scope == "all" or number == 1 or (cday == 1 and cycles)
+            if not cycles:
+                due = (occ.day if moved else due) + step
+                continue
+            if cday == 1:
+                day1, shift = occ.day, 0  # a cycle runs from its actual day 1
+            elif self.scope in ("all", "cycle"):
+                shift += occ.day - due
+            index += 1
+            if index == len(pattern.days):
+                day1 += pattern.length + (shift if self.scope == "all" else 0)
+                cycle, index, shift = cycle + 1, 0, 0
+            due = day1 + pattern.days[index] - 1 + shift
+        return out
+
+    def _step(self, due: int) -> int:
+        """A level's own frequency (4 mg qod) from the level's date on."""
+        level = self.history.level_on(self.activity, self.records, date.fromordinal(due))
+        spec = self.activity.dose
+        pattern = self.history.level_pattern(spec, level) if spec is not None else None
+        if isinstance(pattern, Every):
+            return pattern.days
+        return self.rule.pattern.days  # type: ignore[union-attr]
 
 
-def check_new_record(before: Course, after: Course, protocol_dirs=()) -> None:
-    """Refuse a recorded event that contradicts the course: before day 0, a dose on a day the
-    drug was held or after it was stopped, an occurrence recorded twice; then re-plan to be sure
-    the new course still makes a plan (a level the drug has, an activity of the arm)."""
-    from ..errors import InputError
+def _compact(occs: list[_Occ]) -> tuple[Occurrences, ...]:
+    """Consecutive occurrences that differ only by a constant step become one run again."""
+    runs: list[Occurrences] = []
+    for occ in sorted(occs, key=lambda o: (o.day, o.number)):
+        last = runs[-1] if runs else None
+        merged = _merge(last, occ) if last is not None and not occ.first else None
+        if merged is not None:
+            runs[-1] = merged
+        else:
+            runs.append(Occurrences(range(occ.day, occ.day + 1), occ.number, occ.cycle, 0, occ.cday, occ.earliest, occ.latest,
+                                    occ.conditional, occ.condition, occ.first, occ.dose, occ.status))
+    return tuple(runs)
 
-    new = after.records[-1] if len(after.records) > len(before.records) else None
-    if new is not None:
-        day = new.date
-        if day is not None and day < after.start:
-            raise InputError("--date", f"{day} is before the course started (day 0 = {after.start})")
-        for old in before.for_activity(new.activity):
-            if new.type == "given" and old.type == "held" and old.date <= day <= old.until:
-                raise InputError("--date", f"{new.activity} was held from {old.date} to {old.until} ({old.reason or 'no reason given'}); "
-                                           "record the hold's end first")
-            if new.type in ("given", "rescheduled", "level") and old.type == "discontinued" and day >= old.date:
-                raise InputError("--date", f"{new.activity} was discontinued on {old.date}; nothing can be recorded for it after that")
-            if (new.type in ("given", "skipped") and old.type in ("given", "skipped") and new.occurrence is not None
-                    and old.occurrence == new.occurrence):
-                raise InputError("--occurrence", f"{new.activity} #{new.occurrence} is already recorded as {old.type} ({old.date})")
-    replan(after, protocol_dirs=protocol_dirs)
+
+def _merge(run: Occurrences, occ: _Occ) -> Occurrences | None:
+    """``run`` extended by ``occ``, or None when ``occ`` does not continue it."""
+    count = len(run.days)
+    if (occ.number != run.number + count or occ.status != run.status or occ.dose is not run.dose or run.first_window
+            or occ.conditional != run.conditional or occ.condition != run.condition):
+        return None
+    gap = occ.day - run.days[-1]
+    if gap <= 0 or (count > 1 and gap != run.days.step):
+        return None
+    days = range(run.days.start, occ.day + gap, gap)
+    if run.cycle is None:
+        return run._replace(days=days) if occ.cycle is None and occ.cday is None and run.day is None else None
+    if (count == 1 or run.cycle_step == 1) and occ.cycle == run.cycle + count and occ.cday == run.day:
+        return run._replace(days=days, cycle_step=1)
+    if (count == 1 or run.cycle_step == 0) and occ.cycle == run.cycle and run.day is not None and occ.cday == run.day + count * gap:
+        return run._replace(days=days, cycle_step=0)
+    return None

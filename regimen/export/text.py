@@ -75,11 +75,18 @@ def dose_sheet(sheet: DoseSheet) -> str:
     return "\n".join(out) + "\n"
 
 
-def plan_table(plan: Plan) -> str:
+def plan_table(plan: Plan, today=None) -> str:
+    """The plan as a table; with ``today``, a marker row where today falls."""
     out = [_header(plan), *_warnings(plan), ""]
     rows = [("date", "day", "what", "dose", "window / notes")]
+    marked = today is None
     for run in plan.grouped():
+        if not marked and run[0].date >= today:
+            rows.append((today.isoformat(), f"d{(today - plan.start).days}", "── today ──", "", ""))
+            marked = True
         rows.append(_row(plan, run))
+    if not marked:
+        rows.append((today.isoformat(), f"d{(today - plan.start).days}", "── today ──", "", ""))
     out.append(_columns(rows))
     return "\n".join(out)
 
@@ -97,7 +104,7 @@ def _row(plan: Plan, run: tuple[Event, ...]) -> tuple[str, ...]:
         every = format_pattern(pattern) if pattern else "repeated"
         what += f", {every} to {run[-1].date.isoformat()} ({len(run)} doses)"
     if first.status != "planned":
-        notes.insert(0, first.status.upper() if first.status in ("held", "skipped") else first.status)
+        notes.insert(0, first.status.upper() if first.status in ("held", "skipped", "overdue") else first.status)
     if first.conditional:
         notes.append(f"CONDITIONAL: {first.condition}")
     if first.duration_hours:

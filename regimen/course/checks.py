@@ -1,0 +1,132 @@
+"""One set of rules for what a course may record, whichever way it enters: ``regimen record``, a
+hand-edited course file, or the library. ``validate`` reports the first broken rule, located by
+the event's place in the file; ``record`` names the option instead.
+
+The rules:
+
+* measurements are plausible (weight 20–350 kg, height 100–250 cm) and not in the future;
+* nothing is dated before day 0; nothing that happened (given, a measurement, a lab) is dated
+  after today — a reschedule, a hold, a level or a discontinuation may be planned ahead;
+* an event is about an activity of the arm *as chosen* (camrelizumab cannot be given where the
+  course's choices give sintilimab: the message names the choice to set);
+* a dose is recorded only for a drug; a level only for a drug with dose levels, and one it has;
+  confirmed / ruled out only for a conditional event, never both;
+* an occurrence is settled (given or skipped) once; a dose is not given twice on one day, not
+  inside a hold, not after a discontinuation, and not into a reschedule's hold.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..errors import InputError, ProtocolError
+from ..model import Activity, Arm, Protocol
+from .file import Course, Record
+
+__all__ = ["CourseError", "validate"]
+
+
+class CourseError(ProtocolError):
+    """A recorded event that breaks one of the course rules; ``index`` is its place among the events."""
+
+    def __init__(self, message: str, *, file: str = "", path: str = "", index: int | None = None, field: str = "") -> None:
+        self.index, self.field = index, field
+        super().__init__(message, file=file, path=path)
+
+
+def _fail(course: Course, record: Record | None, field: str, message: str) -> CourseError:
+    path = f"events[{record.index}]" + (f".{field}" if field else "") if record is not None else field
+    return CourseError(message, file=course.path, path=path, index=record.index if record is not None else None, field=field)
+
+
+def validate(course: Course, protocol: Protocol, today: date | None = None) -> None:
+    """Raise CourseError for the first record that breaks a rule (see the module's doc)."""
+    from ..patient import Patient
+
+    arm = protocol.arm(course.arm)
+    for index, m in enumerate(course.measurements):
+        for kind in ("weight", "height"):
+            value = getattr(m, kind)
+            if value is not None:
+                try:
+                    Patient.from_measurements(value.text if kind == "weight" else "70 kg", value.text if kind == "height" else None)
+                except InputError as exc:
+                    raise CourseError(exc.detail, file=course.path, path=f"measurements[{index}].{kind}") from None
+        if today is not None and m.date > today:
+            raise CourseError(f"{m.date} is after today ({today}): a measurement is recorded once it is made",
+                              file=course.path, path=f"measurements[{index}].date")
+    for index, lab in enumerate(course.labs):
+        if today is not None and lab.date > today:
+            raise CourseError(f"{lab.date} is after today ({today}): a lab result is recorded once it is known",
+                              file=course.path, path=f"labs[{index}].date")
+    included = _included(protocol, arm, course)
+    seen: list[Record] = []
+    for record in course.records:
+        _check_record(course, protocol, arm, included, record, seen, today)
+        seen.append(record)
+
+
+def _included(protocol: Protocol, arm: Arm, course: Course) -> dict[str, Activity]:
+    chosen = {name: value for name, (value, _) in protocol.resolve_choices(arm, dict(course.choices)).items()}
+    return {a.id: a for a in arm.activities if a.applies(chosen)}
+
+
+def _check_record(course: Course, protocol: Protocol, arm: Arm, included: dict[str, Activity], record: Record,
+                  earlier: list[Record], today: date | None) -> None:
+    activity = arm.activity(record.activity)
+    if activity.id not in included:
+        needs = "; ".join(f"{name} = {' or '.join(values)}" for name, values in activity.when)
+        chosen = ", ".join(f"{k} = {v}" for k, v in course.choices) or "the documented defaults"
+        raise _fail(course, record, "activity", f"{activity.name} is not part of this course's plan with {chosen}; "
+                                                f"it applies when {needs} (set it under [choices])")
+    when = record.date
+    if when is not None and when < course.start:
+        raise _fail(course, record, "date", f"{when} is before the course started (day 0 = {course.start})")
+    if record.type == "given" and today is not None and when is not None and when > today:
+        raise _fail(course, record, "date", f"{when} is after today ({today}): record a dose once it is given, or record rescheduled to plan it")
+    if record.dose is not None and activity.kind != "drug":
+        raise _fail(course, record, "dose", f"{activity.name} is a {activity.kind}, not a drug: it has no dose to record")
+    if record.type == "level":
+        _check_level(course, activity, record)
+    if record.type in ("confirmed", "ruled_out") and activity.condition is None:
+        raise _fail(course, record, "type", f"{activity.name} is not conditional: only a conditional event can be confirmed or ruled out")
+    mine = [r for r in earlier if r.activity == record.activity]
+    _check_against(course, activity, record, mine)
+
+
+def _check_level(course: Course, activity: Activity, record: Record) -> None:
+    spec = activity.dose
+    if spec is None or not spec.reducible:
+        raise _fail(course, record, "level", f"{activity.name} has no dose levels (dose: {spec.describe() if spec else 'none'})")
+    count = len(spec.levels) if spec.levels else min(len(band.levels) for band in spec.bands)
+    if not 1 <= (record.level or 0) <= count:
+        raise _fail(course, record, "level", f"{activity.name} has dose levels 1 to {count} (1 = {spec.describe().split(' → ')[0]}, "
+                                             f"the highest); got {record.level}")
+
+
+def _check_against(course: Course, activity: Activity, record: Record, earlier: list[Record]) -> None:
+    """The record against the same activity's earlier records."""
+    name, when = activity.name, record.date
+    for old in earlier:
+        if old.type == "held" and record.type in ("given", "rescheduled") and when and old.date <= when <= old.until:
+            raise _fail(course, record, "date", f"{activity.id} was held from {old.date} to {old.until} ({old.reason or 'no reason given'}); "
+                                                "record the hold's end first")
+        if old.type == "discontinued" and record.type in ("given", "rescheduled", "level", "skipped") and when and when >= old.date:
+            restarted = any(r.type == "restarted" and r.date and old.date <= r.date <= when for r in earlier)
+            if not restarted:
+                raise _fail(course, record, "date", f"{activity.id} was discontinued on {old.date}; record restarted before anything after that")
+        if {old.type, record.type} == {"confirmed", "ruled_out"}:
+            raise _fail(course, record, "type", f"{name} is already recorded as {old.type}; it cannot also be {record.type}")
+        if old.type == "skipped" and record.type == "confirmed" and old.occurrence in (None, record.occurrence or 1):
+            raise _fail(course, record, "type", f"{name} is already recorded as skipped; it cannot also be confirmed")
+        if record.type == old.type == "given" and when == old.date:
+            which = f" #{old.occurrence}" if old.occurrence else ""
+            raise _fail(course, record, "date", f"{name}{which} is already recorded as given on {when}; the same dose is never recorded twice")
+        if (record.type in ("given", "skipped") and old.type in ("given", "skipped") and record.occurrence is not None
+                and old.occurrence == record.occurrence):
+            raise _fail(course, record, "occurrence", f"{name} #{record.occurrence} is already recorded as {old.type} ({old.date or 'no date'})")
+    if record.type == "held":
+        for old in earlier:
+            if old.type == "rescheduled" and old.date and record.date <= old.date <= record.until:
+                raise _fail(course, record, "from", f"{name} is rescheduled to {old.date}, inside this hold "
+                                                    f"({record.date} to {record.until}); reschedule it first")

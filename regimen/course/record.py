@@ -1,0 +1,243 @@
+"""The course workflow as library calls: start a course, record what happened, take the last
+record back, and move a course to a new protocol version. The CLI's ``course`` and ``record``
+commands are thin layers over these.
+
+Every record is resolved before it is written: a dose without an occurrence number gets the one
+it is about (see ``replan``), so the file says exactly what was meant; then the new course must
+pass every course rule and re-plan, or nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+from ..errors import InputError
+from ..model import Protocol
+from ..plan import Plan, home_dosed
+from .checks import CourseError
+from .file import PSEUDONYM, Course, Pin, Record, parse_course, record_text, rewrite
+from .replan import replan, resolve
+
+__all__ = ["Recorded", "digest", "fingerprint", "migrate", "new_course", "record", "undo"]
+
+DIGEST_WEEKS = 4
+_OPTION = {"date": "--date", "from": "--from", "to": "--to", "occurrence": "--occurrence", "dose": "--dose", "level": "--level",
+           "activity": "ACTIVITY", "type": "TYPE"}
+
+
+class Recorded(NamedTuple):
+    """What a record call did: the block written, the course after it, and what changed in the next weeks."""
+
+    block: str
+    course: Course
+    changes: tuple[str, ...]
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def fingerprint(protocol: Protocol) -> Pin:
+    """The protocol's version, a hash of its file, and a short hash of each activity's rule and dose."""
+    from ..notation import format_rule
+
+    text = Path(protocol.path).read_bytes() if protocol.path else repr(protocol).encode()
+    activities = {}
+    for arm in protocol.arms:
+        for activity in arm.activities:
+            spec = activity.dose.describe() if activity.dose else ""
+            gates = ",".join(g.describe() for g in activity.gates)
+            key = f"{format_rule(activity.rule)}|{spec}|{gates}|{activity.gate_lookback}|{activity.max_delay}|{activity.on_delay}"
+            activities[f"{arm.id}.{activity.id}"] = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return Pin(protocol.version, hashlib.sha256(text).hexdigest(), tuple(sorted(activities.items())))
+
+
+def pin_text(pin: Pin) -> str:
+    rows = "\n".join(f"{_q(k)} = {_q(v)}" for k, v in pin.activities)
+    return f"[pin]\nversion = {_q(pin.version)}\nsha256 = {_q(pin.sha256)}\n\n[pin.activities]\n{rows}\n"
+
+
+def new_course(path: str | Path, *, protocol: str, arm: str, start: date | str, weight: str, height: str | None = None,
+               patient: str | None = None, choices: Mapping[str, str] | None = None, weighed: date | str | None = None,
+               protocol_dirs=()) -> Course:
+    """Write a new course file (never over an existing one) after checking it makes a plan."""
+    import os
+    import secrets
+
+    from ..inputs import parse_date
+    from ..loader import load_protocol
+
+    path = Path(path)
+    pseudonym = patient if patient is not None else path.stem
+    if not PSEUDONYM.fullmatch(pseudonym):
+        raise InputError("patient", f"{pseudonym!r} is not a pseudonym: use letters, digits, '.', '_' and '-' (at most 64, no spaces), "
+                                    "never a name; name the file after the pseudonym or give --patient")
+    day0 = parse_date(start, "start")
+    when = parse_date(weighed, "weighed") if weighed else day0
+    the_protocol = load_protocol(protocol, protocol_dirs)
+    lines = [f"patient = {_q(pseudonym)}", f"protocol = {_q(the_protocol.id)}", f"arm = {_q(arm)}", f"start = {day0}",
+             f"calendar = {_q(secrets.token_hex(16))}"]
+    if choices:
+        lines += ["", "[choices]", *(f"{name} = {_q(value)}" for name, value in choices.items())]
+    lines += ["", pin_text(fingerprint(the_protocol)).rstrip(), "", "[[measurements]]", f"date = {when}", f"weight = {_q(weight)}"]
+    if height:
+        lines.append(f"height = {_q(height)}")
+    text = "\n".join(lines) + "\n"
+    course = parse_course(text, str(path))
+    replan(course, protocol=the_protocol)  # every check a plan makes, before anything is written
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise InputError("FILE", f"{str(path)!r} exists; a course is never overwritten (use regimen record to add to it)") from None
+    except OSError as exc:
+        raise InputError("FILE", f"cannot create {str(path)!r}: {exc.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return course
+
+
+def record(path: str | Path, kind: str, activity: str | None = None, *, when: date | None = None, first: date | None = None,
+           last: date | None = None, occurrence: int | None = None, dose: str | None = None, level: int | None = None,
+           reason: str | None = None, value: str | None = None, uln: str | None = None, today: date | None = None,
+           protocol_dirs=()) -> Recorded:
+    """Append one record to a course file, resolved, checked and written atomically."""
+    from ..loader import load_protocol
+
+    today = today or date.today()
+    holder: dict = {}
+
+    def change(old: str) -> str:
+        course = parse_course(old, str(path))
+        protocol = load_protocol(course.protocol, protocol_dirs)
+        number = occurrence
+        if number is None and kind in ("given", "skipped", "rescheduled"):
+            number = _occurrence_for(course, protocol, kind, activity, when, today)
+        block = record_text(kind, activity, when=when, first=first, last=last, occurrence=number, dose=dose, level=level,
+                            reason=reason, value=value, uln=uln)
+        holder.update(block=block, protocol=protocol, before=course)
+        return old + ("" if old.endswith("\n") else "\n") + block
+
+    def check(before: Course, after: Course) -> None:
+        try:
+            holder["after_plan"] = replan(after, today=today, protocol=holder["protocol"], horizon=_digest_end(today, after))
+        except CourseError as exc:
+            if exc.index is not None and exc.index == len(after.records) - 1 and len(after.records) > len(before.records):
+                raise InputError(_OPTION.get(exc.field, exc.field or "record"), exc.message) from None
+            raise
+
+    course = rewrite(path, change, check)
+    before = replan(holder["before"], today=today, protocol=holder["protocol"], horizon=_digest_end(today, course))
+    return Recorded(holder["block"], course, tuple(digest(before, holder["after_plan"], when or first or today)))
+
+
+def _digest_end(today: date, course: Course) -> date:
+    return max(today, course.start) + timedelta(weeks=DIGEST_WEEKS + 8)
+
+
+def _occurrence_for(course: Course, protocol: Protocol, kind: str, activity: str | None, when: date | None, today: date) -> int | None:
+    """The occurrence a record without a number is about, as ``replan`` would resolve it."""
+    arm = protocol.arm(course.arm)
+    the_activity = arm.activity(activity or "")
+    home = home_dosed(the_activity.rule)
+    new = Record(len(course.records), kind, the_activity.id, when)
+    resolved = resolve([*course.for_activity(the_activity.id), new], home)
+    number = next((n for n, r in resolved.by_number.items() if r.index == new.index), None)
+    if number is not None or when is None:
+        return number
+    plan = replan(course, today=None, protocol=protocol, horizon=max(when, course.start))
+    for event in plan.for_activity(the_activity.id):
+        if event.date == when and event.status in ("planned", "overdue", "held"):
+            return event.occurrence
+    raise InputError("--date", f"no {the_activity.name} dose is planned on {when}; give --occurrence N, or record restarted "
+                               "to begin a new cycle on that day")
+
+
+def digest(before: Plan, after: Plan, around: date) -> list[str]:
+    """What changed in the four weeks from ``around``: moved, new, removed, re-dosed or re-statused events."""
+    last = around + timedelta(weeks=DIGEST_WEEKS)
+    old = {e.key: e for e in before.events}
+    new = {e.key: e for e in after.events}
+    lines = []
+    for key in sorted(set(old) | set(new), key=lambda k: ((new.get(k) or old[k]).date, k)):
+        a, b = old.get(key), new.get(key)
+        if not any(e is not None and around <= e.date <= last for e in (a, b)):
+            continue
+        name = f"{(b or a).name} #{(b or a).occurrence}"
+        if a is None:
+            lines.append(f"{name} added on {b.date} ({b.status})")
+        elif b is None:
+            lines.append(f"{name} on {a.date} removed")
+        elif a.date != b.date:
+            lines.append(f"{name} moves from {a.date} to {b.date}")
+        elif a.status != b.status:
+            lines.append(f"{name} on {b.date}: {a.status} → {b.status}")
+        elif (a.dose.text if a.dose else None) != (b.dose.text if b.dose else None):
+            lines.append(f"{name} on {b.date}: dose {a.dose.text if a.dose else '-'} → {b.dose.text if b.dose else '-'}")
+    return lines
+
+
+_BLOCKS = ("\n[[events]]", "\n[[measurements]]", "\n[[labs]]")
+
+
+def undo(path: str | Path, *, protocol_dirs=()) -> tuple[str, Course]:
+    """Remove the last record block of a course file (the one ``record`` wrote last); returns it and the course after."""
+    removed: dict = {}
+
+    def change(old: str) -> str:
+        cut = max(old.rfind(tag) for tag in _BLOCKS)
+        if cut < 0:
+            raise InputError("undo", f"{path} has no recorded events, measurements or labs to take back")
+        tail = old[cut:]
+        if tail.count("\n[") > 1:
+            raise InputError("undo", f"the end of {path} is not a record block (it has a table after it); edit the file by hand")
+        removed["block"] = tail.strip()
+        kept = old[:cut].rstrip("\n") + "\n"
+        if "[[measurements]]" in tail and "\n[[measurements]]" not in kept:
+            raise InputError("undo", "that is the course's only measurement; a course needs a weight")
+        return kept
+
+    def check(before: Course, after: Course) -> None:
+        replan(after, protocol_dirs=protocol_dirs)
+
+    course = rewrite(path, change, check)
+    return removed["block"], course
+
+
+def migrate(path: str | Path, on: date, *, reason: str | None = None, protocol_dirs=()) -> tuple[Course, list[str]]:
+    """Move a course to the protocol file's current version from ``on``: what happened stays as
+    recorded, the plan from ``on`` follows the current file. The move is recorded in the course."""
+    from ..loader import load_protocol
+
+    changed: list[str] = []
+
+    def change(old: str) -> str:
+        course = parse_course(old, str(path))
+        protocol = load_protocol(course.protocol, protocol_dirs)
+        pin = fingerprint(protocol)
+        if course.pin is not None and course.pin.sha256 == pin.sha256:
+            raise InputError("migrate", f"{path} already follows {protocol.id} version {protocol.version} (same file)")
+        changed.extend(amended(course.pin, pin) if course.pin else ["(the course had no pinned version)"])
+        start = old.find("[pin]")
+        end = old.find("\n[", old.find("[pin.activities]") + 1) if start >= 0 else -1
+        while end >= 0 and old.startswith("\n[pin", end):
+            end = old.find("\n[", end + 1)
+        body = old if start < 0 else old[:start] + (old[end + 1:] if end >= 0 else "")
+        entry = (f"\n[[migrations]]\ndate = {on}\nfrom = {_q(course.pin.version if course.pin else '')}\nto = {_q(pin.version)}\n"
+                 + (f"reason = {_q(reason)}\n" if reason else ""))
+        return body.rstrip("\n") + "\n\n" + pin_text(pin) + entry
+
+    course = rewrite(path, change, lambda before, after: replan(after, protocol_dirs=protocol_dirs))
+    return course, changed
+
+
+def amended(old: Pin, new: Pin) -> list[str]:
+    """The activities whose rule, dose or gates differ between two pins."""
+    a, b = dict(old.activities), dict(new.activities)
+    out = [f"{key}: {'added' if key not in a else 'removed' if key not in b else 'rule, dose or gates differ'}"
+           for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
+    return out or ["no activity's rule or dose differs (only text such as citations or notes)"]
