@@ -94,7 +94,9 @@ def _measured(measured: Any) -> dict[str, Any]:
 
 
 def dose_dict(dose: Dose) -> dict[str, Any]:
-    return {
+    """A dose as JSON: amount, basis, unrounded value, level, what to take or prepare, and its derivation."""
+    extra = {} if dose.planned is None else {"planned": dose.planned}
+    return extra | {
         "amount": dose.amount,
         "unit": dose.unit,
         "text": dose.text,
