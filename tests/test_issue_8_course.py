@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -238,7 +239,7 @@ def test_a_changed_protocol_is_said_first_and_migrate_adopts_it(tmp_path):
     mine = tmp_path / "protocols"
     mine.mkdir()
     shipped = regimen.load_protocol("NCT05760430").path
-    (mine / "NCT05760430.toml").write_text(open(shipped, encoding="utf-8").read())
+    (mine / "NCT05760430.toml").write_text(Path(shipped).read_text(encoding="utf-8"))
     path = tmp_path / "P-0042.toml"
     assert _cli("--protocols", mine, "course", "new", path, "--protocol", "NCT05760430", "--arm", "experimental",
                 "--start", "2026-12-01", "--weight", "72 kg").exit_code == 0
