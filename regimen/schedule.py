@@ -35,6 +35,23 @@ Adjust = Callable[[Activity, Rule, "Dose | None", Callable[[Rule], tuple["Occurr
                   tuple[tuple["Occurrences", ...], list[str]]]
 
 
+def _trim(runs: tuple[Occurrences, ...], until: date) -> tuple[Occurrences, ...]:
+    """Runs cut at ``until``; a given or skipped occurrence (the recorded past) is always kept."""
+    end = until.toordinal()
+    kept = []
+    for run in runs:
+        if run.status in ("given", "skipped") or not run.days or run.days[-1] <= end:
+            kept.append(run)
+        elif run.days[0] <= end:
+            kept.append(run._replace(days=run.days[:_bisect_after(run.days, end)]))
+    return tuple(kept)
+
+
+def _bisect_after(days: range, ordinal: int) -> int:
+    """How many elements of ``days`` are at or before ``ordinal``."""
+    return max(0, min(len(days), (ordinal - days.start) // days.step + 1))
+
+
 class _Anchor(NamedTuple):
     ordinal: int
     conditional: bool
@@ -103,6 +120,7 @@ def schedule(
     warnings: list[str] = []
     tracks: dict[str, Track] = {}
     cut_open: list[str] = []
+    ends: dict[str, date] = {}
     for activity in _in_anchor_order(activities):
         rule = setup.rules[activity.id]
         until = horizon_end or (safety_end if rule.bounded else default_end)
@@ -114,13 +132,16 @@ def schedule(
         if adjust is None:
             runs = _place(activity, rule, anchors, pin, until, open_days, warnings)
         else:
-            def place(new_rule: Rule, anchors=anchors, pin=pin, until=until, activity=activity, open_days=open_days
-                      ) -> tuple[Occurrences, ...]:
-                return _place(activity, new_rule, anchors, pin, until, open_days, warnings)
+            def place(new_rule: Rule, further: date | None = None, anchors=anchors, pin=pin, until=until, activity=activity,
+                      open_days=open_days) -> tuple[Occurrences, ...]:
+                return _place(activity, new_rule, anchors, pin, further or until, open_days, warnings)
 
             runs, notes = adjust(activity, rule, setup.doses.get(activity.id), place, until)
             warnings.extend(notes)
         tracks[activity.id] = Track(activity, setup.doses.get(activity.id), _notes(the_arm, activity), runs)
+        ends[activity.id] = until
+    if adjust is not None:  # a re-plan may look past the horizon; what it shows stops there, except what happened
+        tracks = {key: track._replace(runs=_trim(track.runs, ends[key])) for key, track in tracks.items()}
     warnings.extend(_window_violations(tracks.values(), the_arm))
     if cut_open:
         warnings.append(

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -51,6 +51,7 @@ from .file import Course, Record
 __all__ = ["DOSE_TOLERANCE", "replan"]
 
 Place = Callable[[Rule], tuple[Occurrences, ...]]
+LOOK_PAST = timedelta(days=366)  # how far past the horizon (and the last record) a re-plan generates before it is cut
 DOSE_TOLERANCE = 10.0  # % a recorded dose may differ from the planned one before it is a warning
 _MAX_OCCURRENCES = 20_000  # a guard: ten years of daily dosing is 3,653
 DONE = ("given", "skipped")  # records that settle an occurrence
@@ -155,6 +156,7 @@ class _History:
     def __init__(self, course: Course, protocol: Protocol, patient: Patient, bsa_method: str, today: date | None) -> None:
         self.course, self.protocol, self.patient, self.bsa, self.today = course, protocol, patient, bsa_method, today
         self.arm = protocol.arm(course.arm)
+        self.last_record = max((r.date for r in course.records if r.date), default=course.start)
         known = {a.id for a in self.arm.activities}
         for record in course.records:
             if record.activity not in known:
@@ -164,8 +166,9 @@ class _History:
         records = self.course.for_activity(activity.id)
         recalc = dose is not None and activity.dose is not None and activity.dose.follows_weight and activity.recalculate
         past = self.today is not None and self.today > self.course.start
+        further = max(until, self.last_record) + LOOK_PAST  # generated past the horizon: a record near it finds its occurrence
         if not records and not recalc and not past:
-            return place(rule), []
+            return place(rule, further), []
         warnings: list[str] = []
         ruled_out = next((r for r in records if r.type == "ruled_out"), None)
         if ruled_out is not None:
@@ -173,12 +176,11 @@ class _History:
         home = home_dosed(rule)
         resolved = resolve(records, home)
         if rule.once:
-            occs = self._each(activity, place(rule), records, resolved, home, warnings)
+            occs = self._each(activity, place(rule, further), records, resolved, home, warnings)
         else:
-            first = place(Rule(rule.start))
-            occs = _Walk(self, activity, rule, records, resolved, home, until, warnings).run(first[0]) if first else []
+            first = place(Rule(rule.start), further)
+            occs = _Walk(self, activity, rule, records, resolved, home, further, warnings).run(first[0]) if first else []
         _placed(self.course, activity, occs, records, resolved, home)
-        occs = [o for o in occs if o.day <= until.toordinal() or o.status in DONE]
         self._doses(activity, occs, records, warnings)
         if self.today is not None:
             today = self.today.toordinal()
