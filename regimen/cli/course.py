@@ -93,8 +93,7 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
     done = record_lib(course_file, kind, activity, when=dates["--date"], first=dates["--from"], last=dates["--to"],
                       occurrence=occurrence, dose=dose, level=level, reason=reason, value=value, uln=uln,
                       today=today(today_text), protocol_dirs=dirs)
-    lines = [line for line in done.block.strip().splitlines()[1:] if not line.startswith("reason")]
-    click.echo(f"recorded in {course_file}: " + ", ".join(lines), err=True)
+    click.echo(f"recorded in {course_file}: {_said(done.course, kind)}", err=True)
     if done.changes:
         click.echo("next 4 weeks:\n" + "\n".join(f"  {line}" for line in done.changes), err=True)
     else:
@@ -184,3 +183,14 @@ def check_command(ctx: click.Context, course_file: str, day: str | None) -> None
     if not report.cleared:
         sys.exit(1)
 
+
+
+def _said(course, kind: str) -> str:
+    """The record just written, in words."""
+    if kind in ("weight", "height"):
+        m = course.measurements[-1]
+        return f"{kind} {getattr(m, kind)} on {m.date}"
+    if kind == "lab":
+        lab = course.labs[-1]
+        return f"{lab.name} {lab.text} on {lab.date}"
+    return course.records[-1].describe()

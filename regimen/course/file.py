@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from ..errors import InputError, ProtocolErrors
 from ..tomlfile import TomlFile, read_toml
-from ..units import Measured, parse_measurement
+from ..units import Measured, format_number, parse_measurement
 
 __all__ = ["EVENT_TYPES", "PSEUDONYM", "Course", "Lab", "Measurement", "Pin", "Record", "append_record", "load_course", "parse_course",
            "record_text", "rewrite"]
@@ -89,7 +89,9 @@ class Record(NamedTuple):
     def describe(self) -> str:
         when = f"{self.date} to {self.until}" if self.until else str(self.date or "")
         which = f" #{self.occurrence}" if self.occurrence else ""
-        return f"{self.type} {self.activity}{which} {when}".strip() + (f" ({self.reason})" if self.reason else "")
+        what = f" level {self.level}" if self.level is not None else ""
+        what += f" {format_number(self.dose)} mg" if self.dose is not None else ""
+        return f"{self.type} {self.activity}{which}{what} {when}".strip() + (f" ({self.reason})" if self.reason else "")
 
 
 class Pin(NamedTuple):

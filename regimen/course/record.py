@@ -158,27 +158,64 @@ def _occurrence_for(course: Course, protocol: Protocol, kind: str, activity: str
 
 
 def digest(before: Plan, after: Plan, around: date) -> list[str]:
-    """What changed in the four weeks from ``around``: moved, new, removed, re-dosed or re-statused events."""
+    """What changed in the four weeks from ``around``: moved, new, removed, re-dosed or re-statused
+    events, one line per change; a run of one activity's occurrences that changed alike (a daily
+    drug moved a day, a new level) is one line."""
     last = around + timedelta(weeks=DIGEST_WEEKS)
     old = {e.key: e for e in before.events}
     new = {e.key: e for e in after.events}
-    lines = []
-    for key in sorted(set(old) | set(new), key=lambda k: ((new.get(k) or old[k]).date, k)):
+    changes: list[tuple[object, str, int, str, date]] = []  # (what changed, activity name, occurrence, text, date)
+    for key in sorted(set(old) | set(new), key=lambda k: ((new.get(k) or old[k]).activity, (new.get(k) or old[k]).occurrence)):
         a, b = old.get(key), new.get(key)
         if not any(e is not None and around <= e.date <= last for e in (a, b)):
             continue
-        name = f"{(b or a).name} #{(b or a).occurrence}"
+        e = b or a
         if a is None:
-            lines.append(f"{name} added on {b.date} ({b.status})")
+            change = ("added", b.status)
         elif b is None:
-            lines.append(f"{name} on {a.date} removed")
+            change = ("removed",)
         elif a.date != b.date:
-            lines.append(f"{name} moves from {a.date} to {b.date}")
+            change = ("moved", (b.date - a.date).days)
         elif a.status != b.status:
-            lines.append(f"{name} on {b.date}: {a.status} → {b.status}")
+            change = ("status", a.status, b.status)
         elif (a.dose.text if a.dose else None) != (b.dose.text if b.dose else None):
-            lines.append(f"{name} on {b.date}: dose {a.dose.text if a.dose else '-'} → {b.dose.text if b.dose else '-'}")
-    return lines
+            change = ("dose", a.dose.text if a.dose else "-", b.dose.text if b.dose else "-")
+        else:
+            continue
+        changes.append((change, e.name, e.occurrence, key, e.date, a.date if a else None))
+    lines: list[tuple[date, str]] = []
+    index = 0
+    while index < len(changes):
+        change, name, _, _, when, was = changes[index]
+        end = index
+        while (end + 1 < len(changes) and changes[end + 1][0] == change and changes[end + 1][1] == name
+               and changes[end + 1][2] == changes[end][2] + 1):
+            end += 1
+        if end - index < 2:  # two alike are still two lines; three or more (a daily drug) are one
+            lines += [(c[4] if c[0][0] != "moved" else c[5], _phrase(c[0], c[1], c, c)) for c in changes[index:end + 1]]
+        else:
+            lines.append((when if change[0] != "moved" else was, _phrase(change, name, changes[index], changes[end])))
+        index = end + 1
+    return [text for _, text in sorted(lines, key=lambda item: item[0])]
+
+
+def _phrase(change, name: str, first, last) -> str:
+    one = first is last
+    which = f"{name} #{first[2]}" if one else f"{name} #{first[2]}–#{last[2]}"
+    when = f"on {first[4]}" if one else f"from {first[4]} to {last[4]}"
+    kind = change[0]
+    if kind == "added":
+        return f"{which} added {when} ({change[1]})"
+    if kind == "removed":
+        return f"{which} {'on ' + str(first[5]) if one else f'from {first[5]} to {last[5]}'} removed"
+    if kind == "moved":
+        if one:
+            return f"{which} moves from {first[5]} to {first[4]}"
+        days = change[1]
+        return f"{which} move {abs(days)} day{'s' if abs(days) != 1 else ''} {'later' if days > 0 else 'earlier'}: {when}"
+    if kind == "status":
+        return f"{which} {when}: {change[1]} → {change[2]}"
+    return f"{which} {when}: dose {change[1]} → {change[2]}"
 
 
 _BLOCKS = ("\n[[events]]", "\n[[measurements]]", "\n[[labs]]")
