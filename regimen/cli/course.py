@@ -19,8 +19,8 @@ RECORD_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinue
 @click.argument("kind", metavar="TYPE", type=click.Choice(RECORD_TYPES))
 @click.argument("activity", required=False)
 @click.option("--date", "when", metavar="YYYY-MM-DD", help="When it happened (or, for rescheduled, the new date).")
-@click.option("--from", "first", metavar="YYYY-MM-DD", help="held: the first day held.")
-@click.option("--to", "last", metavar="YYYY-MM-DD", help="held: the last day held.")
+@click.option("--from", "first", metavar="YYYY-MM-DD", help="held, or given / skipped home doses over days: the first day.")
+@click.option("--to", "last", metavar="YYYY-MM-DD", help="held, or given / skipped home doses over days: the last day.")
 @click.option("--occurrence", type=click.IntRange(1),
               help="Which occurrence (default: a clinic event's next one not yet given or skipped; for home dosing the first dose, "
                    "then the dose planned on --date).")
@@ -40,6 +40,7 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
     \b
     Record types, each with an example:
       given        record P-0042.toml given camrelizumab --date 2027-01-05 --dose "216 mg"
+                   record P-0042.toml given apatinib --from 2026-12-08 --to 2027-01-04   (home doses, from a diary)
       rescheduled  record P-0042.toml rescheduled camrelizumab --occurrence 3 --date 2027-01-28
       held         record P-0042.toml held apatinib --from 2027-01-10 --to 2027-01-19 --reason "grade 3 hypertension"
       skipped      record P-0042.toml skipped haic --occurrence 2 --reason "platelets 45"
@@ -74,12 +75,16 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
         raise InputError("ACTIVITY", f"a {kind} event needs the activity it is about, e.g. camrelizumab")
     if kind == "held" and not (first and last):
         raise InputError("--from", "a hold needs --from and --to")
-    if kind not in ("held", "skipped", "ruled_out") and not when:
+    if kind in ("given", "skipped") and (first or last):
+        if not (first and last) or when or occurrence:
+            raise InputError("--from", f"{kind} home doses over days take --from and --to (no --date or --occurrence)")
+    elif kind not in ("held", "skipped", "ruled_out") and not when:
         raise InputError("--date", f"a {kind} event needs --date YYYY-MM-DD")
     if kind == "level" and level is None:
         raise InputError("--level", "a level event needs --level N (1 = the protocol's highest dose)")
     for name, given, allowed in (("--dose", dose, ("given",)), ("--level", level, ("level",)), ("--uln", uln, ("lab",)),
-                                 ("--value", value, ("weight", "height", "lab")), ("--from", first, ("held",)), ("--to", last, ("held",)),
+                                 ("--value", value, ("weight", "height", "lab")), ("--from", first, ("held", "given", "skipped")),
+                                 ("--to", last, ("held", "given", "skipped")),
                                  ("--occurrence", occurrence, ("given", "skipped", "rescheduled"))):
         if given is not None and kind not in allowed:
             raise InputError(name, f"does not apply to a {kind} record (only to {', '.join(allowed)})")

@@ -21,6 +21,7 @@ from datetime import date
 
 from ..errors import InputError, ProtocolError
 from ..model import Activity, Arm, Protocol
+from ..plan import home_dosed
 from .file import Course, Record
 
 __all__ = ["CourseError", "validate"]
@@ -82,8 +83,12 @@ def _check_record(course: Course, protocol: Protocol, arm: Arm, included: dict[s
     when = record.date
     if when is not None and when < course.start:
         raise _fail(course, record, "date", f"{when} is before the course started (day 0 = {course.start})")
-    if record.type == "given" and today is not None and when is not None and when > today:
-        raise _fail(course, record, "date", f"{when} is after today ({today}): record a dose once it is given, or record rescheduled to plan it")
+    if record.until is not None and record.type != "held" and not home_dosed(activity.rule):
+        raise _fail(course, record, "from", f"{activity.name} is not taken at home: record each dose with --date (and --occurrence)")
+    last = record.until or when
+    if record.type == "given" and today is not None and last is not None and last > today:
+        raise _fail(course, record, "to" if record.until else "date",
+                    f"{last} is after today ({today}): record a dose once it is given, or record rescheduled to plan it")
     if record.dose is not None and activity.kind != "drug":
         raise _fail(course, record, "dose", f"{activity.name} is a {activity.kind}, not a drug: it has no dose to record")
     if record.type == "level":
@@ -104,11 +109,22 @@ def _check_level(course: Course, activity: Activity, record: Record) -> None:
                                              f"the highest); got {record.level}")
 
 
+DONE = ("given", "skipped")
+
+
+def _span(record: Record) -> str:
+    return f"from {record.date} to {record.until}" if record.until else f"on {record.date}"
+
+
+def _overlap(a: Record, b: Record) -> bool:
+    return a.date <= (b.until or b.date) and b.date <= (a.until or a.date)
+
+
 def _check_against(course: Course, activity: Activity, record: Record, earlier: list[Record]) -> None:
     """The record against the same activity's earlier records."""
     name, when = activity.name, record.date
     for old in earlier:
-        if old.type == "held" and record.type in ("given", "rescheduled") and when and old.date <= when <= old.until:
+        if old.type == "held" and record.type in ("given", "rescheduled") and when and _overlap(record, old):
             raise _fail(course, record, "date", f"{activity.id} was held from {old.date} to {old.until} ({old.reason or 'no reason given'}); "
                                                 "record the hold's end first")
         if old.type == "discontinued" and record.type in ("given", "rescheduled", "level", "skipped") and when and when >= old.date:
@@ -119,6 +135,8 @@ def _check_against(course: Course, activity: Activity, record: Record, earlier: 
             raise _fail(course, record, "type", f"{name} is already recorded as {old.type}; it cannot also be {record.type}")
         if old.type == "skipped" and record.type == "confirmed" and old.occurrence in (None, record.occurrence or 1):
             raise _fail(course, record, "type", f"{name} is already recorded as skipped; it cannot also be confirmed")
+        if record.type in DONE and old.type in DONE and (record.until or old.until) and when and old.date and _overlap(record, old):
+            raise _fail(course, record, "from", f"{name} is already recorded as {old.type} {_span(old)}, which overlaps {_span(record)}")
         if record.type == old.type == "given" and when == old.date:
             which = f" #{old.occurrence}" if old.occurrence else ""
             raise _fail(course, record, "date", f"{name}{which} is already recorded as given on {when}; the same dose is never recorded twice")

@@ -87,11 +87,13 @@ class Record(NamedTuple):
     reason: str = ""
 
     def describe(self) -> str:
-        when = f"{self.date} to {self.until}" if self.until else str(self.date or "")
+        when = f"from {self.date} to {self.until}" if self.until else f"on {self.date}" if self.date else ""
         which = f" #{self.occurrence}" if self.occurrence else ""
-        what = f" level {self.level}" if self.level is not None else ""
-        what += f" {format_number(self.dose)} mg" if self.dose is not None else ""
-        return f"{self.type} {self.activity}{which}{what} {when}".strip() + (f" ({self.reason})" if self.reason else "")
+        if self.type == "level":
+            text = f"level {self.level} for {self.activity} from {self.date}"
+        else:
+            text = f"{self.type} {self.activity}{which}" + (f" ({format_number(self.dose)} mg)" if self.dose is not None else "") + f" {when}"
+        return text.strip() + (f" ({self.reason})" if self.reason else "")
 
 
 class Pin(NamedTuple):
@@ -240,11 +242,18 @@ def _record(file: TomlFile, index: int, item: Any) -> Record | None:
         return None
     if kind is None or "activity" not in good:
         return None
-    for needed in _NEEDS[kind]:
+    ranged = kind == "held" or (kind in ("given", "skipped") and ("from" in good or "to" in good))
+    for needed in ("from", "to") if ranged else _NEEDS[kind]:
         if needed not in good:
             file.error(path, f"a {kind} event needs {needed}")
-    first = _date(file, f"{path}.from", good.get("from")) if kind == "held" else _date(file, f"{path}.date", good.get("date"))
-    until = _date(file, f"{path}.to", good.get("to")) if kind == "held" else None
+    if ranged and "date" in good:
+        file.error(f"{path}.date", f"a {kind} event over days takes from and to, not date")
+    if not ranged and ("from" in good or "to" in good):
+        file.error(path, f"from and to belong to held, or to given / skipped home doses over days, not to {kind}")
+    first = _date(file, f"{path}.from", good.get("from")) if ranged else _date(file, f"{path}.date", good.get("date"))
+    until = _date(file, f"{path}.to", good.get("to")) if ranged else None
+    if ranged and kind != "held" and "occurrence" in good:
+        file.error(f"{path}.occurrence", "a record over days covers every dose planned in them; it takes no occurrence")
     if first and until and until < first:
         file.error(f"{path}.to", f"{until} is before from = {first}")
     dose = None
@@ -276,7 +285,7 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
     if kind == "lab":
         return f"\n[[labs]]\ndate = {when}\nname = {q(activity or '')}\nvalue = {q(value or '')}\n" + (f"uln = {q(uln)}\n" if uln else "")
     lines = ["", "[[events]]", f"type = {q(kind)}", f"activity = {q(activity or '')}"]
-    if kind == "held":
+    if first is not None or last is not None:  # held, or given / skipped home doses over days
         lines += [f"from = {first}", f"to = {last}"]
     elif when is not None:
         lines.append(f"date = {when}")

@@ -115,7 +115,7 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
         course = parse_course(old, str(path))
         protocol = load_protocol(course.protocol, protocol_dirs)
         number = occurrence
-        if number is None and kind in ("given", "skipped", "rescheduled"):
+        if number is None and kind in ("given", "skipped", "rescheduled") and first is None:
             number = _occurrence_for(course, protocol, kind, activity, when, today)
         block = record_text(kind, activity, when=when, first=first, last=last, occurrence=number, dose=dose, level=level,
                             reason=reason, value=value, uln=uln)

@@ -123,19 +123,36 @@ class _Occ:
 
 
 class Resolved(NamedTuple):
-    """Each occurrence's deciding record, and the home records still to match by date."""
+    """Each occurrence's deciding record, the home records still to match by date, and home records over days."""
 
     by_number: dict[int, Record]
     by_date: dict[int, Record]
+    spans: tuple[Record, ...] = ()
+
+    def find(self, number: int, day: int) -> Record | None:
+        """The record deciding occurrence ``number``, due on ``day``."""
+        found = self.by_number.get(number) or self.by_date.get(day)
+        if found is None:
+            found = next((r for r in self.spans if r.date.toordinal() <= day <= r.until.toordinal()), None)
+            if found is not None:
+                found = found._replace(date=date.fromordinal(day))  # the dose planned that day, taken (or not) that day
+        return found
 
 
 def resolve(records: list[Record], home: bool) -> Resolved:
     """Which occurrence each given / rescheduled / skipped / confirmed record is about (see the module's doc)."""
     by_number: dict[int, Record] = {}
     by_date: dict[int, Record] = {}
+    spans: list[Record] = []
     done: set[int] = set()
     for record in records:
         if record.type not in (*DONE, "rescheduled", "confirmed"):
+            continue
+        if record.type in DONE and record.until is not None:  # home doses over days; the first one starts the course
+            if 1 not in done:
+                done.add(1)
+                by_number[1] = record._replace(occurrence=1, until=None)
+            spans.append(record)
             continue
         number = record.occurrence
         if number is None and home and record.type in DONE and record.date is not None and 1 in done:
@@ -149,14 +166,14 @@ def resolve(records: list[Record], home: bool) -> Resolved:
             by_number[number] = record
         elif by_number.get(number) is None or by_number[number].type not in DONE:
             by_number[number] = record
-    return Resolved(by_number, by_date)
+    return Resolved(by_number, by_date, tuple(spans))
 
 
 class _History:
     def __init__(self, course: Course, protocol: Protocol, patient: Patient, bsa_method: str, today: date | None) -> None:
         self.course, self.protocol, self.patient, self.bsa, self.today = course, protocol, patient, bsa_method, today
         self.arm = protocol.arm(course.arm)
-        self.last_record = max((r.date for r in course.records if r.date), default=course.start)
+        self.last_record = max((r.until or r.date for r in course.records if r.date), default=course.start)
         known = {a.id for a in self.arm.activities}
         for record in course.records:
             if record.activity not in known:
@@ -199,7 +216,7 @@ class _History:
             if occ.status == "skipped":
                 warnings.append(f"{activity.name} #{occ.number} on {date.fromordinal(occ.day)} is skipped with the "
                                 f"{self.arm.activity(activity.anchor).name} it is given with")
-            _apply(occ, resolved.by_number.get(occ.number) or resolved.by_date.get(occ.day))
+            _apply(occ, resolved.find(occ.number, occ.day))
             if occ.status == "planned":
                 _hold(occ, holds, home)
             if stop is not None and occ.day >= stop and occ.status not in DONE:
@@ -367,7 +384,7 @@ class _Walk:
         self.restarts = sorted({r.date.toordinal() for r in records if r.type == "restarted" and r.date})
         self.levels = any(r.type == "level" for r in records)
         self.last_number = max((n for n, r in resolved.by_number.items() if r.type in DONE), default=0)
-        self.last_day = max((r.date.toordinal() for r in records if r.date and r.type in DONE), default=0)
+        self.last_day = max(((r.until or r.date).toordinal() for r in records if r.date and r.type in DONE), default=0)
         self.end = until.toordinal()
 
     def run(self, first: Occurrences) -> list[_Occ]:
@@ -394,7 +411,7 @@ class _Walk:
             occ = _Occ(due, number, cycle=cycle if cycles or step >= 7 else None, cday=cday,
                        earliest=first.earliest if number == 1 else None, latest=first.latest if number == 1 else None,
                        conditional=first.conditional, condition=first.condition, first=number == 1 and first.first_window)
-            _apply(occ, self.resolved.by_number.get(number) or self.resolved.by_date.get(due))
+            _apply(occ, self.resolved.find(number, due))
             if occ.status == "planned":
                 _hold(occ, self.holds, self.home)
             if self.stop is not None and occ.day >= self.stop and occ.status not in DONE:
