@@ -104,10 +104,10 @@ def schedule(
 
     ``start`` is the arm's day 0. ``pins`` fixes the first occurrence of anchored activities
     (inside their windows); ``choices`` picks options the record leaves open; ``levels`` gives
-    dose reductions per activity (0 = starting level); ``horizon`` is a date or a span such as
+    each activity's dose level (1 = the protocol's highest dose); ``horizon`` is a date or a span such as
     ``"24w"``, ``"180d"`` or ``"6mo"``. ``clinic`` moves clinic events off closed days inside
     their windows (home dosing never moves). ``adjust`` lets a course re-plan each activity from
-    what happened (see ``history.py``).
+    what happened (see ``course/replan.py``).
     """
     setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
     protocol, the_arm, activities = setup.protocol, setup.arm, setup.activities

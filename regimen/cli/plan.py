@@ -65,7 +65,7 @@ def _patient_options(func):
         click.option("--choose", "choices", multiple=True, metavar="NAME=VALUE",
                      help="Pick an option the record leaves open, e.g. ici=camrelizumab (repeatable)."),
         click.option("--level", "levels", multiple=True, metavar="ACTIVITY=N",
-                     help="Dose reductions from the starting level, e.g. regorafenib=1 (repeatable)."),
+                     help="Dose level N, 1 = the protocol's highest dose, e.g. regorafenib=2 for 120 mg (repeatable)."),
         click.option("--bsa", "bsa_method", default="mosteller", show_default=True,
                      type=click.Choice(["mosteller", "dubois", "haycock", "gehan-george", "boyd"]),
                      help="BSA formula for mg/m² doses."),
