@@ -21,7 +21,8 @@ from ..model import Protocol
 from ..plan import Plan, home_dosed
 from .checks import CourseError
 from .file import PSEUDONYM, Course, Pin, Record, parse_course, record_text, rewrite
-from .replan import replan, resolve
+from .replan import replan
+from .walk import resolve
 
 __all__ = ["Recorded", "digest", "fingerprint", "migrate", "new_course", "record", "undo"]
 

@@ -35,27 +35,24 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from itertools import pairwise
-from typing import NamedTuple
 
 from ..dosing import Dose, DoseSpec
 from ..errors import LookupFailure
 from ..model import Activity, Protocol
 from ..patient import Patient
 from ..plan import Occurrences, Plan, home_dosed
-from ..rules import CycleDays, Every, Rule
+from ..rules import Every, Rule
 from ..schedule import schedule
 from ..units import Measured, format_number
 from .checks import CourseError, validate
 from .file import Course, Record
+from .walk import DONE, Occ, Resolved, Walk, apply, compact, hold, holds_of, resolve, stop_of, too_late
 
 __all__ = ["DOSE_TOLERANCE", "replan"]
 
 Place = Callable[[Rule], tuple[Occurrences, ...]]
 LOOK_PAST = timedelta(days=366)  # how far past the horizon (and the last record) a re-plan generates before it is cut
 DOSE_TOLERANCE = 10.0  # % a recorded dose may differ from the planned one before it is a warning
-_MAX_OCCURRENCES = 20_000  # a guard: ten years of daily dosing is 3,653
-DONE = ("given", "skipped")  # records that settle an occurrence
-MOVES = ("given", "rescheduled", "confirmed")  # records that date an occurrence
 
 
 def replan(course: Course, *, horizon: str | date | None = None, today: date | None = None, protocol_dirs=(),
@@ -97,78 +94,6 @@ def _amendment(course: Course, protocol: Protocol) -> str | None:
             f"This plan uses the current file: run `regimen course migrate {course.path or 'COURSE'} --on DATE` to adopt it from a date")
 
 
-class _Occ:
-    """One occurrence while records are applied (mutable, local to this module)."""
-
-    __slots__ = ("cday", "condition", "conditional", "cycle", "day", "dose", "due", "earliest", "first", "given_dose", "latest",
-                 "number", "status")
-
-    def __init__(self, day: int, number: int, *, cycle: int | None = None, cday: int | None = None, earliest: int | None = None,
-                 latest: int | None = None, conditional: bool = False, condition: str | None = None, first: bool = False,
-                 status: str = "planned") -> None:
-        self.day = self.due = day
-        self.number, self.cycle, self.cday = number, cycle, cday
-        self.earliest = day if earliest is None else earliest
-        self.latest = day if latest is None else latest
-        self.conditional, self.condition, self.first = conditional, condition, first
-        self.status, self.dose, self.given_dose = status, None, None
-
-    @classmethod
-    def of(cls, run: Occurrences, index: int) -> _Occ:
-        cycle, cday = run.cycle_day(index)
-        first = index == 0 and run.first_window
-        return cls(run.days[index], run.number + index, cycle=cycle, cday=cday, earliest=run.earliest if first else None,
-                   latest=run.latest if first else None, conditional=run.conditional, condition=run.condition, first=first,
-                   status=run.status)
-
-
-class Resolved(NamedTuple):
-    """Each occurrence's deciding record, the home records still to match by date, and home records over days."""
-
-    by_number: dict[int, Record]
-    by_date: dict[int, Record]
-    spans: tuple[Record, ...] = ()
-
-    def find(self, number: int, day: int) -> Record | None:
-        """The record deciding occurrence ``number``, due on ``day``."""
-        found = self.by_number.get(number) or self.by_date.get(day)
-        if found is None:
-            found = next((r for r in self.spans if r.date.toordinal() <= day <= r.until.toordinal()), None)
-            if found is not None:
-                found = found._replace(date=date.fromordinal(day))  # the dose planned that day, taken (or not) that day
-        return found
-
-
-def resolve(records: list[Record], home: bool) -> Resolved:
-    """Which occurrence each given / rescheduled / skipped / confirmed record is about (see the module's doc)."""
-    by_number: dict[int, Record] = {}
-    by_date: dict[int, Record] = {}
-    spans: list[Record] = []
-    done: set[int] = set()
-    for record in records:
-        if record.type not in (*DONE, "rescheduled", "confirmed"):
-            continue
-        if record.type in DONE and record.until is not None:  # home doses over days; the first one starts the course
-            if 1 not in done:
-                done.add(1)
-                by_number[1] = record._replace(occurrence=1, until=None)
-            spans.append(record)
-            continue
-        number = record.occurrence
-        if number is None and home and record.type in DONE and record.date is not None and 1 in done:
-            by_date[record.date.toordinal()] = record
-            continue
-        if number is None:
-            number = 1 if record.type == "confirmed" else next(n for n in range(1, len(records) + 2) if n not in done)
-        record = record._replace(occurrence=number)
-        if record.type in DONE:
-            done.add(number)
-            by_number[number] = record
-        elif by_number.get(number) is None or by_number[number].type not in DONE:
-            by_number[number] = record
-    return Resolved(by_number, by_date, tuple(spans))
-
-
 class _History:
     def __init__(self, course: Course, protocol: Protocol, patient: Patient, bsa_method: str, today: date | None) -> None:
         self.course, self.protocol, self.patient, self.bsa, self.today = course, protocol, patient, bsa_method, today
@@ -196,7 +121,8 @@ class _History:
             occs = self._each(activity, place(rule, further), records, resolved, home, warnings)
         else:
             first = place(Rule(rule.start), further)
-            occs = _Walk(self, activity, rule, records, resolved, home, further, warnings).run(first[0]) if first else []
+            walk = Walk(lambda due: self.step(activity, records, due), activity, rule, records, resolved, home, further, warnings)
+            occs = walk.run(first[0]) if first else []
         _placed(self.course, activity, occs, records, resolved, home)
         self._doses(activity, occs, records, warnings)
         if self.today is not None:
@@ -204,27 +130,33 @@ class _History:
             for occ in occs:
                 if occ.status == "planned" and occ.day < today:
                     occ.status = "overdue"
-        return _compact(occs), warnings
+        return compact(occs), warnings
 
     def _each(self, activity: Activity, runs: tuple[Occurrences, ...], records: list[Record], resolved: Resolved, home: bool,
-              warnings: list[str]) -> list[_Occ]:
+              warnings: list[str]) -> list[Occ]:
         """One-off occurrences (one per anchor occurrence): each record dates or settles its own."""
-        holds = _holds(records)
-        stop = _stop(records)
+        holds = holds_of(records)
+        stop = stop_of(records)
         out = []
-        for occ in (_Occ.of(run, i) for run in runs for i in range(len(run.days))):
+        for occ in (Occ.of(run, i) for run in runs for i in range(len(run.days))):
             if occ.status == "skipped":
                 warnings.append(f"{activity.name} #{occ.number} on {date.fromordinal(occ.day)} is skipped with the "
                                 f"{self.arm.activity(activity.anchor).name} it is given with")
-            _apply(occ, resolved.find(occ.number, occ.day))
+            apply(occ, resolved.find(occ.number, occ.day))
             if occ.status == "planned":
-                _hold(occ, holds, home)
+                hold(occ, holds, home)
             if stop is not None and occ.day >= stop and occ.status not in DONE:
                 break
-            if _too_late(activity, occ, warnings):
+            if too_late(activity, occ, warnings):
                 break
             out.append(occ)
         return out
+
+    def step(self, activity: Activity, records: list[Record], due: int) -> int:
+        """The repeat interval in force on day ``due``: a level's own frequency (4 mg qod) from the level's date on."""
+        level = self.level_on(activity, records, date.fromordinal(due))
+        pattern = self.level_pattern(activity.dose, level) if activity.dose is not None else None
+        return pattern.days if isinstance(pattern, Every) else activity.rule.pattern.days  # type: ignore[union-attr]
 
     def level_pattern(self, spec: DoseSpec, level: int):
         levels = spec.levels if spec.basis == "dose_level" else spec.band_for(self.patient.weight_kg).levels if spec.bands else ()
@@ -245,7 +177,7 @@ class _History:
                 level = change.level - 1  # levels are the ladder's, 1 = its highest dose
         return level
 
-    def _doses(self, activity: Activity, occs: list[_Occ], records: list[Record], warnings: list[str]) -> None:
+    def _doses(self, activity: Activity, occs: list[Occ], records: list[Record], warnings: list[str]) -> None:
         spec = activity.dose
         if spec is None:
             return
@@ -282,7 +214,7 @@ class _History:
                 occ.dose = _given(activity, occ, dose, warnings)
 
 
-def _placed(course: Course, activity: Activity, occs: list[_Occ], records: list[Record], resolved: Resolved, home: bool) -> None:
+def _placed(course: Course, activity: Activity, occs: list[Occ], records: list[Record], resolved: Resolved, home: bool) -> None:
     """Every record that settles an occurrence found one, and no two doses share a day."""
     numbers = {o.number: o for o in occs}
     for number, record in resolved.by_number.items():
@@ -307,7 +239,7 @@ def _placed(course: Course, activity: Activity, occs: list[_Occ], records: list[
                               file=course.path, path=f"events[{record.index}]" if record else "events",
                               index=record.index if record else None, field="date")
     if home:
-        seen: dict[int, _Occ] = {}
+        seen: dict[int, Occ] = {}
         for occ in taken:
             if occ.day in seen:
                 record = resolved.by_number.get(occ.number) or resolved.by_number.get(seen[occ.day].number)
@@ -317,7 +249,7 @@ def _placed(course: Course, activity: Activity, occs: list[_Occ], records: list[
             seen[occ.day] = occ
 
 
-def _given(activity: Activity, occ: _Occ, planned: Dose, warnings: list[str]) -> Dose:
+def _given(activity: Activity, occ: Occ, planned: Dose, warnings: list[str]) -> Dose:
     """The dose as recorded, beside the planned one; more than DOSE_TOLERANCE % off is a warning naming both."""
     amount = round(occ.given_dose, 2)
     if abs(amount - planned.amount) < 0.005:
@@ -330,162 +262,3 @@ def _given(activity: Activity, occ: _Occ, planned: Dose, warnings: list[str]) ->
     return planned._replace(amount=amount, planned=planned.amount, derivation=(f"given: {text}", *planned.derivation))
 
 
-def _apply(occ: _Occ, record: Record | None) -> None:
-    """Date or settle one occurrence by its record."""
-    if record is None:
-        return
-    if record.type in MOVES and record.date is not None:
-        occ.day = record.date.toordinal()
-        occ.status = "planned" if record.type in ("rescheduled", "confirmed") else "given"
-        if record.type == "confirmed":
-            occ.conditional, occ.condition = False, None
-        if record.type == "given":
-            occ.given_dose = record.dose
-    elif record.type == "skipped":
-        occ.status = "skipped"
-
-
-def _holds(records: list[Record]) -> list[tuple[int, int]]:
-    return sorted((r.date.toordinal(), r.until.toordinal()) for r in records if r.type == "held" and r.date and r.until)
-
-
-def _stop(records: list[Record]) -> int | None:
-    return min((r.date.toordinal() for r in records if r.type == "discontinued" and r.date), default=None)
-
-
-def _hold(occ: _Occ, holds: list[tuple[int, int]], home: bool) -> None:
-    """Home doses inside a hold are not taken; a clinic occurrence moves to the day after it."""
-    for first, last in holds:
-        if first <= occ.day <= last:
-            if home:
-                occ.status = "held"
-                return
-            occ.day = last + 1
-
-
-def _too_late(activity: Activity, occ: _Occ, warnings: list[str]) -> bool:
-    slipped = occ.day - occ.due
-    if activity.max_delay is not None and occ.status in ("planned", "given") and slipped > activity.max_delay:
-        warnings.append(f"{activity.name} #{occ.number} would be {slipped} days late, more than the {activity.max_delay} "
-                        f"days the protocol allows: {activity.name} stops")
-        return True
-    return False
-
-
-class _Walk:
-    """A repeating activity's occurrences, generated one after another from what happened."""
-
-    def __init__(self, history: _History, activity: Activity, rule: Rule, records: list[Record], resolved: Resolved, home: bool,
-                 until: date, warnings: list[str]) -> None:
-        self.history, self.activity, self.rule, self.records = history, activity, rule, records
-        self.resolved, self.home, self.warnings = resolved, home, warnings
-        self.scope = activity.on_delay or ("this" if home else "all")
-        self.holds, self.stop = _holds(records), _stop(records)
-        self.restarts = sorted({r.date.toordinal() for r in records if r.type == "restarted" and r.date})
-        self.levels = any(r.type == "level" for r in records)
-        self.last_number = max((n for n, r in resolved.by_number.items() if r.type in DONE), default=0)
-        self.last_day = max(((r.until or r.date).toordinal() for r in records if r.date and r.type in DONE), default=0)
-        self.end = until.toordinal()
-
-    def run(self, first: Occurrences) -> list[_Occ]:
-        pattern, rule = self.rule.pattern, self.rule
-        cycles = isinstance(pattern, CycleDays)
-        step = pattern.days if isinstance(pattern, Every) else 0
-        due = day1 = first.days[0]
-        cycle, index, shift = 1, 0, 0  # cycle patterns: the cycle, which listed day comes next, the delay carried in the cycle
-        out: list[_Occ] = []
-        counted, span_end, pending = 0, None, list(self.restarts)
-        number = 0
-        while number < _MAX_OCCURRENCES:
-            if pending and pending[0] <= due:  # restarted: the pattern begins again, day 1 on that day
-                due = day1 = pending.pop(0)
-                if out:
-                    cycle, index, shift = cycle + 1, 0, 0
-            number += 1
-            if self.levels and not cycles:
-                step = self._step(due)
-            if cycles:
-                cday = pattern.days[index]
-            else:
-                cycle, cday = (number, 1) if step >= 7 else (None, None)
-            occ = _Occ(due, number, cycle=cycle if cycles or step >= 7 else None, cday=cday,
-                       earliest=first.earliest if number == 1 else None, latest=first.latest if number == 1 else None,
-                       conditional=first.conditional, condition=first.condition, first=number == 1 and first.first_window)
-            _apply(occ, self.resolved.find(number, due))
-            if occ.status == "planned":
-                _hold(occ, self.holds, self.home)
-            if self.stop is not None and occ.day >= self.stop and occ.status not in DONE:
-                later = [r for r in pending if r > self.stop]
-                if not later:
-                    break
-                pending, due, number = later, later[0], number - 1
-                continue
-            if _too_late(self.activity, occ, self.warnings):
-                break
-            if occ.status in ("planned", "given"):
-                if span_end is None and rule.span is not None:
-                    span_end = rule.span.end(date.fromordinal(occ.day)).toordinal()
-                if span_end is not None and occ.day >= span_end and occ.status != "given":
-                    break
-                if rule.count is not None and (cycle if cycles else counted + 1) > rule.count:
-                    break
-                counted += 1
-            if occ.day > self.end and number > self.last_number and occ.day > self.last_day:
-                break
-            out.append(occ)
-            moved = self.scope == "all" or number == 1 or (cday == 1 and cycles)
-            if not cycles:
-                due = (occ.day if moved else due) + step
-                continue
-            if cday == 1:
-                day1, shift = occ.day, 0  # a cycle runs from its actual day 1
-            elif self.scope in ("all", "cycle"):
-                shift += occ.day - due
-            index += 1
-            if index == len(pattern.days):
-                day1 += pattern.length + (shift if self.scope == "all" else 0)
-                cycle, index, shift = cycle + 1, 0, 0
-            due = day1 + pattern.days[index] - 1 + shift
-        return out
-
-    def _step(self, due: int) -> int:
-        """A level's own frequency (4 mg qod) from the level's date on."""
-        level = self.history.level_on(self.activity, self.records, date.fromordinal(due))
-        spec = self.activity.dose
-        pattern = self.history.level_pattern(spec, level) if spec is not None else None
-        if isinstance(pattern, Every):
-            return pattern.days
-        return self.rule.pattern.days  # type: ignore[union-attr]
-
-
-def _compact(occs: list[_Occ]) -> tuple[Occurrences, ...]:
-    """Consecutive occurrences that differ only by a constant step become one run again."""
-    runs: list[Occurrences] = []
-    for occ in sorted(occs, key=lambda o: (o.day, o.number)):
-        last = runs[-1] if runs else None
-        merged = _merge(last, occ) if last is not None and not occ.first else None
-        if merged is not None:
-            runs[-1] = merged
-        else:
-            runs.append(Occurrences(range(occ.day, occ.day + 1), occ.number, occ.cycle, 0, occ.cday, occ.earliest, occ.latest,
-                                    occ.conditional, occ.condition, occ.first, occ.dose, occ.status))
-    return tuple(runs)
-
-
-def _merge(run: Occurrences, occ: _Occ) -> Occurrences | None:
-    """``run`` extended by ``occ``, or None when ``occ`` does not continue it."""
-    count = len(run.days)
-    if (occ.number != run.number + count or occ.status != run.status or occ.dose is not run.dose or run.first_window
-            or occ.conditional != run.conditional or occ.condition != run.condition):
-        return None
-    gap = occ.day - run.days[-1]
-    if gap <= 0 or (count > 1 and gap != run.days.step):
-        return None
-    days = range(run.days.start, occ.day + gap, gap)
-    if run.cycle is None:
-        return run._replace(days=days) if occ.cycle is None and occ.cday is None and run.day is None else None
-    if (count == 1 or run.cycle_step == 1) and occ.cycle == run.cycle + count and occ.cday == run.day:
-        return run._replace(days=days, cycle_step=1)
-    if (count == 1 or run.cycle_step == 0) and occ.cycle == run.cycle and run.day is not None and occ.cday == run.day + count * gap:
-        return run._replace(days=days, cycle_step=0)
-    return None
