@@ -140,8 +140,10 @@ class _History:
         out = []
         for occ in (Occ.of(run, i) for run in runs for i in range(len(run.days))):
             if occ.status == "skipped":
+                anchor = self.arm.activity(activity.anchor)
+                why = resolve(self.course.for_activity(anchor.id), home_dosed(anchor.rule)).by_number.get(occ.number)
                 warnings.append(f"{activity.name} #{occ.number} on {date.fromordinal(occ.day)} is skipped with the "
-                                f"{self.arm.activity(activity.anchor).name} it is given with")
+                                f"{anchor.name} it is given with" + (f" ({why.reason})" if why is not None and why.reason else ""))
             apply(occ, resolved.find(occ.number, occ.day))
             if occ.status == "planned":
                 hold(occ, holds, home)
