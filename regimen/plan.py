@@ -13,7 +13,7 @@ from .model import Activity, Arm, Protocol
 from .patient import Patient
 from .rules import CycleDays, Every, Rule, Run
 
-__all__ = ["TAKEN", "DoseSheet", "Event", "Occurrences", "Plan", "Track", "home_dosed"]
+__all__ = ["TAKEN", "DoseSheet", "Event", "Occurrences", "Plan", "Track", "home_dosed", "taken_at_home"]
 
 TAKEN = ("planned", "given")  # statuses of occurrences that happen; held and skipped ones do not
 
@@ -203,3 +203,9 @@ class DoseSheet(NamedTuple):
     choices: tuple[tuple[str, str, bool], ...]
     doses: tuple[tuple[str, Dose], ...]
     warnings: tuple[str, ...]
+
+
+def taken_at_home(activity: Activity) -> bool:
+    """A drug on a home-dosing pattern (a tablet daily or on cycle days); a procedure such as SBRT on
+    alternate days is a clinic series even though its pattern looks the same."""
+    return activity.kind == "drug" and home_dosed(activity.rule)

@@ -158,7 +158,8 @@ def test_record_appends_and_refuses_contradictions(tmp_path):
     course.write_text((COURSES / "lenvatinib_hold.toml").read_text())
     before = course.read_text()
     assert _run("record", "--today", "2027-01-10", course, "given", "lenvatinib", "--date", "2026-12-25").stderr == (
-        "Error: --date: lenvatinib was held from 2026-12-20 to 2026-12-29 (grade 3 hypertension); record the hold's end first\n")
+        "Error: --date: lenvatinib is held from 2026-12-20 to 2026-12-29 (grade 3 hypertension): no dose inside a hold; "
+        "to end the hold earlier, record undo and record it again with the real last day\n")
     assert _run("record", "--today", "2027-01-10", course, "given", "sintilimab", "--date", "2026-11-20").exit_code == 2
     assert _run("record", "--today", "2027-01-10", course, "level", "lenvatinib", "--date", "2027-01-05", "--level", "9").exit_code == 2
     assert course.read_text() == before  # nothing written by a refused entry

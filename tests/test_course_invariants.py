@@ -33,7 +33,7 @@ from regimen.rules import Every
 
 ARMS = [("NCT05760430", "experimental"), ("NCT05760430", "control"), ("NCT05233358", "haic"), ("NCT05233358", "tace"),
         ("ablation-lenvatinib-pd1", "experimental"), ("NCT06187961", "conversion"), ("NCT06592612", "control")]
-KINDS = ["given", "given", "given", "diary", "rescheduled", "skipped", "held", "level", "weight", "discontinued"]
+KINDS = ["given", "given", "given", "diary", "rescheduled", "skipped", "held", "level", "weight", "discontinued", "restarted"]
 SHORT, LONG = "10w", "30w"
 
 
@@ -82,6 +82,8 @@ def build(arm_index: int, moves) -> str:
             extra = block("skipped", event.activity, occurrence=event.occurrence)
         elif kind == "discontinued":
             extra = block("discontinued", event.activity, date=event.date)
+        elif kind == "restarted":
+            extra = block("restarted", event.activity, date=when)
         else:
             extra = block(kind, event.activity, date=when, occurrence=event.occurrence)
         try:

@@ -80,7 +80,10 @@ def test_a_one_off_procedure_recorded_on_a_second_day_is_refused(course):
     path = course()
     assert _cli("record", path, "given", "ctace", "--date", "2026-12-01", "--today", TODAY).exit_code == 0
     again = _cli("record", path, "given", "ctace", "--date", "2026-12-02", "--today", TODAY)
-    assert again.exit_code == 2 and "cTACE has no occurrence #2 to record as given (it happens once" in again.stderr
+    assert again.exit_code == 2
+    assert again.stderr == "Error: ACTIVITY: cTACE has no occurrence left to record as given (#1 given on 2026-12-01); to correct a record, record undo\n"
+    with pytest.raises(CourseError, match=r"cTACE has no occurrence #2 to record as given \(it happens once"):  # by hand, likewise
+        _plan(HEAD + _given("ctace", "2026-12-01") + _given("ctace", "2026-12-02", occurrence=2))
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -164,7 +167,7 @@ def test_contradictory_records_are_refused(course):
     other = course(HEAD, "P-0002.toml")
     assert _cli("record", other, "held", "camrelizumab", "--from", "2026-12-20", "--to", "2026-12-31", "--today", TODAY).exit_code == 0
     result = _cli("record", other, "rescheduled", "camrelizumab", "--occurrence", "2", "--date", "2026-12-25", "--today", TODAY)
-    assert result.exit_code == 2 and "camrelizumab was held from 2026-12-20 to 2026-12-31" in result.stderr
+    assert result.exit_code == 2 and "camrelizumab is held from 2026-12-20 to 2026-12-31" in result.stderr
 
 
 def test_a_choice_that_changes_nothing_names_the_choice_it_depends_on(plan_for):

@@ -89,16 +89,19 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
         if given is not None and kind not in allowed:
             raise InputError(name, f"does not apply to a {kind} record (only to {', '.join(allowed)})")
     dates = {name: parse_date(v, name) if v else None for name, v in (("--date", when), ("--from", first), ("--to", last))}
-    if dose is not None:
-        from ..units import parse_measurement
-
-        parse_measurement(dose, "mass", "--dose")
     from ..course import record as record_lib
 
-    done = record_lib(course_file, kind, activity, when=dates["--date"], first=dates["--from"], last=dates["--to"],
-                      occurrence=occurrence, dose=dose, level=level, reason=reason, value=value, uln=uln,
-                      today=today(today_text), protocol_dirs=dirs)
+    try:
+        done = record_lib(course_file, kind, activity, when=dates["--date"], first=dates["--from"], last=dates["--to"],
+                          occurrence=occurrence, dose=dose, level=level, reason=reason, value=value, uln=uln,
+                          today=today(today_text), protocol_dirs=dirs)
+    except InputError as exc:
+        if exc.option in ("value", "uln", "dose", "weight", "height"):  # the library names its parameter; say the option
+            raise InputError("--uln" if exc.option == "uln" else "--dose" if exc.option == "dose" else "--value", exc.detail) from None
+        raise
     click.echo(f"recorded in {course_file}: {_said(done.course, kind)}", err=True)
+    for warning in done.warnings:
+        click.echo(f"! {warning}", err=True)
     if done.changes:
         click.echo("next 4 weeks:\n" + "\n".join(f"  {line}" for line in done.changes), err=True)
     else:

@@ -21,7 +21,7 @@ from datetime import date
 
 from ..errors import InputError, ProtocolError
 from ..model import Activity, Arm, Protocol
-from ..plan import home_dosed
+from ..plan import taken_at_home
 from .file import Course, Record
 
 __all__ = ["CourseError", "validate"]
@@ -78,12 +78,14 @@ def _check_record(course: Course, protocol: Protocol, arm: Arm, included: dict[s
     if activity.id not in included:
         needs = "; ".join(f"{name} = {' or '.join(values)}" for name, values in activity.when)
         chosen = ", ".join(f"{k} = {v}" for k, v in course.choices) or "the documented defaults"
+        same = [a.id for a in included.values() if activity.drug and a.drug == activity.drug]
+        hint = f"; with these choices this drug is {' or '.join(same)}" if same else ""
         raise _fail(course, record, "activity", f"{activity.name} is not part of this course's plan with {chosen}; "
-                                                f"it applies when {needs} (set it under [choices])")
+                                                f"it applies when {needs} (set it under [choices]){hint}")
     when = record.date
     if when is not None and when < course.start:
         raise _fail(course, record, "date", f"{when} is before the course started (day 0 = {course.start})")
-    if record.until is not None and record.type != "held" and not home_dosed(activity.rule):
+    if record.until is not None and record.type != "held" and not taken_at_home(activity):
         raise _fail(course, record, "from", f"{activity.name} is not taken at home: record each dose with --date (and --occurrence)")
     last = record.until or when
     if record.type == "given" and today is not None and last is not None and last > today:
@@ -125,8 +127,11 @@ def _check_against(course: Course, activity: Activity, record: Record, earlier: 
     name, when = activity.name, record.date
     for old in earlier:
         if old.type == "held" and record.type in ("given", "rescheduled") and when and _overlap(record, old):
-            raise _fail(course, record, "date", f"{activity.id} was held from {old.date} to {old.until} ({old.reason or 'no reason given'}); "
-                                                "record the hold's end first")
+            raise _fail(course, record, "from" if record.until else "date",
+                        f"{activity.id} is held from {old.date} to {old.until} ({old.reason or 'no reason given'}): no dose inside a hold; "
+                        "to end the hold earlier, record undo and record it again with the real last day")
+        if record.type == old.type == "rescheduled" and record.occurrence == old.occurrence and when == old.date:
+            raise _fail(course, record, "date", f"{name} #{record.occurrence or 1} is already rescheduled to {when}")
         if old.type == "discontinued" and record.type in ("given", "rescheduled", "level", "skipped") and when and when >= old.date:
             restarted = any(r.type == "restarted" and r.date and old.date <= r.date <= when for r in earlier)
             if not restarted:

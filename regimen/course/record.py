@@ -18,13 +18,13 @@ from typing import NamedTuple
 
 from ..errors import InputError
 from ..model import Protocol
-from ..plan import Plan, home_dosed
+from ..plan import Plan, taken_at_home
+from ..units import format_number
 from .checks import CourseError
-from .file import PSEUDONYM, Course, Pin, Record, parse_course, record_text, rewrite
+from .file import PSEUDONYM, Course, Pin, parse_course, record_text, rewrite
 from .replan import replan
-from .walk import resolve
 
-__all__ = ["Recorded", "digest", "fingerprint", "migrate", "new_course", "record", "undo"]
+__all__ = ["Recorded", "digest", "fingerprint", "migrate", "new_course", "occurrence_for", "record", "undo"]
 
 DIGEST_WEEKS = 4
 _OPTION = {"date": "--date", "from": "--from", "to": "--to", "occurrence": "--occurrence", "dose": "--dose", "level": "--level",
@@ -37,6 +37,7 @@ class Recorded(NamedTuple):
     block: str
     course: Course
     changes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()  # plan warnings the record brought (a late start, a stop, a dose far off)
 
 
 def _q(text: str) -> str:
@@ -106,19 +107,27 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
            last: date | None = None, occurrence: int | None = None, dose: str | None = None, level: int | None = None,
            reason: str | None = None, value: str | None = None, uln: str | None = None, today: date | None = None,
            protocol_dirs=()) -> Recorded:
-    """Append one record to a course file, resolved, checked and written atomically."""
+    """Append one record to a course file, resolved, checked and written atomically.
+
+    A dose without ``occurrence`` gets the number it is about (see :func:`occurrence_for`), and a
+    given dose without ``dose`` gets the planned amount written beside it, so the file keeps what
+    was given even if a later weight or protocol change would plan another dose.
+    """
     from ..loader import load_protocol
 
     today = today or date.today()
+    _check_values(kind, activity, value, uln, dose)
     holder: dict = {}
 
     def change(old: str) -> str:
         course = parse_course(old, str(path))
         protocol = load_protocol(course.protocol, protocol_dirs)
-        number = occurrence
-        if number is None and kind in ("given", "skipped", "rescheduled") and first is None:
-            number = _occurrence_for(course, protocol, kind, activity, when, today)
-        block = record_text(kind, activity, when=when, first=first, last=last, occurrence=number, dose=dose, level=level,
+        number, amount = occurrence, dose
+        if kind in ("given", "skipped", "rescheduled") and first is None:
+            number, planned = occurrence_for(course, protocol, kind, activity, when, occurrence)
+            if amount is None and kind == "given" and planned is not None:
+                amount = f"{format_number(planned)} mg"
+        block = record_text(kind, activity, when=when, first=first, last=last, occurrence=number, dose=amount, level=level,
                             reason=reason, value=value, uln=uln)
         holder.update(block=block, protocol=protocol, before=course)
         return old + ("" if old.endswith("\n") else "\n") + block
@@ -133,29 +142,68 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
 
     course = rewrite(path, change, check)
     before = replan(holder["before"], today=today, protocol=holder["protocol"], horizon=_digest_end(today, course))
-    return Recorded(holder["block"], course, tuple(digest(before, holder["after_plan"], when or first or today)))
+    after = holder["after_plan"]
+    new_warnings = tuple(w for w in after.warnings if w not in set(before.warnings))
+    return Recorded(holder["block"], course, tuple(digest(before, after, when or first or today)), new_warnings)
+
+
+def _check_values(kind: str, activity: str | None, value: str | None, uln: str | None, dose: str | None) -> None:
+    """The values a record carries, checked before the file is read: errors name the parameter."""
+    from ..units import parse_measurement
+
+    if dose is not None:
+        parse_measurement(dose, "mass", "dose")
+    if kind in ("weight", "height") and value is not None:
+        from ..patient import Patient
+
+        Patient.from_measurements(value if kind == "weight" else "70 kg", value if kind == "height" else None, prefix="")
+    if kind == "lab":
+        from ..labs import parse_lab
+
+        parse_lab(activity or "", value or "", "value")
+        if uln is not None:
+            parse_lab(activity or "", uln, "uln")
 
 
 def _digest_end(today: date, course: Course) -> date:
     return max(today, course.start) + timedelta(weeks=DIGEST_WEEKS + 8)
 
 
-def _occurrence_for(course: Course, protocol: Protocol, kind: str, activity: str | None, when: date | None, today: date) -> int | None:
-    """The occurrence a record without a number is about, as ``replan`` would resolve it."""
-    arm = protocol.arm(course.arm)
-    the_activity = arm.activity(activity or "")
-    home = home_dosed(the_activity.rule)
-    new = Record(len(course.records), kind, the_activity.id, when)
-    resolved = resolve([*course.for_activity(the_activity.id), new], home)
-    number = next((n for n, r in resolved.by_number.items() if r.index == new.index), None)
-    if number is not None or when is None:
-        return number
-    plan = replan(course, today=None, protocol=protocol, horizon=max(when, course.start))
-    for event in plan.for_activity(the_activity.id):
-        if event.date == when and event.status in ("planned", "overdue", "held"):
-            return event.occurrence
-    raise InputError("--date", f"no {the_activity.name} dose is planned on {when}; give --occurrence N, or record restarted "
-                               "to begin a new cycle on that day")
+def occurrence_for(course: Course, protocol: Protocol, kind: str, activity: str | None, when: date | None,
+                   occurrence: int | None = None) -> tuple[int | None, float | None]:
+    """The occurrence a record is about, and its planned dose in mg (None where it has none).
+
+    A clinic activity's record is about its next occurrence not yet given or skipped (a FOLFOX
+    skipped with its HAIC counts as skipped). A home dose is the first dose when none is recorded
+    yet, then the dose planned on ``when``; a dose on a cycle whose earlier days are all unrecorded
+    is that cycle's late day 1.
+    """
+    the_activity = protocol.arm(course.arm).activity(activity or "")
+    plan = replan(course, protocol=protocol, horizon=max(when or course.start, course.start) + timedelta(days=732))
+    if plan.track(the_activity.id) is None:  # not in the plan as chosen: the course rules say why
+        return occurrence, None
+    events = sorted(plan.for_activity(the_activity.id), key=lambda e: e.occurrence)
+    open_ = [e for e in events if e.status in ("planned", "overdue", "held")]
+    chosen = None
+    if occurrence is not None:
+        chosen = next((e for e in events if e.occurrence == occurrence), None)
+    elif not taken_at_home(the_activity) or not any(r.type in ("given", "skipped") for r in course.for_activity(the_activity.id)):
+        chosen = open_[0] if open_ else None
+        if chosen is None:
+            done = ", ".join(f"#{e.occurrence} {e.status} on {e.date}" for e in events[-3:]) or "none planned"
+            raise InputError("ACTIVITY", f"{the_activity.name} has no occurrence left to record as {kind} ({done}); "
+                                         "to correct a record, record undo")
+    elif when is not None:
+        chosen = next((e for e in open_ if e.date == when), None)
+        if chosen is None:
+            raise InputError("--date", f"no {the_activity.name} dose is planned on {when}; give --occurrence N, or record restarted "
+                                       "to begin a new cycle on that day")
+        cycle = [e for e in events if e.cycle == chosen.cycle and e.day is not None and e.occurrence <= chosen.occurrence]
+        if chosen.day not in (None, 1) and cycle and all(e.status in ("planned", "overdue") for e in cycle):
+            chosen = cycle[0]  # nothing of this cycle recorded yet: it starts late, on this day
+    if chosen is None:
+        return occurrence, None
+    return chosen.occurrence, chosen.dose.amount if chosen.dose is not None and the_activity.kind == "drug" else None
 
 
 def digest(before: Plan, after: Plan, around: date) -> list[str]:
@@ -189,15 +237,22 @@ def digest(before: Plan, after: Plan, around: date) -> list[str]:
     while index < len(changes):
         change, name, _, _, when, was = changes[index]
         end = index
-        while (end + 1 < len(changes) and changes[end + 1][0] == change and changes[end + 1][1] == name
+        while (end + 1 < len(changes) and _alike(changes[end + 1][0], change) and changes[end + 1][1] == name
                and changes[end + 1][2] == changes[end][2] + 1):
             end += 1
+        if change[0] == "moved" and any(c[0] != change for c in changes[index:end + 1]):
+            change = ("moved", None)  # moved by different amounts (a new frequency): said as the span it now covers
         if end - index < 2:  # two alike are still two lines; three or more (a daily drug) are one
             lines += [(c[4] if c[0][0] != "moved" else c[5], _phrase(c[0], c[1], c, c)) for c in changes[index:end + 1]]
         else:
             lines.append((when if change[0] != "moved" else was, _phrase(change, name, changes[index], changes[end])))
         index = end + 1
     return [text for _, text in sorted(lines, key=lambda item: item[0])]
+
+
+def _alike(a: tuple, b: tuple) -> bool:
+    """Two changes said in one line: the same change, or both moves."""
+    return a == b or (a[0] == b[0] == "moved")
 
 
 def _phrase(change, name: str, first, last) -> str:
@@ -213,6 +268,8 @@ def _phrase(change, name: str, first, last) -> str:
         if one:
             return f"{which} moves from {first[5]} to {first[4]}"
         days = change[1]
+        if days is None:
+            return f"{which} move: now {when} (were {first[5]} to {last[5]})"
         return f"{which} move {abs(days)} day{'s' if abs(days) != 1 else ''} {'later' if days > 0 else 'earlier'}: {when}"
     if kind == "status":
         return f"{which} {when}: {change[1]} → {change[2]}"

@@ -40,7 +40,7 @@ from ..dosing import Dose, DoseSpec
 from ..errors import LookupFailure
 from ..model import Activity, Protocol
 from ..patient import Patient
-from ..plan import Occurrences, Plan, home_dosed
+from ..plan import Occurrences, Plan, taken_at_home
 from ..rules import Every, Rule
 from ..schedule import schedule
 from ..units import Measured, format_number
@@ -115,7 +115,7 @@ class _History:
         ruled_out = next((r for r in records if r.type == "ruled_out"), None)
         if ruled_out is not None:
             return (), [f"{activity.name} ruled out" + (f": {ruled_out.reason}" if ruled_out.reason else "")]
-        home = home_dosed(rule)
+        home = taken_at_home(activity)
         resolved = resolve(records, home)
         if rule.once:
             occs = self._each(activity, place(rule, further), records, resolved, home, warnings)
@@ -141,7 +141,7 @@ class _History:
         for occ in (Occ.of(run, i) for run in runs for i in range(len(run.days))):
             if occ.status == "skipped":
                 anchor = self.arm.activity(activity.anchor)
-                why = resolve(self.course.for_activity(anchor.id), home_dosed(anchor.rule)).by_number.get(occ.number)
+                why = resolve(self.course.for_activity(anchor.id), taken_at_home(anchor)).by_number.get(occ.number)
                 warnings.append(f"{activity.name} #{occ.number} on {date.fromordinal(occ.day)} is skipped with the "
                                 f"{anchor.name} it is given with" + (f" ({why.reason})" if why is not None and why.reason else ""))
             apply(occ, resolved.find(occ.number, occ.day))
@@ -241,6 +241,13 @@ def _placed(course: Course, activity: Activity, occs: list[Occ], records: list[R
                               file=course.path, path=f"events[{record.index}]" if record else "events",
                               index=record.index if record else None, field="date")
     if home:
+        for occ in occs:
+            record = resolved.by_number.get(occ.number)
+            if (record is not None and record.type in ("given", "rescheduled") and occ.day != occ.due and occ.number != 1
+                    and occ.cday != 1 and record.until is None):
+                raise CourseError(f"{activity.name} #{occ.number} is planned on {date.fromordinal(occ.due)}: a home dose is recorded on "
+                                  "its own day (record skipped for a missed day, held for a pause, restarted to begin again)",
+                                  file=course.path, path=f"events[{record.index}]", index=record.index, field="date")
         seen: dict[int, Occ] = {}
         for occ in taken:
             if occ.day in seen:

@@ -100,7 +100,7 @@ def apply(occ: Occ, record: Record | None) -> None:
     if record.type in MOVES and record.date is not None:
         occ.day = record.date.toordinal()
         occ.status = "planned" if record.type in ("rescheduled", "confirmed") else "given"
-        if record.type == "confirmed":
+        if record.type in ("confirmed", "given"):  # confirmed, or it happened: no longer conditional
             occ.conditional, occ.condition = False, None
         if record.type == "given":
             occ.given_dose = record.dose
@@ -143,7 +143,8 @@ class Walk:
         self.step_on, self.activity, self.rule, self.records = step_on, activity, rule, records
         self.resolved, self.home, self.warnings = resolved, home, warnings
         self.scope = activity.on_delay or ("this" if home else "all")
-        self.holds, self.stop = holds_of(records), stop_of(records)
+        self.holds = holds_of(records)
+        self.stops = sorted({r.date.toordinal() for r in records if r.type == "discontinued" and r.date})
         self.restarts = sorted({r.date.toordinal() for r in records if r.type == "restarted" and r.date})
         self.levels = any(r.type == "level" for r in records)
         self.last_number = max((n for n, r in resolved.by_number.items() if r.type in DONE), default=0)
@@ -158,30 +159,36 @@ class Walk:
         cycle, index, shift = 1, 0, 0  # cycle patterns: the cycle, which listed day comes next, the delay carried in the cycle
         out: list[Occ] = []
         counted, span_end, pending = 0, None, list(self.restarts)
+        stop = self.stops[0] if self.stops else None
         number = 0
         while number < _MAX_OCCURRENCES:
+            if pending and index == 0 and due < pending[0] < due + (pattern.length if cycles else step) and not self._recorded(due, pending[0]):
+                due = pending[0]  # a cycle (or dose) that starts late: the restart is its day 1, nothing before it is due
             if pending and pending[0] <= due:  # restarted: the pattern begins again, day 1 on that day
                 due = day1 = pending.pop(0)
-                if out:
+                if cycles and index != 0:
                     cycle, index, shift = cycle + 1, 0, 0
+                stop = next((s for s in self.stops if s > day1), None)
             number += 1
             if self.levels and not cycles:
                 step = self.step_on(due)
             if cycles:
                 cday = pattern.days[index]
             else:
-                cycle, cday = (number, 1) if step >= 7 else (None, None)
+                cycle, cday = (counted + 1, 1) if step >= 7 else (None, None)
             occ = Occ(due, number, cycle=cycle if cycles or step >= 7 else None, cday=cday,
-                       earliest=first.earliest if number == 1 else None, latest=first.latest if number == 1 else None,
-                       conditional=first.conditional, condition=first.condition, first=number == 1 and first.first_window)
+                      earliest=first.earliest if number == 1 else None, latest=first.latest if number == 1 else None,
+                      conditional=first.conditional, condition=first.condition, first=number == 1 and first.first_window)
             apply(occ, self.resolved.find(number, due))
+            if occ.day < occ.due and out and not self.home and not cycles:
+                self._early(occ, out[-1], step)
             if occ.status == "planned":
                 hold(occ, self.holds, self.home)
-            if self.stop is not None and occ.day >= self.stop and occ.status not in DONE:
-                later = [r for r in pending if r > self.stop]
+            if stop is not None and occ.day >= stop and occ.status not in DONE:
+                later = [r for r in pending if r > stop]
                 if not later:
                     break
-                pending, due, number = later, later[0], number - 1
+                pending, due, number, index = later, later[0], number - 1, 0
                 continue
             if too_late(self.activity, occ, self.warnings):
                 break
@@ -210,6 +217,20 @@ class Walk:
                 cycle, index, shift = cycle + 1, 0, 0
             due = day1 + pattern.days[index] - 1 + shift
         return out
+
+    def _early(self, occ: Occ, before: Occ, step: int) -> None:
+        """A clinic dose before it is due is said with the numbers: the protocol states no early window."""
+        from ..notation import format_pattern
+
+        gap = occ.day - before.day
+        self.warnings.append(f"{self.activity.name} #{occ.number} on {date.fromordinal(occ.day)} is {occ.due - occ.day} days early: "
+                             f"{gap} day{'s' if gap != 1 else ''} after #{before.number} ({date.fromordinal(before.day)}); "
+                             f"the protocol gives it every {step} days ({format_pattern(Every(step))})")
+
+    def _recorded(self, first: int, last: int) -> bool:
+        """Whether anything was recorded about a dose from day ``first`` up to (not including) ``last``:
+        a dose, a skip or a hold there means the cycle did start on time."""
+        return any(r.type in (*DONE, "held") and r.date and first <= r.date.toordinal() < last for r in self.records)
 
 
 def compact(occs: list[Occ]) -> tuple[Occurrences, ...]:
