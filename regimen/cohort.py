@@ -12,6 +12,7 @@ file. A bad row becomes a :class:`RowError` with its line number while the other
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -23,14 +24,17 @@ from .errors import InputError, RegimenError
 from .patient import Patient
 from .plan import Plan
 from .schedule import schedule
+from .tomlfile import CSV_LIMIT, read_text_file
 
-__all__ = ["REQUIRED", "CohortResult", "RowError", "plan_for_row", "process", "read_rows", "starting_by"]
+__all__ = ["CELL_LIMIT", "REQUIRED", "CohortResult", "RowError", "open_patients", "plan_for_row", "process", "read_rows", "starting_by"]
 
 REQUIRED = ("id", "protocol", "arm", "start", "weight")
 OPTIONAL = ("height", "horizon")
 PIN, LEVEL = "at:", "level:"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BATCH = 256  # rows handed to the workers at a time: bounds memory, keeps them busy
+CELL_LIMIT = 1000  # characters in one cell: an id, a date, a weight or a choice needs far fewer
+_UNREADABLE = "__unreadable__"  # a row the csv module could not split (a cell over its 131,072-character limit)
 
 
 class CohortResult(NamedTuple):
@@ -49,19 +53,38 @@ class RowError(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        who = f" ({self.id})" if self.id else ""
+        shown_id = self.id if len(self.id) <= 64 else f"{self.id[:64]}…"
+        who = f" ({shown_id})" if self.id else ""
         return f"row {self.line}{who}: {self.message}"
+
+
+def open_patients(path: str) -> IO[str]:
+    """A cohort file's text as a stream, read through ``read_text_file``: a regular file of at most
+    CSV_LIMIT bytes, UTF-8 (a spreadsheet's byte-order mark is dropped) or UTF-16/32 with a mark."""
+    return io.StringIO(read_text_file(path, "cohort file", CSV_LIMIT), newline="")
 
 
 def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs, read lazily; the header must name the required columns."""
     reader = csv.DictReader(stream)
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError("PATIENTS.csv", f"the header cannot be read as CSV: {exc}") from None
+    header = [name.strip() for name in (fieldnames or [])]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise InputError("PATIENTS.csv", f"the header lacks {', '.join(missing)}; required columns: {', '.join(REQUIRED)}")
     reader.fieldnames = header
-    for row in reader:
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # the reader goes on with the next line
+            yield first_line, {_UNREADABLE: str(exc)}
+            continue
         if None in row:  # more cells than header names
             yield reader.line_num, {"__extra__": "x", **{k: v for k, v in row.items() if k is not None}}
         else:
@@ -81,9 +104,14 @@ def starting_by(rows: Iterable[tuple[int, dict[str, str]]], last: date) -> Itera
 def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), horizon: str | None = None,
                  override_horizon: bool = False) -> Plan:
     """The plan for one cohort row; raises a RegimenError naming the bad cell."""
+    if _UNREADABLE in row:
+        raise InputError("row", f"cannot be read as CSV ({row[_UNREADABLE]})")
     if "__extra__" in row:
         raise InputError("row", "more cells than the header has columns")
     cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for name, value in cells.items():
+        if len(value) > CELL_LIMIT:
+            raise InputError(name, f"the cell holds {len(value):,} characters; a cell may hold at most {CELL_LIMIT:,}")
     for name in REQUIRED:
         if not cells.get(name):
             raise InputError(name, "is empty; every row needs " + ", ".join(REQUIRED))

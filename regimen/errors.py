@@ -24,6 +24,7 @@ __all__ = [
     "RegimenError",
     "ScheduleError",
     "did_you_mean",
+    "shown",
 ]
 
 
@@ -98,3 +99,16 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+SHOWN_WIDTH = 80  # characters of a bad value echoed in a message; the rest is counted, not shown
+
+
+def shown(value: object, width: int = SHOWN_WIDTH) -> str:
+    """``repr(value)``, cut to about ``width`` characters so a hostile value cannot flood a message.
+
+    >>> print(shown("x" * 200)[-18:])
+    … (202 characters)
+    """
+    text = repr(value)
+    return text if len(text) <= width else f"{text[:width]}… ({len(text)} characters)"

@@ -22,8 +22,8 @@ from .model import DELAY_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Cho
 from .notation import NotationError, parse_pattern, parse_rule
 from .patient import BSA_METHODS
 from .rules import DAY0, Rule, Start
+from .tomlfile import TOML_LIMIT, read_text_file, read_toml
 from .tomlfile import TomlFile as _File
-from .tomlfile import read_toml
 from .units import parse_measurement, parse_per
 
 __all__ = ["ENV_VAR", "list_protocols", "load_file", "load_protocol", "protocol_dirs", "validate_files"]
@@ -63,7 +63,10 @@ def load_file(path: str | Path) -> Protocol:
 
 @lru_cache(maxsize=64)
 def _load_cached(resolved: str, mtime_ns: int, name: str) -> Protocol:
-    text = Path(resolved).read_text(encoding="utf-8")
+    try:
+        text = read_text_file(resolved, "protocol file", TOML_LIMIT)
+    except InputError as exc:
+        raise ProtocolError(exc.detail, file=name) from None
     data = read_toml(text, name)
     file = _File(name, text)
     protocol = _protocol(file, data, resolved)

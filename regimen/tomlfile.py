@@ -1,16 +1,68 @@
-"""Reading TOML input files with located errors: every problem names the file, the key path and
-the line. Shared by the protocol loader and the course loader."""
+"""Reading input files: bounded, decoded, and TOML with located errors (every problem names the
+file, the key path and the line). Shared by the protocol loader, the course loader and cohorts.
+
+``read_text_file`` is the one way an input file is read: only a regular file (never a device, a
+FIFO or a folder: ``/dev/zero`` would be read until memory runs out), at most ``limit`` bytes,
+refused before parsing; UTF-8 with or without a byte-order mark, UTF-16 and UTF-32 with one;
+anything else is refused naming the file and the offset of the first byte that does not decode.
+"""
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from .errors import ProtocolError, ProtocolErrors, did_you_mean
+from .errors import InputError, ProtocolError, ProtocolErrors, did_you_mean, shown
 
-__all__ = ["TomlFile", "line_index", "read_toml"]
+__all__ = ["CSV_LIMIT", "MAX_DEPTH", "TOML_LIMIT", "TomlFile", "line_index", "read_text_file", "read_toml"]
+
+TOML_LIMIT = 1 << 20  # 1 MiB: the largest shipped protocol is about 20 KB, a long course file far less
+CSV_LIMIT = 50 << 20  # 50 MiB: about 600,000 cohort rows
+MAX_DEPTH = 32  # tables and arrays nested deeper than any real file (ours reach 5); tomllib recurses per level
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # UTF-32 LE starts like UTF-16 LE: test it first
+
+
+def read_text_file(path: str | Path, what: str, limit: int) -> str:
+    """The text of the regular file ``path`` (``what`` names it in messages: "protocol file"),
+    refused with an InputError naming the file if it is not a regular file, is over ``limit``
+    bytes, or is not text in one of the accepted encodings."""
+    name = str(path)
+    try:  # O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse it below anyway
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise InputError(name, f"cannot read this {what}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(name, f"is not a regular file (a device, FIFO or folder); give a {what}")
+        if info.st_size > limit:
+            raise InputError(name, f"is {info.st_size:,} bytes; a {what} may be at most {limit:,} bytes")
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            data = stream.read(limit + 1)  # the file may have grown since fstat
+    except OSError as exc:
+        raise InputError(name, f"cannot read this {what}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InputError(name, f"is over {limit:,} bytes; a {what} may be at most {limit:,} bytes")
+    return _decode(data, name)
+
+
+def _decode(data: bytes, name: str) -> str:
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start:exc.start + 1].hex()
+        raise InputError(name, f"is not {encoding.upper().replace('-SIG', '')} text: byte 0x{byte} at offset {exc.start} does not decode; "
+                               "save it as UTF-8") from None
 
 _TYPE_NAMES = {str: "a string", list: "a list", dict: "a table", bool: "true or false", int: "a whole number"}
 
@@ -37,7 +89,7 @@ class TomlFile:
     def table(self, data: Any, path: str, schema: Mapping[str, type], required: Iterable[str] = ()) -> dict[str, Any]:
         """Check keys and value types of one table; returns the keys that passed."""
         if not isinstance(data, dict):
-            self.error(path, f"expected a table, got {data!r}")
+            self.error(path, f"expected a table, got {shown(data)}")
             return {}
         good = {}
         for key, value in data.items():
@@ -47,7 +99,7 @@ class TomlFile:
             elif not isinstance(value, schema[key]):
                 expected = schema[key] if isinstance(schema[key], tuple) else (schema[key],)
                 names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in expected)
-                self.error(where, f"expected {names}, got {value!r}")
+                self.error(where, f"expected {names}, got {shown(value)}")
             else:
                 good[key] = value
         for key in required:
@@ -74,14 +126,68 @@ def line_index(text: str) -> dict[str, int]:
     return index
 
 
-
-
 def read_toml(text: str, name: str) -> dict[str, Any]:
-    """Parse TOML text, turning a syntax error into a located ProtocolErrors."""
+    """Parse TOML text, turning a syntax error or nesting deeper than MAX_DEPTH into a located ProtocolErrors."""
+    deep_at = _deep_line(text)
+    too_deep = ProtocolErrors([ProtocolError(f"tables or arrays nested more than {MAX_DEPTH} deep; no regimen file needs that",
+                                             file=name, line=deep_at)])
+    if deep_at is not None:
+        raise too_deep
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line = int(match[1]) if match else None
         raise ProtocolErrors([ProtocolError(f"TOML syntax error: {message}", file=name, line=line)]) from None
+    except RecursionError:  # pragma: no cover - _deep_line catches what tomllib recurses on
+        raise too_deep from None
+    if _depth(data) > MAX_DEPTH:  # dotted keys (a.b.c...) nest without brackets
+        raise too_deep
+    return data
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where brackets and braces outside strings and comments first nest past MAX_DEPTH."""
+    depth, line, quote, i = 0, 1, "", 0
+    while i < len(text):
+        char = text[i]
+        if char == "\n":
+            line += 1
+        if quote:
+            if char == "\\" and quote in ('"', '"""'):
+                i += 2
+                continue
+            if text.startswith(quote, i):
+                i += len(quote)
+                quote = ""
+                continue
+        elif char == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            i += len(quote)
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
+
+
+def _depth(value: Any) -> int:
+    """How deeply tables and arrays nest in parsed data, without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest

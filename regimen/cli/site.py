@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from ..errors import InputError
@@ -37,7 +35,7 @@ def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, hori
     if fmt == "ics" and not output:
         raise InputError("--output", "--format ics writes one file per patient: give a folder with -o DIR")
     sink = render.Sink(fmt, output)
-    with Path(patients).open(newline="", encoding="utf-8-sig") as stream:
+    with cohort_lib.open_patients(patients) as stream:
         rows = cohort_lib.read_rows(stream)
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon)
         failed = drain(results, sink.write, strict, count_rows(patients))
@@ -81,7 +79,7 @@ def supply(ctx: click.Context, patients: str, first: str, last: str, by: str, fm
         render.check_plotting()
     totals = supply_lib.Supply(start, end, by)
     work = partial(supply_lib.for_patient, first=start, last=end, by=by)
-    with Path(patients).open(newline="", encoding="utf-8-sig") as stream:
+    with cohort_lib.open_patients(patients) as stream:
         rows = cohort_lib.starting_by(cohort_lib.read_rows(stream), end)
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=end.isoformat(),
                                      override_horizon=True)
