@@ -20,10 +20,11 @@ from typing import Any
 
 from .errors import InputError, ProtocolError, ProtocolErrors, did_you_mean, shown
 
-__all__ = ["CSV_LIMIT", "MAX_DEPTH", "TOML_LIMIT", "TomlFile", "line_index", "read_text_file", "read_toml"]
+__all__ = ["CSV_LIMIT", "MAX_DEPTH", "TEXT_LIMIT", "TOML_LIMIT", "TomlFile", "line_index", "read_text_file", "read_toml"]
 
 TOML_LIMIT = 1 << 20  # 1 MiB: the largest shipped protocol is about 20 KB, a long course file far less
 CSV_LIMIT = 50 << 20  # 50 MiB: about 600,000 cohort rows
+TEXT_LIMIT = 10_000  # characters in one text value (a title, a quotation of the record, a note, a reason)
 MAX_DEPTH = 32  # tables and arrays nested deeper than any real file (ours reach 5); tomllib recurses per level
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # UTF-32 LE starts like UTF-16 LE: test it first
@@ -73,10 +74,15 @@ class TomlFile:
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.errors: list[ProtocolError] = []
+        self.excused: list[tuple[str, str]] = []  # (key path, why a value outside its usual range is kept)
         self.lines = line_index(text)
 
     def error(self, path: str, message: str) -> None:
         self.errors.append(ProtocolError(message, file=self.name, path=path, line=self.line_of(path)))
+
+    def excuse(self, path: str, message: str) -> None:
+        """Keep a value outside its usual range because the file says why; plans using it warn."""
+        self.excused.append((path, message))
 
     def line_of(self, path: str) -> int | None:
         while path:
@@ -100,12 +106,21 @@ class TomlFile:
                 expected = schema[key] if isinstance(schema[key], tuple) else (schema[key],)
                 names = " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in expected)
                 self.error(where, f"expected {names}, got {shown(value)}")
+            elif long := _too_long(value):
+                self.error(where, f"holds {long:,} characters of text; a text value may hold at most {TEXT_LIMIT:,}")
             else:
                 good[key] = value
         for key in required:
             if key not in data:
                 self.error(path or key, f"missing required key {key!r}" if path else "missing required key")
         return good
+
+
+def _too_long(value: Any) -> int:
+    """The length of ``value``, or of its longest string item, when over TEXT_LIMIT; else 0."""
+    items = value if isinstance(value, list) else [value]
+    longest = max((len(item) for item in items if isinstance(item, str)), default=0)
+    return longest if longest > TEXT_LIMIT else 0
 
 
 def line_index(text: str) -> dict[str, int]:
