@@ -24,6 +24,7 @@ __all__ = [
     "RegimenError",
     "ScheduleError",
     "did_you_mean",
+    "one_line",
     "shown",
 ]
 
@@ -112,3 +113,11 @@ def shown(value: object, width: int = SHOWN_WIDTH) -> str:
     """
     text = repr(value)
     return text if len(text) <= width else f"{text[:width]}… ({len(text)} characters)"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control or line-separating character escaped (``\\x1e``), so that a
+    hostile value echoed in a message can neither break it into lines nor hide part of it."""
+    import unicodedata
+
+    return "".join(c if c == " " or unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") else repr(c)[1:-1] for c in text)

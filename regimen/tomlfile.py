@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, ProtocolError, ProtocolErrors, did_you_mean, shown
+from .errors import InputError, ProtocolError, ProtocolErrors, did_you_mean, one_line, shown
 
 __all__ = ["CSV_LIMIT", "MAX_DEPTH", "TEXT_LIMIT", "TOML_LIMIT", "TomlFile", "line_index", "read_text_file", "read_toml"]
 
@@ -78,7 +78,7 @@ class TomlFile:
         self.lines = line_index(text)
 
     def error(self, path: str, message: str) -> None:
-        self.errors.append(ProtocolError(message, file=self.name, path=path, line=self.line_of(path)))
+        self.errors.append(ProtocolError(one_line(message), file=self.name, path=one_line(path), line=self.line_of(path)))
 
     def excuse(self, path: str, message: str) -> None:
         """Keep a value outside its usual range because the file says why; plans using it warn."""

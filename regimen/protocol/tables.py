@@ -146,7 +146,7 @@ def _choice(file: _File, key: str, data: Any) -> Choice | None:
     default = good.get("default")
     if default is not None and options and default not in {o.id for o in options}:
         file.error(f"{path}.default", f"{shown(default)} is not one of the options{did_you_mean(default, [o.id for o in options])}: {', '.join(o.id for o in options)}")
-    if len(good) < 3:
+    if not {"label", "options", "default"} <= good.keys():
         return None
     return Choice(key, good["label"], options, default, _texts(file, f"{path}.assumptions", good.get("assumptions", [])))
 
