@@ -9,15 +9,18 @@ assumptions. See README "Writing a protocol file" for the format.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tomllib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors
+from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, RegimenError
 from .model import Protocol
+from .protocol.origin import is_shipped, shipped_dir
 from .protocol.tables import build
-from .tomlfile import TOML_LIMIT, read_text_file, read_toml
+from .tomlfile import TOML_LIMIT, decode_text, read_file_bytes, read_toml
 from .tomlfile import TomlFile as _File
 
 __all__ = ["ENV_VAR", "list_protocols", "load_file", "load_protocol", "protocol_dirs", "validate_files"]
@@ -39,25 +42,20 @@ def load_file(path: str | Path) -> Protocol:
 @lru_cache(maxsize=64)
 def _load_cached(resolved: str, mtime_ns: int, name: str) -> Protocol:
     try:
-        text = read_text_file(resolved, "protocol file", TOML_LIMIT)
+        data = read_file_bytes(resolved, "protocol file", TOML_LIMIT)
+        text = decode_text(data, resolved)
     except InputError as exc:
         raise ProtocolError(exc.detail, file=name) from None
-    data = read_toml(text, name)
     file = _File(name, text)
-    protocol = build(file, data, resolved)
+    protocol = build(file, read_toml(text, name), resolved)
     if file.errors:
         raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     assert protocol is not None
-    return protocol
+    return protocol._replace(sha256=hashlib.sha256(data).hexdigest())
 
 
 def _display_name(path: Path) -> str:
-    packaged = protocol_dirs()[-1]
-    try:
-        path.resolve().relative_to(packaged.resolve())
-        return path.name
-    except ValueError:
-        return str(path)
+    return path.name if is_shipped(path) else str(path)
 
 
 # ---- finding protocols -------------------------------------------------------------------------
@@ -66,49 +64,79 @@ def protocol_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
     """Where protocols are looked for: ``extra``, then $REGIMEN_PROTOCOLS, then the shipped ones."""
     dirs = [Path(d) for d in extra]
     dirs += [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
-    here = Path(__file__).resolve().parent
-    shipped = here / "protocols"  # inside an installed wheel
-    dirs.append(shipped if shipped.is_dir() else here.parent / "protocols")
+    dirs.append(shipped_dir())
     return dirs
 
 
 def _files(dirs: Iterable[Path]) -> list[Path]:
-    files = []
+    """Every ``*.toml`` on the search path, once each (a folder named twice is searched once)."""
+    files: dict[Path, None] = {}
     for folder in dirs:
         if not folder.is_dir():
             raise InputError("--protocols", f"{str(folder)!r} is not a folder of protocol files")
-        files.extend(sorted(folder.glob("*.toml")))
-    return files
+        files.update((path.resolve(), None) for path in sorted(folder.glob("*.toml")))
+    return list(files)
+
+
+def _index(dirs: Iterable[Path]) -> dict[str, list[Path]]:
+    """Protocol id -> every file on the search path that declares it."""
+    index: dict[str, list[Path]] = {}
+    for path in _files(dirs):
+        index.setdefault(_declared_id(str(path), path.stat().st_mtime_ns), []).append(path)
+    return index
+
+
+@lru_cache(maxsize=256)
+def _declared_id(path: str, mtime_ns: int) -> str:
+    """The ``id`` a file declares, read without validating the rest; its file name if unreadable."""
+    try:
+        data = tomllib.loads(decode_text(read_file_bytes(path, "protocol file", TOML_LIMIT), path))
+    except (RegimenError, tomllib.TOMLDecodeError, RecursionError):
+        data = {}
+    declared = data.get("id")
+    return declared if isinstance(declared, str) and declared else Path(path).stem
+
+
+def _duplicate(protocol_id: str, paths: list[Path]) -> ProtocolError:
+    listing = " and ".join(str(p) for p in paths)
+    return ProtocolError(f"protocol id {protocol_id!r} is defined by more than one file on the search path: {listing}; "
+                         "remove or rename one, so that the id names one protocol", file=str(paths[-1]))
 
 
 def list_protocols(extra: Iterable[str | Path] = ()) -> list[Protocol]:
     """Every protocol on the search path, sorted by id; a protocol id defined twice is an error."""
+    for protocol_id, paths in _index(protocol_dirs(extra)).items():
+        if len(paths) > 1:
+            raise _duplicate(protocol_id, paths)
     found: dict[str, Protocol] = {}
     for path in _files(protocol_dirs(extra)):
         protocol = load_file(path)
-        if protocol.id in found:
-            raise ProtocolError(f"protocol id {protocol.id!r} is also defined in {found[protocol.id].path}", file=str(path))
+        if protocol.id in found:  # pragma: no cover - _index saw the same ids
+            raise _duplicate(protocol.id, [Path(found[protocol.id].path), path])
         found[protocol.id] = protocol
     return sorted(found.values(), key=lambda p: p.id)
 
 
 def load_protocol(ref: str | Path, extra: Iterable[str | Path] = ()) -> Protocol:
-    """A protocol by id (``NCT05760430``, any case) or by the path of a ``.toml`` file."""
+    """A protocol by its exact id (``NCT05760430``) or by the path of a ``.toml`` file.
+
+    An id is one protocol: two files on the search path declaring it are an error naming both;
+    an id that differs only in case is unknown, with a "did you mean".
+    """
     text = str(ref)
-    if text.endswith(".toml") or os.sep in text:
+    if text.endswith(".toml") or os.sep in text or (os.altsep and os.altsep in text):
         return load_file(text)
-    dirs = protocol_dirs(extra)
-    for folder in dirs:
-        candidate = folder / f"{text}.toml"
-        if candidate.is_file():
-            return load_file(candidate)
-    known = {}
-    for path in _files(dirs):
-        protocol = load_file(path)
-        if protocol.id.lower() == text.lower():
-            return protocol
-        known[protocol.id] = path
-    raise LookupFailure("protocol", text, known)
+    index = _index(protocol_dirs(extra))
+    paths = index.get(text)
+    if paths is None:
+        failure = LookupFailure("protocol", text, index)
+        same = [known for known in index if known.lower() == text.lower()]
+        if same and "did you mean" not in str(failure):  # ids match exactly: say which one differs only in case
+            failure.args = (f'unknown protocol {text!r} (did you mean "{same[0]}"? ids match exactly, case too); known: {", ".join(sorted(index))}',)
+        raise failure
+    if len(paths) > 1:
+        raise _duplicate(text, paths)
+    return load_file(paths[0])
 
 
 def validate_files(paths: Iterable[str | Path]) -> list[ProtocolError]:

@@ -20,7 +20,8 @@ from typing import Any
 
 from .errors import InputError, ProtocolError, ProtocolErrors, did_you_mean, one_line, shown
 
-__all__ = ["CSV_LIMIT", "MAX_DEPTH", "TEXT_LIMIT", "TOML_LIMIT", "TomlFile", "line_index", "read_text_file", "read_toml"]
+__all__ = ["CSV_LIMIT", "MAX_DEPTH", "TEXT_LIMIT", "TOML_LIMIT", "TomlFile", "decode_text", "line_index", "read_file_bytes", "read_text_file",
+           "read_toml"]
 
 TOML_LIMIT = 1 << 20  # 1 MiB: the largest shipped protocol is about 20 KB, a long course file far less
 CSV_LIMIT = 50 << 20  # 50 MiB: about 600,000 cohort rows
@@ -34,6 +35,11 @@ def read_text_file(path: str | Path, what: str, limit: int) -> str:
     """The text of the regular file ``path`` (``what`` names it in messages: "protocol file"),
     refused with an InputError naming the file if it is not a regular file, is over ``limit``
     bytes, or is not text in one of the accepted encodings."""
+    return decode_text(read_file_bytes(path, what, limit), str(path))
+
+
+def read_file_bytes(path: str | Path, what: str, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, with the checks of ``read_text_file`` but the encoding's."""
     name = str(path)
     try:  # O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse it below anyway
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -53,10 +59,12 @@ def read_text_file(path: str | Path, what: str, limit: int) -> str:
         os.close(fd)
     if len(data) > limit:
         raise InputError(name, f"is over {limit:,} bytes; a {what} may be at most {limit:,} bytes")
-    return _decode(data, name)
+    return data
 
 
-def _decode(data: bytes, name: str) -> str:
+def decode_text(data: bytes, name: str) -> str:
+    """``data`` as text: UTF-8 (a byte-order mark dropped), or UTF-16/32 by their mark; else an
+    InputError naming ``name`` and the offset of the first byte that does not decode."""
     encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
     try:
         return data.decode(encoding)

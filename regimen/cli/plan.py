@@ -29,9 +29,11 @@ def list_command(ctx: click.Context, fmt: str) -> None:
     if fmt == "json":
         import json
 
+        from ..export.json import file_dict
+
         data = {"protocols": [
             {"id": p.id, "title": p.title, "sponsor": p.sponsor, "source": p.source,
-             "arms": [{"id": a.id, "label": a.label} for a in p.arms]}
+             "arms": [{"id": a.id, "label": a.label} for a in p.arms], **file_dict(p)}
             for p in protocols
         ]}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))

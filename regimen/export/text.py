@@ -7,15 +7,26 @@ from collections.abc import Iterable
 from ..model import Arm, Protocol
 from ..notation import format_pattern, format_rule
 from ..plan import DoseSheet, Event, Plan
+from ..protocol.origin import user_file
 
-__all__ = ["dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
+__all__ = ["dose_sheet", "gate_report", "origin_notice", "plan_table", "protocol_details", "protocols_table"]
+
+
+def origin_notice(protocol: Protocol) -> str | None:
+    """The line every output's header carries when the protocol came from a user's folder."""
+    found = user_file(protocol)
+    if found is None:
+        return None
+    return f"protocol {protocol.id} read from {found[0]} (sha256 {found[1]}), not from the shipped protocols"
 
 
 def protocols_table(protocols: Iterable[Protocol]) -> str:
+    protocols = list(protocols)
     rows = [("protocol", "arms", "title")]
     for p in protocols:
         rows.append((p.id, ", ".join(a.id for a in p.arms), _clip(p.title, 70)))
-    return _columns(rows)
+    notices = [f"! {notice}" for p in protocols if (notice := origin_notice(p))]
+    return _columns(rows) + "".join(f"{line}\n" for line in notices)
 
 
 def protocol_details(protocol: Protocol, arm: str | None = None) -> str:
@@ -24,6 +35,7 @@ def protocol_details(protocol: Protocol, arm: str | None = None) -> str:
         f"{protocol.id}: {protocol.title}",
         f"Sponsor: {protocol.sponsor}",
         f"Source: {protocol.source} (record {protocol.record_date}; encoding {protocol.version})",
+        *_origin(protocol),
     ]
     out += [f"Note: {note}" for note in protocol.notes]
     for one in arms:
@@ -64,7 +76,7 @@ def _arm(protocol: Protocol, arm: Arm) -> list[str]:
 
 
 def dose_sheet(sheet: DoseSheet) -> str:
-    out = [f"{sheet.protocol.id}, arm {sheet.arm.id}: {sheet.patient.describe()}", *_warnings(sheet)]
+    out = [f"{sheet.protocol.id}, arm {sheet.arm.id}: {sheet.patient.describe()}", *_origin(sheet.protocol), *_warnings(sheet)]
     names = {a.id: a for a in sheet.arm.activities}
     for activity_id, dose in sheet.doses:
         activity = names[activity_id]
@@ -76,7 +88,7 @@ def dose_sheet(sheet: DoseSheet) -> str:
 
 
 def plan_table(plan: Plan) -> str:
-    out = [_header(plan), *_warnings(plan), ""]
+    out = [_header(plan), *_origin(plan.protocol), *_warnings(plan), ""]
     rows = [("date", "day", "what", "dose", "window / notes")]
     for run in plan.grouped():
         rows.append(_row(plan, run))
@@ -111,6 +123,11 @@ def _header(plan: Plan) -> str:
         f"{plan.protocol.id}, arm {plan.arm.id}: day 0 ({plan.arm.day0}) = {plan.start.isoformat()}; "
         f"{plan.patient.describe()}"
     )
+
+
+def _origin(protocol: Protocol) -> list[str]:
+    notice = origin_notice(protocol)
+    return [f"! {notice}"] if notice else []
 
 
 def _warnings(plan: Plan | DoseSheet) -> list[str]:

@@ -1,0 +1,35 @@
+"""Where a protocol came from: the shipped folder, or a user's folder (``--protocols``,
+``$REGIMEN_PROTOCOLS``). A user's file is named, with its content hash, in every output's header,
+so that a plan made from a local copy can never pass for one made from the shipped protocol."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from ..model import Protocol
+
+__all__ = ["is_shipped", "shipped_dir", "user_file"]
+
+
+@cache
+def shipped_dir() -> Path:
+    """The folder of the shipped protocols: inside an installed wheel, or the source tree's."""
+    package = Path(__file__).resolve().parent.parent
+    inside = package / "protocols"
+    return inside if inside.is_dir() else package.parent / "protocols"
+
+
+def is_shipped(path: str | Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(shipped_dir().resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def user_file(protocol: Protocol) -> tuple[str, str] | None:
+    """(path, sha256) of a protocol read from a user's file, or None for a shipped or built one."""
+    if not protocol.path or is_shipped(protocol.path):
+        return None
+    return protocol.path, protocol.sha256
