@@ -36,11 +36,11 @@ def list_command(ctx: click.Context, fmt: str) -> None:
              "arms": [{"id": a.id, "label": a.label} for a in p.arms], **file_dict(p)}
             for p in protocols
         ]}
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None, binary=False)
     else:
         from ..export.text import protocols_table
 
-        click.echo(protocols_table(protocols), nl=False)
+        emit(protocols_table(protocols), None, binary=False)
 
 
 @main.command()
@@ -56,7 +56,7 @@ def show(ctx: click.Context, protocol: str, arm: str | None) -> None:
     """
     from ..export.text import protocol_details
 
-    click.echo(protocol_details(load(ctx, protocol), arm), nl=False)
+    emit(protocol_details(load(ctx, protocol), arm), None, binary=False)
 
 
 def _patient_options(func):
@@ -197,7 +197,7 @@ def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str |
     sheet = doses(load(ctx, protocol), arm, Patient.from_measurements(weight, height),
                   choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=parse_levels(levels),
                   bsa_method=bsa_method)
-    click.echo(dose_sheet(sheet), nl=False)
+    emit(dose_sheet(sheet), None, binary=False)
 
 
 @main.command()
@@ -216,5 +216,5 @@ def validate(files: tuple[str, ...]) -> None:
         click.echo(f"Error: {problem.located()}", err=True)
     if problems:
         sys.exit(2)
-    click.echo(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid")
+    emit(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid\n", None, binary=False)
 

@@ -34,12 +34,10 @@ def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, hori
     work = {"json": render.json_line, "csv": render.csv_rows, "ics": render.ics_file}[fmt]
     if fmt == "ics" and not output:
         raise InputError("--output", "--format ics writes one file per patient: give a folder with -o DIR")
-    sink = render.Sink(fmt, output)
-    with cohort_lib.open_patients(patients) as stream:
+    with cohort_lib.open_patients(patients) as stream, render.Sink(fmt, output) as sink:  # no half file on any exit
         rows = cohort_lib.read_rows(stream)
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon)
         failed = drain(results, sink.write, strict, count_rows(patients))
-    sink.close()
     finish_rows(sink.written, failed, "plan")
 
 

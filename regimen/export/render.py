@@ -1,17 +1,21 @@
 """Cohort and supply output: per-patient renderers that run in worker processes, a sink that
-writes their results in row order, and the supply table, CSV and chart."""
+writes their results in row order, the supply table, CSV and chart, and ``AtomicFile``, the one
+way the project writes a file."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import re
+import stat
+import tempfile
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..units import format_number
 
 if TYPE_CHECKING:
@@ -19,14 +23,88 @@ if TYPE_CHECKING:
     from ..plan import Plan
     from ..supply import Line
 
-__all__ = ["Sink", "atomic_path", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
+__all__ = ["AtomicFile", "Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
 
-def atomic_path(target: Path) -> Path:
-    """Where to write ``target`` so that a reader never sees half a file: a temporary name beside
-    it for a regular file, the target itself for a device or pipe such as /dev/null."""
-    if target.exists() and not target.is_file():
-        return target
-    return target.with_name(f".{target.name}.tmp{os.getpid()}")
+
+class AtomicFile:
+    """Writes ``target`` so that a reader never sees half a file and nothing is left behind.
+
+    A regular file is written to a temporary name beside it (same folder: the rename is atomic),
+    flushed to disk, given the permission bits of the file it replaces (else the umask's), and
+    renamed into place; on any exit before that (an error, ``--strict``, a full disk, Ctrl-C) the
+    temporary file is removed. A device or FIFO (``/dev/null``) is written directly, never
+    replaced. A symbolic link is refused: the write would land somewhere the name does not say.
+    Every OSError becomes an InputError naming ``target`` (``option`` says where it was given).
+    """
+
+    def __init__(self, target: str | Path, option: str = "--output", *, text: bool = False) -> None:
+        self.target, self.option, self.text = Path(target), option, text
+        self.tmp: Path | None = None
+        self.stream: IO | None = None
+
+    def __enter__(self) -> IO:
+        try:
+            info = self.target.lstat()
+        except FileNotFoundError:
+            info = None
+        except OSError as exc:
+            raise self._failure(exc) from None
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            raise InputError(self.option, f"{shown(str(self.target))} is a symbolic link; give the file's real path")
+        try:
+            if info is not None and not stat.S_ISREG(info.st_mode):  # a device or a FIFO: write through it
+                self.stream = self.target.open("w" if self.text else "wb", **({"encoding": "utf-8", "newline": ""} if self.text else {}))
+                return self.stream
+            fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp")
+            self.tmp = Path(name)
+            os.fchmod(fd, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
+            self.stream = os.fdopen(fd, "w" if self.text else "wb", **({"encoding": "utf-8", "newline": ""} if self.text else {}))
+        except OSError as exc:
+            self._discard()
+            raise self._failure(exc) from None
+        return self.stream
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None:
+            self._discard()
+            if isinstance(value, OSError):
+                raise self._failure(value) from None
+            return
+        try:
+            assert self.stream is not None
+            self.stream.flush()
+            if self.tmp is not None:
+                os.fsync(self.stream.fileno())
+            self.stream.close()
+            if self.tmp is not None:
+                self.tmp.replace(self.target)
+                self.tmp = None
+        except OSError as exc:
+            self._discard()
+            raise self._failure(exc) from None
+
+    def _discard(self) -> None:
+        if self.stream is not None:
+            with contextlib.suppress(OSError):  # the write already failed; the temporary file goes below
+                self.stream.close()
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+            self.tmp = None
+
+    def _failure(self, exc: OSError) -> InputError:
+        return InputError(self.option, f"cannot write {shown(str(self.target))}: {exc.strerror or exc}")
+
+
+def write_file(target: str | Path, data: bytes, option: str = "--output") -> None:
+    """``data`` into ``target`` through an AtomicFile."""
+    with AtomicFile(target, option) as stream:
+        stream.write(data)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -60,20 +138,19 @@ class Sink:
         self.fmt, self.written = fmt, 0
         self.folder = Path(output) if fmt == "ics" and output else None
         self.target = Path(output) if output and not self.folder else None
+        self.names: set[str] = set()  # files written into the folder in this run, case folded
+        self.file: AtomicFile | None = None
         if self.folder is not None:
+            if self.folder.is_symlink():
+                raise InputError("--output", f"{shown(output)} is a symbolic link; give the folder's real path")
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise InputError("--output", f"cannot make the folder {output!r}: {exc.strerror}") from None
+                raise InputError("--output", f"cannot make the folder {shown(output)}: {exc.strerror}") from None
             self.stream = None
         elif self.target is not None:
-            # a regular file is written beside the target and renamed into place; a device or pipe
-            # (/dev/null, a FIFO) is written directly: renaming over it would replace it
-            self.tmp = atomic_path(self.target)
-            try:
-                self.stream = self.tmp.open("w", encoding="utf-8", newline="")
-            except OSError as exc:
-                raise InputError("--output", f"cannot write {output!r}: {exc.strerror}") from None
+            self.file = AtomicFile(self.target, text=True)
+            self.stream = self.file.__enter__()
         else:
             import sys
 
@@ -83,25 +160,48 @@ class Sink:
 
             self._put(("\ufeff" if self.target else "") + ",".join(("patient_id", *COLUMNS)) + "\r\n")
 
+    def __enter__(self) -> Sink:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        """Commit the output file when all went well; otherwise remove what was being written."""
+        if kind is None:
+            self.close()
+        elif self.file is not None:
+            self.file.__exit__(kind, value, traceback)
+
     def _put(self, text: str) -> None:
         assert self.stream is not None
-        self.stream.write(text)
+        try:
+            self.stream.write(text)
+        except OSError as exc:
+            raise InputError("--output", f"cannot write {shown(str(self.target or 'standard output'))}: {exc.strerror}") from None
 
     def write(self, result: CohortResult) -> None:
+        """Write one patient's result; a second calendar file of the same name in one run is refused
+        (a duplicate id would silently overwrite the first patient's calendar)."""
         if self.folder is not None:
             name, text = result.value
-            (self.folder / name).write_bytes(text.encode("utf-8"))
+            if name.casefold() in self.names:
+                raise InputError("id", f"{shown(result.id)} was already written to {name} in this run; ids must be unique")
+            self.names.add(name.casefold())
+            path = self.folder / name
+            if path.is_symlink():
+                raise InputError("--output", f"{shown(str(path))} is a symbolic link; it is not written through")
+            write_file(path, text.encode("utf-8"))
         else:
             self._put(result.value)
         self.written += 1
 
     def close(self) -> None:
-        if self.target is not None and self.stream is not None:
-            self.stream.close()
-            if self.tmp != self.target:
-                self.tmp.replace(self.target)
+        if self.file is not None:
+            self.file.__exit__(None, None, None)
+            self.file = None
         elif self.stream is not None:
-            self.stream.flush()
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                raise InputError("--output", f"cannot write standard output: {exc.strerror}") from None
 
 
 def supply_table(lines: list[Line], first: date, last: date, by: str) -> str:
@@ -148,5 +248,8 @@ def plot_supply(lines: list[Line], path: str) -> None:
         axis.set_ylabel("mg")
         axis.tick_params(axis="x", labelrotation=60, labelsize=7)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    try:
+        with AtomicFile(path, "--plot") as stream:
+            figure.savefig(stream, dpi=110, format="png")
+    finally:
+        plt.close(figure)
