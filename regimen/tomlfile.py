@@ -116,6 +116,8 @@ class TomlFile:
                 self.error(where, f"expected {names}, got {shown(value)}")
             elif long := _too_long(value):
                 self.error(where, f"holds {long:,} characters of text; a text value may hold at most {TEXT_LIMIT:,}")
+            elif control := _control(value):
+                self.error(where, f"holds the control character {control}; text may hold printable characters, tabs and line breaks only")
             else:
                 good[key] = value
         for key in required:
@@ -129,6 +131,17 @@ def _too_long(value: Any) -> int:
     items = value if isinstance(value, list) else [value]
     longest = max((len(item) for item in items if isinstance(item, str)), default=0)
     return longest if longest > TEXT_LIMIT else 0
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")  # C0, C1, separators, bidi overrides
+
+
+def _control(value: Any) -> str:
+    """The first control character in ``value`` (or its string items), escaped; else ""."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and (match := _CONTROL.search(item)):
+            return repr(match[0])[1:-1]
+    return ""
 
 
 def line_index(text: str) -> dict[str, int]:

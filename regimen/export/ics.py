@@ -15,20 +15,21 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from functools import reduce
 from itertools import pairwise
 from pathlib import Path
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vText
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..plan import Event as PlanEvent
 from ..plan import Plan
 from ..units import format_number
 
-__all__ = ["NAMESPACE", "dumps", "system_zone", "uid_for"]
+__all__ = ["NAMESPACE", "clean", "dumps", "system_zone", "uid_for"]
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
@@ -47,16 +48,16 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     of recorded events, which only grows), and events of the baseline that no longer exist are
     sent with STATUS:CANCELLED, so a calendar client updates instead of duplicating.
     """
+    if label is not None and (not label.strip() or _CONTROL.search(label)):
+        raise InputError("--label", f"{shown(label)} is not accepted; give one line of printable text (no line breaks or control characters)")
     zone = _zone(tz or system_zone()) if at is not None else None
     stamp = stamp or _stamp(plan)
-    name = label or f"{plan.protocol.id} {plan.arm.label}"
-    calendar = Calendar.new(
-        prodid=PRODID,
-        uid=uid_for(f"{plan.protocol.id}/{plan.arm.id}/calendar"),
-        name=name,
-    )
+    name = clean(label or f"{plan.protocol.id} {plan.arm.label}")
+    calendar = Calendar.new(prodid=PRODID, uid=uid_for(f"{plan.protocol.id}/{plan.arm.id}/calendar"))
+    calendar.add("name", vText(name))  # TEXT: escaped (\; \, \\), which Calendar.new(name=) does not do
+    calendar.add("x-wr-calname", vText(name))
     if plan.warnings:
-        calendar.add("description", "\n".join(plan.warnings))
+        calendar.add("description", clean("\n".join(plan.warnings)))
     components = _components(plan, stamp, remind, at, zone)
     if baseline is not None:
         components = _updates(components, _components(baseline, stamp, remind, at, zone), sequence)
@@ -107,15 +108,25 @@ def _base(plan: Plan, event: PlanEvent, uid_key: str, stamp: datetime, summary: 
     component = Event.new(
         uid=uid_for(uid_key),
         stamp=stamp,
-        summary=summary,
-        description="\n".join(description),
-        categories=[event.kind],
+        summary=clean(summary),
+        description=clean("\n".join(description)),
+        categories=[clean(event.kind)],
         status="CANCELLED" if event.status in ("held", "skipped") else "TENTATIVE" if event.conditional else "CONFIRMED",
         sequence=0,
     )
-    component.add("x-regimen-activity", event.activity)
-    component.add("x-regimen-key", uid_key)
+    component.add("x-regimen-activity", vText(clean(event.activity)))
+    component.add("x-regimen-key", vText(clean(uid_key)))
     return component
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_BREAKS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """TEXT for a calendar: control characters removed (RFC 5545 allows none but tab), line
+    breaks kept for icalendar to escape as \\n, like ; , and \\."""
+    return _CONTROL_BUT_BREAKS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | None, at: time | None, zone) -> Event:
@@ -192,7 +203,7 @@ def _alarm(component: Event, remind: timedelta | None, name: str) -> None:
         return
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", f"Reminder: {name}")
+    alarm.add("description", clean(f"Reminder: {name}"))
     alarm.add("trigger", -remind)
     component.add_component(alarm)
 

@@ -220,9 +220,11 @@ def supply_csv(lines: list[Line]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("period_start", "period_end", "drug", "form", "administrations", "total_mg", "dispense", "waste_mg"))
+    from .csv import safe_cell
+
     for line in lines:
-        writer.writerow((line.start.isoformat(), line.end.isoformat(), line.drug, line.form or "", line.administrations,
-                         format_number(line.total_mg), line.dispense(), format_number(line.waste_mg)))
+        writer.writerow((line.start.isoformat(), line.end.isoformat(), safe_cell(line.drug), safe_cell(line.form or ""), line.administrations,
+                         format_number(line.total_mg), safe_cell(line.dispense()), format_number(line.waste_mg)))
     return out.getvalue()
 
 
