@@ -45,7 +45,7 @@ def test_a_cell_a_spreadsheet_would_run_gets_a_leading_quote(cell, written):
 
 def test_the_plan_csv_neutralises_text_cells_and_leaves_numbers(folder):
     result = _run("--protocols", folder, *SCHEDULE, "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     first = rows[0]
     assert first["name"] == "'=HYPERLINK(\"http://evil.invalid\",\"x\")"
     assert first["route"] == "'@SUM(A1)"
@@ -57,7 +57,7 @@ def test_the_cohort_csv_neutralises_the_patient_id(tmp_path):
     patients = tmp_path / "patients.csv"
     patients.write_text("id,protocol,arm,start,weight\n=cmd|' /C calc'!A0,NCT05760430,experimental,2026-12-01,72 kg\n")
     result = _run("cohort", patients, "--format", "csv", "--horizon", "2w")
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert {row["patient_id"] for row in rows} == {"'=cmd|' /C calc'!A0"}
 
 
@@ -93,7 +93,7 @@ def test_calendar_text_loses_control_characters_and_keeps_line_breaks():
 
 
 def test_the_calendar_parses_back_with_no_injected_property(folder):
-    text = _run("--protocols", folder, *SCHEDULE, "--format", "ics", "--label", "Ward 3; bed 4").output
+    text = _run("--protocols", folder, *SCHEDULE, "--format", "ics", "--label", "Ward 3; bed 4").stdout
     calendar = icalendar.Calendar.from_ical(text)
     names = {name for component in calendar.walk() for name in component}
     assert not any(name.startswith(("X-INJECT", "ATTENDEE")) for name in names)

@@ -162,7 +162,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     elif fmt == "csv":
         from ..export.csv import dumps as csv_dumps
 
-        text = csv_dumps(plan, bom=output is not None)
+        text = csv_dumps(plan, bom=output is not None, comments=output is not None)
     elif fmt == "ics":
         from ..export.ics import dumps as ics_dumps
 
@@ -172,6 +172,11 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         from ..export.text import plan_table
 
         text = plan_table(plan)
+    if fmt in ("csv", "ics"):  # their readers may never show the warnings: the terminal always does
+        from ..protocol.origin import notice
+
+        for line in [line for line in (notice(plan.protocol),) if line] + list(plan.warnings):
+            click.echo(f"! {line}", err=True)
     emit(text, output, binary=fmt in ("csv", "ics"))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ..plan import Event, Plan
 
-__all__ = ["COLUMNS", "dumps", "rows", "safe_cell"]
+__all__ = ["COLUMNS", "comment_lines", "dumps", "rows", "safe_cell"]
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,10 +29,20 @@ COLUMNS = (
 )
 
 
-def dumps(plan: Plan, *, bom: bool = False) -> str:
-    """CSV text (RFC 4180, CRLF). ``bom`` adds the byte-order mark Excel needs to read UTF-8."""
+def dumps(plan: Plan, *, bom: bool = False, comments: bool = False) -> str:
+    """CSV text (RFC 4180, CRLF). ``bom`` adds the byte-order mark Excel needs to read UTF-8;
+    ``comments`` puts the plan's warnings (and where a user's protocol file came from) first, as
+    lines starting with ``#`` (read it with ``pandas.read_csv(path, comment="#")``)."""
     header = _encode(COLUMNS)
-    return ("\ufeff" if bom else "") + header + "".join(rows(plan))
+    return ("\ufeff" if bom else "") + (comment_lines(plan) if comments else "") + header + "".join(rows(plan))
+
+
+def comment_lines(plan: Plan) -> str:
+    """``# warning`` lines, one per warning, each on one line."""
+    from ..protocol.origin import notice
+
+    lines = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
+    return "".join(f"# {' '.join(line.split())}\r\n" for line in lines)
 
 
 def rows(plan: Plan, lead: tuple[str, ...] = ()) -> Iterator[str]:

@@ -29,7 +29,7 @@ from ..plan import Event as PlanEvent
 from ..plan import Plan
 from ..units import format_number
 
-__all__ = ["NAMESPACE", "clean", "dumps", "system_zone", "uid_for"]
+__all__ = ["NAMESPACE", "clean", "dumps", "system_zone", "uid_for", "warnings_by_activity"]
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
@@ -56,8 +56,11 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     calendar = Calendar.new(prodid=PRODID, uid=uid_for(f"{plan.protocol.id}/{plan.arm.id}/calendar"))
     calendar.add("name", vText(name))  # TEXT: escaped (\; \, \\), which Calendar.new(name=) does not do
     calendar.add("x-wr-calname", vText(name))
-    if plan.warnings:
-        calendar.add("description", clean("\n".join(plan.warnings)))
+    from ..protocol.origin import notice
+
+    header = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
+    if header:
+        calendar.add("description", clean("\n".join(header)))
     components = _components(plan, stamp, remind, at, zone)
     if baseline is not None:
         components = _updates(components, _components(baseline, stamp, remind, at, zone), sequence)
@@ -70,15 +73,36 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
 
 def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone) -> list[Event]:
     home = plan.home_dosed()
+    warned = warnings_by_activity(plan)
     components = []
     for group in plan.grouped():
         if group[0].status in ("held", "skipped") and group[0].activity in home:
             continue  # home doses not taken: the gaps are EXDATEs of the series around them
         if len(group) > 1:
-            components.append(_series(plan, group, stamp, remind))
+            component = _series(plan, group, stamp, remind, warned.get(group[0].activity, ()))
         else:
-            components.append(_single(plan, group[0], stamp, remind, at, zone))
+            component = _single(plan, group[0], stamp, remind, at, zone, warned.get(group[0].activity, ()))
+        components.append(component)
     return components
+
+
+def warnings_by_activity(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Each activity's share of the plan's warnings: the assumptions it (or a choice it depends
+    on) uses, the choices it depends on, and every warning that names it."""
+    import re
+
+    found: dict[str, list[str]] = {}
+    for activity in plan.arm.activities:
+        choices = set(plan.arm.choice_ids()) & {name for name, _ in activity.when} | ({activity.dose.choice} if activity.dose and activity.dose.choice else set())
+        assumptions = set(activity.assumptions) | {a for c in plan.protocol.choices if c.id in choices for a in c.assumptions}
+        named = re.compile(rf"(?<![\w-])(?:{re.escape(activity.name)}|{re.escape(activity.id)})(?![\w-])")
+        for warning in plan.warnings:
+            head = warning.split(":", 1)[0]
+            if (head.startswith("assumption ") and head[len("assumption "):] in assumptions) or \
+               (head.startswith("choice ") and head[len("choice "):].split(" = ")[0] in choices) or \
+               (not head.startswith(("assumption ", "choice ")) and named.search(warning)):
+                found.setdefault(activity.id, []).append(warning)
+    return {key: tuple(value) for key, value in found.items()}
 
 
 _COMPARED = ("DTSTART", "DTEND", "RRULE", "EXDATE", "SUMMARY", "DESCRIPTION", "STATUS")
@@ -129,8 +153,9 @@ def clean(text: str) -> str:
     return _CONTROL_BUT_BREAKS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | None, at: time | None, zone) -> Event:
-    component = _base(plan, event, event.key, stamp, _summary(event), _description(plan, event))
+def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | None, at: time | None, zone,
+            warnings: tuple[str, ...] = ()) -> Event:
+    component = _base(plan, event, event.key, stamp, _summary(event), _description(plan, event, warnings))
     timed = at is not None and zone is not None and not (event.kind == "drug" and event.route == "PO")
     if timed:
         start = datetime.combine(event.date, at, tzinfo=zone)
@@ -146,14 +171,14 @@ def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | N
     return component
 
 
-def _series(plan: Plan, run: list[PlanEvent], stamp: datetime, remind: timedelta | None) -> Event:
+def _series(plan: Plan, run: list[PlanEvent], stamp: datetime, remind: timedelta | None, warnings: tuple[str, ...] = ()) -> Event:
     first, last = run[0], run[-1]
     dates = [e.date for e in run]
     step = reduce(math.gcd, ((b - a).days for a, b in pairwise(dates)))
     taken = set(dates)
     skipped = [first.date + timedelta(days=n) for n in range(0, (last.date - first.date).days + 1, step)]
     skipped = [d for d in skipped if d not in taken]
-    description = _description(plan, first)
+    description = _description(plan, first, warnings)
     description.insert(0, f"{len(run)} doses from {first.date.isoformat()} to {last.date.isoformat()}" + (f", {len(skipped)} days off" if skipped else ""))
     component = _base(plan, first, f"{first.key}/series", stamp, _summary(first), description)
     component.add("dtstart", first.date)
@@ -181,8 +206,8 @@ def _summary(event: PlanEvent) -> str:
     return f"{text} (conditional)" if event.conditional else text
 
 
-def _description(plan: Plan, event: PlanEvent) -> list[str]:
-    lines = []
+def _description(plan: Plan, event: PlanEvent, warnings: tuple[str, ...] = ()) -> list[str]:
+    lines = [f"Warning: {warning}" for warning in warnings]
     if event.has_window:
         lines.append(f"Allowed window: {event.earliest.isoformat()} to {event.latest.isoformat()} (nominal {event.date.isoformat()})")
     if event.conditional:

@@ -7,17 +7,9 @@ from collections.abc import Iterable
 from ..model import Arm, Protocol
 from ..notation import format_pattern, format_rule
 from ..plan import DoseSheet, Event, Plan
-from ..protocol.origin import user_file
+from ..protocol.origin import notice as origin_notice
 
-__all__ = ["dose_sheet", "gate_report", "origin_notice", "plan_table", "protocol_details", "protocols_table"]
-
-
-def origin_notice(protocol: Protocol) -> str | None:
-    """The line every output's header carries when the protocol came from a user's folder."""
-    found = user_file(protocol)
-    if found is None:
-        return None
-    return f"protocol {protocol.id} read from {found[0]} (sha256 {found[1]}), not from the shipped protocols"
+__all__ = ["dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
 
 
 def protocols_table(protocols: Iterable[Protocol]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..model import Protocol
 
-__all__ = ["is_shipped", "shipped_dir", "user_file"]
+__all__ = ["is_shipped", "notice", "shipped_dir", "user_file"]
 
 
 @cache
@@ -33,3 +33,11 @@ def user_file(protocol: Protocol) -> tuple[str, str] | None:
     if not protocol.path or is_shipped(protocol.path):
         return None
     return protocol.path, protocol.sha256
+
+
+def notice(protocol: Protocol) -> str | None:
+    """The line every output's header carries when the protocol came from a user's folder."""
+    found = user_file(protocol)
+    if found is None:
+        return None
+    return f"protocol {protocol.id} read from {found[0]} (sha256 {found[1]}), not from the shipped protocols"
