@@ -22,14 +22,14 @@ from functools import reduce
 from itertools import pairwise
 from pathlib import Path
 
-from icalendar import Alarm, Calendar, Event, vText
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from ..errors import InputError, shown
 from ..plan import Event as PlanEvent
 from ..plan import Plan
 from ..units import format_number
 
-__all__ = ["NAMESPACE", "clean", "dumps", "system_zone", "uid_for", "warnings_by_activity"]
+__all__ = ["NAMESPACE", "clean", "dumps", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
@@ -64,11 +64,81 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     components = _components(plan, stamp, remind, at, zone)
     if baseline is not None:
         components = _updates(components, _components(baseline, stamp, remind, at, zone), sequence)
+    if zone is not None:
+        years = [d.year for one in (plan, baseline) if one is not None for d in (one.start, one.horizon_end)]
+        years += [e.date.year for one in (plan, baseline) if one is not None for e in one.events]
+        calendar.add_component(vtimezone(tz or system_zone(), min(years), max(years)))
     for component in components:
         calendar.add_component(component)
-    if zone is not None:
-        calendar.add_missing_timezones()
     return calendar.to_ical().decode("utf-8")
+
+
+def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
+    """The VTIMEZONE of ``name`` for ``first_year`` to ``last_year`` only (RFC 5545 §3.6.5): one
+    STANDARD or DAYLIGHT component per recurring transition, as an RRULE ending with the last
+    year, each DTSTART the onset in the local time before the change; the change in force on
+    1 January of the first year (from the year before) is included, so every event has an offset."""
+    zone = _zone(name)
+    earlier = _transitions(zone, first_year - 1, first_year - 1)[-1:]  # the change in force on 1 January of the first year
+    transitions = earlier + _transitions(zone, first_year, last_year)
+    timezone = Timezone()
+    timezone.add("tzid", name)
+    if not transitions:  # no change in these years: one STANDARD component says the offset
+        start = datetime(first_year, 1, 1)
+        offset = start.replace(tzinfo=zone).utcoffset()
+        timezone.add_component(_observance(TimezoneStandard, start, offset, offset, start.replace(tzinfo=zone).tzname()))
+        return timezone
+    groups: dict[tuple, list[tuple[datetime, datetime]]] = {}
+    for onset, utc, before, after, tzname, dst in transitions:
+        groups.setdefault((dst, before, after, tzname, onset.month, _byday(onset), onset.time()), []).append((onset, utc))
+    for (dst, before, after, tzname, month, byday, _), onsets in groups.items():
+        component = _observance(TimezoneDaylight if dst else TimezoneStandard, onsets[0][0], before, after, tzname)
+        if len(onsets) > 1:
+            component.add("rrule", {"freq": "yearly", "bymonth": month, "byday": byday, "until": onsets[-1][1]})
+        timezone.add_component(component)
+    return timezone
+
+
+def _observance(kind, onset: datetime, before: timedelta, after: timedelta, tzname: str | None):
+    component = kind()
+    component.add("dtstart", onset)
+    component.add("tzoffsetfrom", before)
+    component.add("tzoffsetto", after)
+    if tzname:
+        component.add("tzname", tzname)
+    return component
+
+
+def _transitions(zone, first_year: int, last_year: int) -> list[tuple]:
+    """(local onset before the change, UTC instant, offset before, offset after, name after, is DST)
+    for every change of UTC offset from ``first_year`` to ``last_year``."""
+    found = []
+    day = datetime(first_year, 1, 1, tzinfo=UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+    while day < end:
+        nxt = day + timedelta(days=1)
+        if day.astimezone(zone).utcoffset() != nxt.astimezone(zone).utcoffset():
+            low, high = day, nxt  # the change lies in (low, high]: halve to the second
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
+                    low = middle
+                else:
+                    high = middle
+            instant = high.replace(microsecond=0)
+            before, local = low.astimezone(zone).utcoffset(), instant.astimezone(zone)
+            onset = (instant + before).replace(tzinfo=None)
+            found.append((onset, instant, before, local.utcoffset(), local.tzname(), bool(local.dst())))
+        day = nxt
+    return found
+
+
+def _byday(day: datetime) -> str:
+    """The RRULE BYDAY of ``day`` in its month: "2SU" (second Sunday), or "-1SU" for the last."""
+    code = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[day.weekday()]
+    if (day + timedelta(days=7)).month != day.month:
+        return f"-1{code}"
+    return f"{(day.day - 1) // 7 + 1}{code}"
 
 
 def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone) -> list[Event]:
