@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -100,20 +101,25 @@ def span(text: str | None) -> timedelta | None:
 
 
 def emit(text: str, output: str | None, *, binary: bool) -> None:
-    """``text`` to standard output, or atomically to the file ``output`` (see AtomicFile)."""
+    """``text`` to standard output, or atomically to the file ``output`` (see AtomicFile).
+
+    Standard output always gets UTF-8 bytes, whatever the locale's encoding: ``PYTHONIOENCODING=latin-1``
+    or a C locale must not turn a dose sheet with ``√``, ``≥`` or ``±`` into a traceback. ``binary``
+    keeps CRLF line ends exactly as RFC 5545 / RFC 4180 want them; text gets the platform's.
+    """
     if output is None:
         try:
-            if binary:  # keep CRLF line ends exactly as RFC 5545 / RFC 4180 want them
-                sys.stdout.buffer.write(text.encode("utf-8"))
-                sys.stdout.flush()
+            data = text.encode("utf-8") if binary else text.replace("\n", os.linesep).encode("utf-8")
+            stream = getattr(sys.stdout, "buffer", None)
+            if stream is None:  # a text-only stream (an embedding application's): it takes str
+                sys.stdout.write(text)
             else:
-                click.echo(text, nl=False)
                 sys.stdout.flush()
+                stream.write(data)
+            sys.stdout.flush()
         except BrokenPipeError:
             raise
         except OSError as exc:  # a full disk behind a redirection: say so, and let the exit flush go nowhere
-            import os
-
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise InputError("--output", f"cannot write standard output: {exc.strerror}") from None
         return
