@@ -11,10 +11,8 @@ import io
 
 import icalendar
 import pytest
-from click.testing import CliRunner
-from conftest import HERE
+from conftest import HERE, run_cli
 
-from regimen.cli import main
 from regimen.export.csv import safe_cell
 from regimen.export.ics import clean
 
@@ -31,9 +29,6 @@ def folder(tmp_path):
     return tmp_path
 
 
-def _run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
 
 @pytest.mark.parametrize(("cell", "written"), [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
@@ -44,7 +39,7 @@ def test_a_cell_a_spreadsheet_would_run_gets_a_leading_quote(cell, written):
 
 
 def test_the_plan_csv_neutralises_text_cells_and_leaves_numbers(folder):
-    result = _run("--protocols", folder, *SCHEDULE, "--format", "csv")
+    result = run_cli("--protocols", folder, *SCHEDULE, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     first = rows[0]
     assert first["name"] == "'=HYPERLINK(\"http://evil.invalid\",\"x\")"
@@ -56,13 +51,13 @@ def test_the_plan_csv_neutralises_text_cells_and_leaves_numbers(folder):
 def test_the_cohort_csv_neutralises_the_patient_id(tmp_path):
     patients = tmp_path / "patients.csv"
     patients.write_text("id,protocol,arm,start,weight\n=cmd|' /C calc'!A0,NCT05760430,experimental,2026-12-01,72 kg\n")
-    result = _run("cohort", patients, "--format", "csv", "--horizon", "2w")
+    result = run_cli("cohort", patients, "--format", "csv", "--horizon", "2w")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert {row["patient_id"] for row in rows} == {"'=cmd|' /C calc'!A0"}
 
 
 def test_every_ics_text_value_is_escaped(folder):
-    result = _run("--protocols", folder, *SCHEDULE, "--format", "ics", "--label", "Ward 3; bed 4, \\ north")
+    result = run_cli("--protocols", folder, *SCHEDULE, "--format", "ics", "--label", "Ward 3; bed 4, \\ north")
     text = result.stdout_bytes.decode("utf-8")
     assert "NAME:Ward 3\\; bed 4\\, \\\\ north\r\n" in text
     assert "X-WR-CALNAME:Ward 3\\; bed 4\\, \\\\ north\r\n" in text
@@ -72,7 +67,7 @@ def test_every_ics_text_value_is_escaped(folder):
 
 @pytest.mark.parametrize("label", ["Ward 3\r\nX-INJECT:1", "Ward 3\nATTENDEE:mailto:x@evil.invalid", "bell\x07", "   "])
 def test_a_label_with_line_breaks_or_control_characters_is_one_line_error_not_a_crash(label):
-    result = _run(*SCHEDULE[:1], "NCT05760430", "--arm", "experimental", "--start", "2026-12-01", "--weight", "72 kg", "--format", "ics", "--label", label)
+    result = run_cli(*SCHEDULE[:1], "NCT05760430", "--arm", "experimental", "--start", "2026-12-01", "--weight", "72 kg", "--format", "ics", "--label", label)
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("Error: --label: ") and "give one line of printable text" in line
@@ -82,7 +77,7 @@ def test_a_label_with_line_breaks_or_control_characters_is_one_line_error_not_a_
 def test_a_control_character_in_protocol_text_is_refused(tmp_path):
     path = tmp_path / "MINE.toml"
     path.write_text(MINIMAL.replace('title = "A site\'s own protocol"', 'title = "bell\\u0007 and \\u202e reversed"'), encoding="utf-8")
-    result = _run("validate", path)
+    result = run_cli("validate", path)
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"Error: {path}:2: title: holds the control character \\x07; "
                                      "text may hold printable characters, tabs and line breaks only")
@@ -93,7 +88,7 @@ def test_calendar_text_loses_control_characters_and_keeps_line_breaks():
 
 
 def test_the_calendar_parses_back_with_no_injected_property(folder):
-    text = _run("--protocols", folder, *SCHEDULE, "--format", "ics", "--label", "Ward 3; bed 4").stdout
+    text = run_cli("--protocols", folder, *SCHEDULE, "--format", "ics", "--label", "Ward 3; bed 4").stdout
     calendar = icalendar.Calendar.from_ical(text)
     names = {name for component in calendar.walk() for name in component}
     assert not any(name.startswith(("X-INJECT", "ATTENDEE")) for name in names)

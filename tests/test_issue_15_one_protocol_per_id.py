@@ -12,20 +12,15 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
-from conftest import HERE
+from conftest import HERE, run_cli
 
 import regimen
-from regimen.cli import main
 
 SHIPPED = HERE.parent / "protocols"
 VALID = HERE / "protocols" / "valid"
 SCHEMA = json.loads((Path(regimen.__file__).parent / "schema" / "plan.schema.json").read_text(encoding="utf-8"))
 PATIENT = ["--arm", "experimental", "--weight", "72 kg"]
 
-
-def _run(*args, env=None):
-    return CliRunner(env=env).invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture
@@ -38,7 +33,7 @@ def copy_folder(tmp_path):
 
 
 def test_an_id_differing_only_in_case_is_unknown_with_a_did_you_mean():
-    result = _run("dose", "nct05760430", *PATIENT)
+    result = run_cli("dose", "nct05760430", *PATIENT)
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: unknown protocol 'nct05760430' (did you mean \"NCT05760430\"?)")
 
@@ -50,7 +45,7 @@ def test_an_id_differing_only_in_case_is_unknown_with_a_did_you_mean():
     ["list"],
 ])
 def test_two_files_with_one_id_on_the_search_path_are_an_error_naming_both(copy_folder, command):
-    result = _run("--protocols", copy_folder, *command)
+    result = run_cli("--protocols", copy_folder, *command)
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
     assert f"protocol id 'NCT05760430' is defined by more than one file on the search path: {copy_folder / 'zhejiang-local.toml'} and " in line
@@ -58,7 +53,7 @@ def test_two_files_with_one_id_on_the_search_path_are_an_error_naming_both(copy_
 
 
 def test_the_environment_folder_counts_as_much_as_the_option(copy_folder):
-    result = _run("show", "NCT05760430", env={"REGIMEN_PROTOCOLS": str(copy_folder)})
+    result = run_cli("show", "NCT05760430", env={"REGIMEN_PROTOCOLS": str(copy_folder)})
     assert result.exit_code == 2
     assert "defined by more than one file" in result.stderr
 
@@ -66,13 +61,13 @@ def test_the_environment_folder_counts_as_much_as_the_option(copy_folder):
 def test_a_cohort_row_naming_a_duplicated_id_is_a_row_error(copy_folder, tmp_path):
     patients = tmp_path / "patients.csv"
     patients.write_text("id,protocol,arm,start,weight\nP001,NCT05760430,experimental,2026-12-01,72 kg\n", encoding="utf-8")
-    result = _run("--protocols", copy_folder, "cohort", patients)
+    result = run_cli("--protocols", copy_folder, "cohort", patients)
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: row 2 (P001): ") and "defined by more than one file" in result.stderr
 
 
 def test_the_same_folder_named_twice_is_searched_once():
-    result = _run("--protocols", VALID, "list", env={"REGIMEN_PROTOCOLS": str(VALID)})
+    result = run_cli("--protocols", VALID, "list", env={"REGIMEN_PROTOCOLS": str(VALID)})
     assert result.exit_code == 0, result.stderr
 
 
@@ -89,22 +84,22 @@ def _notice():
     ["list"],
 ])
 def test_a_protocol_from_a_user_folder_says_so_in_the_header(command):
-    result = _run("--protocols", VALID, *command)
+    result = run_cli("--protocols", VALID, *command)
     assert result.exit_code == 0, result.stderr
     assert _notice()[2] in result.output.splitlines()[:4] or (command == ["list"] and _notice()[2] in result.output)
 
 
 def test_json_names_the_user_file_and_its_sha256():
-    result = _run("--protocols", VALID, "schedule", "MINE-1", "--arm", "a", "--weight", "72 kg", "--start", "2026-12-01", "--format", "json")
+    result = run_cli("--protocols", VALID, "schedule", "MINE-1", "--arm", "a", "--weight", "72 kg", "--start", "2026-12-01", "--format", "json")
     data = json.loads(result.output)
     path, digest, _ = _notice()
     assert data["protocol"]["file"] == {"path": str(path), "sha256": digest}
     jsonschema.validate(data, SCHEMA)
-    listing = json.loads(_run("--protocols", VALID, "list", "--format", "json").output)
+    listing = json.loads(run_cli("--protocols", VALID, "list", "--format", "json").output)
     assert {p["id"]: p.get("file") for p in listing["protocols"]}["MINE-1"] == {"path": str(path), "sha256": digest}
 
 
 def test_a_shipped_protocol_carries_no_file_and_no_notice():
-    result = _run("schedule", "NCT05760430", *PATIENT, "--start", "2026-12-01", "--format", "json")
+    result = run_cli("schedule", "NCT05760430", *PATIENT, "--start", "2026-12-01", "--format", "json")
     assert "file" not in json.loads(result.output)["protocol"]
-    assert "not from the shipped protocols" not in _run("schedule", "NCT05760430", *PATIENT, "--start", "2026-12-01").output
+    assert "not from the shipped protocols" not in run_cli("schedule", "NCT05760430", *PATIENT, "--start", "2026-12-01").output

@@ -10,18 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli
 
-from regimen.cli import main
 from regimen.errors import InputError
 from regimen.export.render import AtomicFile
 
 SCHEDULE = ["schedule", "NCT05760430", "--arm", "experimental", "--start", "2026-12-01", "--weight", "72 kg", "--horizon", "4w"]
 ROWS = "id,protocol,arm,start,weight\nP001,NCT05760430,experimental,2026-12-01,72 kg\n"
 
-
-def _run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -33,7 +29,7 @@ def test_an_existing_files_permission_bits_are_kept(tmp_path, fmt):
     target = tmp_path / "plan.out"
     target.write_text("old")
     target.chmod(0o640)
-    assert _run(*SCHEDULE, "--format", fmt, "-o", target).exit_code == 0
+    assert run_cli(*SCHEDULE, "--format", fmt, "-o", target).exit_code == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert target.read_text(encoding="utf-8-sig") != "old"
     assert _leftovers(tmp_path) == []
@@ -42,7 +38,7 @@ def test_an_existing_files_permission_bits_are_kept(tmp_path, fmt):
 def test_a_new_file_gets_the_umasks_permissions_not_the_temporary_files(tmp_path):
     mask = os.umask(0o027)
     try:
-        assert _run(*SCHEDULE, "-o", tmp_path / "new.txt").exit_code == 0
+        assert run_cli(*SCHEDULE, "-o", tmp_path / "new.txt").exit_code == 0
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
@@ -56,7 +52,7 @@ def test_a_full_disk_names_the_file_and_leaves_the_old_one_and_no_temporary_file
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)
-    result = _run(*SCHEDULE, "--format", "ics", "-o", target)
+    result = run_cli(*SCHEDULE, "--format", "ics", "-o", target)
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines()[-1] == f"Error: --output: cannot write '{target}': No space left on device"
     assert target.read_text() == "the old calendar"
@@ -73,7 +69,7 @@ def test_an_error_while_writing_removes_the_temporary_file(tmp_path):
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 def test_a_full_device_is_named_in_the_error():
-    result = _run(*SCHEDULE, "-o", "/dev/full")
+    result = run_cli(*SCHEDULE, "-o", "/dev/full")
     assert result.stderr.strip() == "Error: --output: cannot write '/dev/full': No space left on device"
 
 
@@ -91,7 +87,7 @@ def test_strict_stop_leaves_no_output_and_no_temporary_file(tmp_path):
     patients = tmp_path / "patients.csv"
     patients.write_text(ROWS + "P002,NCT05760430,experimental,2026-12-01,72\n")
     out = tmp_path / "plans.csv"
-    result = _run("cohort", patients, "--format", "csv", "-o", out, "--strict")
+    result = run_cli("cohort", patients, "--format", "csv", "-o", out, "--strict")
     assert result.exit_code == 2
     assert not out.exists()
     assert _leftovers(tmp_path) == []
@@ -103,7 +99,7 @@ def test_an_output_folder_that_is_a_symbolic_link_is_refused(tmp_path):
     real = tmp_path / "real"
     real.mkdir()
     (tmp_path / "link").symlink_to(real)
-    result = _run("cohort", patients, "--format", "ics", "-o", tmp_path / "link")
+    result = run_cli("cohort", patients, "--format", "ics", "-o", tmp_path / "link")
     assert result.exit_code == 2
     assert "is a symbolic link; give the folder's real path" in result.stderr
     assert list(real.iterdir()) == []
@@ -117,7 +113,7 @@ def test_a_symbolic_link_inside_the_folder_is_never_written_through(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     (folder / "P001.ics").symlink_to(victim)
-    result = _run("cohort", patients, "--format", "ics", "-o", folder)
+    result = run_cli("cohort", patients, "--format", "ics", "-o", folder)
     assert result.exit_code == 2
     assert "is a symbolic link; it is not written through" in result.stderr
     assert victim.read_text() == "keep me"
@@ -127,7 +123,7 @@ def test_a_symbolic_link_as_the_output_file_is_refused(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     (tmp_path / "plan.csv").symlink_to(victim)
-    result = _run(*SCHEDULE, "--format", "csv", "-o", tmp_path / "plan.csv")
+    result = run_cli(*SCHEDULE, "--format", "csv", "-o", tmp_path / "plan.csv")
     assert result.exit_code == 2 and "is a symbolic link" in result.stderr
     assert victim.read_text() == "keep me"
 
@@ -136,7 +132,7 @@ def test_a_duplicate_patient_id_never_overwrites_the_first_patients_calendar(tmp
     patients = tmp_path / "patients.csv"
     patients.write_text(ROWS + "P001,NCT05760430,control,2026-12-05,65 kg\np001,NCT05760430,control,2026-12-05,65 kg\n")
     folder = tmp_path / "ics"
-    result = _run("cohort", patients, "--format", "ics", "-o", folder)
+    result = run_cli("cohort", patients, "--format", "ics", "-o", folder)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "Error: row 3 (P001): id: 'P001' was already written to P001.ics in this run; ids must be unique",

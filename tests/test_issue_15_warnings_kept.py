@@ -8,9 +8,7 @@ import csv
 import io
 
 import icalendar
-from click.testing import CliRunner
-
-from regimen.cli import main
+from conftest import run_cli
 
 SCHEDULE = ["schedule", "NCT05760430", "--arm", "experimental", "--start", "2026-12-01", "--weight", "72 kg"]
 PVE = "assumption pve-window: PVE window of 12 to 16 days after cTACE"
@@ -18,13 +16,10 @@ START = "assumption systemic-start: First systemic dose 7 days after cTACE"
 HORIZON = "no horizon given: open-ended activities (Camrelizumab, Apatinib) are shown for 24 weeks"
 
 
-def _run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
 
 def test_the_csv_file_starts_with_the_warnings_as_comment_lines(tmp_path):
     target = tmp_path / "plan.csv"
-    result = _run(*SCHEDULE, "--format", "csv", "-o", target)
+    result = run_cli(*SCHEDULE, "--format", "csv", "-o", target)
     assert result.exit_code == 0
     text = target.read_text(encoding="utf-8-sig")
     comments = [line for line in text.splitlines() if line.startswith("#")]
@@ -32,24 +27,24 @@ def test_the_csv_file_starts_with_the_warnings_as_comment_lines(tmp_path):
     assert any(c.startswith(f"# {START}") for c in comments) and any(c.startswith(f"# {HORIZON}") for c in comments)
     assert text.splitlines()[len(comments)].startswith("key,date,")
     body = "".join(line + "\n" for line in text.splitlines() if not line.startswith("#"))
-    piped = _run(*SCHEDULE, "--format", "csv").stdout
+    piped = run_cli(*SCHEDULE, "--format", "csv").stdout
     assert list(csv.DictReader(io.StringIO(body))) == list(csv.DictReader(io.StringIO(piped)))
 
 
 def test_standard_output_csv_stays_plain_and_the_warnings_go_to_stderr():
-    result = _run(*SCHEDULE, "--format", "csv")
+    result = run_cli(*SCHEDULE, "--format", "csv")
     assert result.stdout.startswith("key,date,")
     assert f"! {PVE}" in result.stderr and f"! {HORIZON}" in result.stderr
 
 
 def test_writing_an_ics_file_shows_the_warnings_on_stderr(tmp_path):
-    result = _run(*SCHEDULE, "--format", "ics", "-o", tmp_path / "plan.ics")
+    result = run_cli(*SCHEDULE, "--format", "ics", "-o", tmp_path / "plan.ics")
     lines = result.stderr.splitlines()
     assert any(line.startswith(f"! {PVE}") for line in lines) and lines[-1] == f"wrote {tmp_path / 'plan.ics'}"
 
 
 def _descriptions(tmp_path) -> dict[str, list[str]]:
-    _run(*SCHEDULE, "--format", "ics", "-o", tmp_path / "plan.ics")
+    run_cli(*SCHEDULE, "--format", "ics", "-o", tmp_path / "plan.ics")
     calendar = icalendar.Calendar.from_ical((tmp_path / "plan.ics").read_bytes())
     found: dict[str, list[str]] = {}
     for event in calendar.walk("VEVENT"):
