@@ -36,7 +36,8 @@ def load_file(path: str | Path) -> Protocol:
         stat = path.stat()
     except OSError as exc:
         raise ProtocolError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    return _load_cached(str(path.resolve()), stat.st_mtime_ns, _display_name(path))
+    resolved = path.resolve()
+    return _load_cached(str(resolved), stat.st_mtime_ns, path.name if is_shipped(resolved, resolved=True) else str(path))
 
 
 @lru_cache(maxsize=64)
@@ -52,10 +53,6 @@ def _load_cached(resolved: str, mtime_ns: int, name: str) -> Protocol:
         raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     assert protocol is not None
     return protocol._replace(sha256=hashlib.sha256(data).hexdigest())
-
-
-def _display_name(path: Path) -> str:
-    return path.name if is_shipped(path) else str(path)
 
 
 # ---- finding protocols -------------------------------------------------------------------------
@@ -74,7 +71,8 @@ def _files(dirs: Iterable[Path]) -> list[Path]:
     for folder in dirs:
         if not folder.is_dir():
             raise InputError("--protocols", f"{str(folder)!r} is not a folder of protocol files")
-        files.update((path.resolve(), None) for path in sorted(folder.glob("*.toml")))
+        base = folder.resolve()
+        files.update((base / path.name, None) for path in sorted(folder.glob("*.toml")))
     return list(files)
 
 

@@ -20,17 +20,19 @@ def shipped_dir() -> Path:
     return inside if inside.is_dir() else package.parent / "protocols"
 
 
-def is_shipped(path: str | Path) -> bool:
-    try:
-        Path(path).resolve().relative_to(shipped_dir().resolve())
-    except ValueError:
-        return False
-    return True
+@cache
+def _shipped_root() -> Path:
+    return shipped_dir().resolve()
+
+
+def is_shipped(path: str | Path, *, resolved: bool = False) -> bool:
+    """Whether ``path`` lies in the shipped folder (``resolved``: it is already a resolved path)."""
+    return (Path(path) if resolved else Path(path).resolve()).is_relative_to(_shipped_root())
 
 
 def user_file(protocol: Protocol) -> tuple[str, str] | None:
     """(path, sha256) of a protocol read from a user's file, or None for a shipped or built one."""
-    if not protocol.path or is_shipped(protocol.path):
+    if not protocol.path or is_shipped(protocol.path, resolved=True):  # the loader stores resolved paths
         return None
     return protocol.path, protocol.sha256
 
