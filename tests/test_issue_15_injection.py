@@ -65,7 +65,7 @@ def test_every_ics_text_value_is_escaped(folder):
     assert "dose\\; check\\, then \\\\ go" in text
 
 
-@pytest.mark.parametrize("label", ["Ward 3\r\nX-INJECT:1", "Ward 3\nATTENDEE:mailto:x@evil.invalid", "bell\x07", "   "])
+@pytest.mark.parametrize("label", ["Ward 3\r\nX-INJECT:1", "Ward 3\nATTENDEE:mailto:x@evil.invalid", "bell\x07", "   ", "x" * 201])
 def test_a_label_with_line_breaks_or_control_characters_is_one_line_error_not_a_crash(label):
     result = run_cli(*SCHEDULE[:1], "NCT05760430", "--arm", "experimental", "--start", "2026-12-01", "--weight", "72 kg", "--format", "ics", "--label", label)
     assert result.exit_code == 2

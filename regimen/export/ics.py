@@ -33,6 +33,7 @@ __all__ = ["NAMESPACE", "clean", "dumps", "system_zone", "uid_for", "vtimezone",
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
+LABEL_LIMIT = 200  # characters in a calendar's name: a phone shows about 30
 
 
 def uid_for(key: str) -> str:
@@ -48,8 +49,9 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     of recorded events, which only grows), and events of the baseline that no longer exist are
     sent with STATUS:CANCELLED, so a calendar client updates instead of duplicating.
     """
-    if label is not None and (not label.strip() or _CONTROL.search(label)):
-        raise InputError("--label", f"{shown(label)} is not accepted; give one line of printable text (no line breaks or control characters)")
+    if label is not None and (not label.strip() or _CONTROL.search(label) or len(label) > LABEL_LIMIT):
+        raise InputError("--label", f"{shown(label)} is not accepted; give one line of printable text (no line breaks or control "
+                                    f"characters), at most {LABEL_LIMIT} characters")
     zone = _zone(tz or system_zone()) if at is not None else None
     stamp = stamp or _stamp(plan)
     name = clean(label or f"{plan.protocol.id} {plan.arm.label}")
