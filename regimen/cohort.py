@@ -20,7 +20,7 @@ from functools import partial
 from itertools import islice
 from typing import IO, Any, NamedTuple
 
-from .errors import InputError, RegimenError
+from .errors import InputError, RegimenError, one_line
 from .patient import Patient
 from .plan import Plan
 from .schedule import schedule
@@ -53,9 +53,9 @@ class RowError(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        shown_id = self.id if len(self.id) <= 64 else f"{self.id[:64]}…"
+        shown_id = one_line(self.id if len(self.id) <= 64 else f"{self.id[:64]}…")  # no terminal escapes from a cell
         who = f" ({shown_id})" if self.id else ""
-        return f"row {self.line}{who}: {self.message}"
+        return f"row {self.line}{who}: {one_line(self.message)}"
 
 
 def open_patients(path: str) -> IO[str]:

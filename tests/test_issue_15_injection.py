@@ -92,3 +92,11 @@ def test_the_calendar_parses_back_with_no_injected_property(folder):
     calendar = icalendar.Calendar.from_ical(text)
     names = {name for component in calendar.walk() for name in component}
     assert not any(name.startswith(("X-INJECT", "ATTENDEE")) for name in names)
+
+
+def test_a_terminal_escape_in_a_cohort_cell_is_shown_escaped_in_the_row_error(tmp_path):
+    patients = tmp_path / "patients.csv"
+    patients.write_text("id,protocol,arm,start,weight\nP\x1b[2J,NCT05760430,experimental,2026-12-01,72\n")
+    result = run_cli("cohort", patients)
+    assert "\x1b" not in result.stderr
+    assert result.stderr.splitlines()[0].startswith("Error: row 2 (P\\x1b[2J): weight: ")
