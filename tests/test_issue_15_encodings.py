@@ -25,8 +25,7 @@ def _regimen(args, **env):
     return subprocess.run([sys.executable, "-m", "regimen", *args], capture_output=True, check=False, env={**os.environ, **env})
 
 
-@pytest.mark.parametrize("name", sorted(COMMANDS))
-@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+@pytest.mark.parametrize(("name", "encoding"), [*((name, "latin-1") for name in sorted(COMMANDS)), ("dose", "ascii")])
 def test_a_non_utf8_standard_output_gets_utf8_bytes_and_no_traceback(name, encoding):
     done = _regimen(COMMANDS[name], PYTHONIOENCODING=encoding)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
