@@ -177,10 +177,8 @@ def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -
             rule = parse_rule(good["timing"])
         except NotationError as exc:
             file.error(f"{path}.timing", str(exc))
-    for problem in plausible.rule_findings(rule) if rule else ():
+    for problem in plausible.rule_findings(rule) if rule else ():  # the file is refused; the rule is kept for the cross-checks
         file.error(f"{path}.timing", problem)
-    if rule and rule.pattern and any(plausible.rule_findings(rule)):
-        rule = None
     dose = read_dose(file, f"{path}.dose", good["dose"]) if "dose" in good else None
     if dose is not None and rule is not None and rule.pattern is not None and plausible.daily_share(rule.pattern) > 1 / 7:
         _check_daily(file, f"{path}.dose", dose, good["dose"].get("range_reason"))
