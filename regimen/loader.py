@@ -9,8 +9,8 @@ assumptions. See README "Writing a protocol file" for the format.
 
 from __future__ import annotations
 
-import hashlib
 import os
+import re
 import tomllib
 from collections.abc import Iterable
 from functools import lru_cache
@@ -52,6 +52,10 @@ def _load_cached(resolved: str, mtime_ns: int, name: str) -> Protocol:
     if file.errors:
         raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     assert protocol is not None
+    if is_shipped(resolved, resolved=True):
+        return protocol
+    import hashlib  # only for a user's file, whose outputs name it with its hash
+
     return protocol._replace(sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -88,11 +92,16 @@ def _index(dirs: Iterable[Path]) -> dict[str, list[Path]]:
 def _declared_id(path: str, mtime_ns: int) -> str:
     """The ``id`` a file declares, read without validating the rest; its file name if unreadable."""
     try:
-        data = tomllib.loads(decode_text(read_file_bytes(path, "protocol file", TOML_LIMIT), path))
+        text = decode_text(read_file_bytes(path, "protocol file", TOML_LIMIT), path)
+        head = text.split("\n[", 1)[0]  # top-level keys come before the first table
+        found = _ID.search(head)
+        declared = found[1] if found else tomllib.loads(text).get("id")  # the plain form costs a regex, any other a parse
     except (RegimenError, tomllib.TOMLDecodeError, RecursionError):
-        data = {}
-    declared = data.get("id")
+        declared = None
     return declared if isinstance(declared, str) and declared else Path(path).stem
+
+
+_ID = re.compile(r'^id\s*=\s*"([A-Za-z0-9._-]+)"\s*(?:#.*)?$', re.M)
 
 
 def _duplicate(protocol_id: str, paths: list[Path]) -> ProtocolError:
@@ -134,7 +143,10 @@ def load_protocol(ref: str | Path, extra: Iterable[str | Path] = ()) -> Protocol
         raise failure
     if len(paths) > 1:
         raise _duplicate(text, paths)
-    return load_file(paths[0])
+    protocol = load_file(paths[0])
+    if protocol.id != text:  # the quick read of the id was fooled (an "id = ..." line inside a multi-line string)
+        raise LookupFailure("protocol", text, {p: None for p in index if p != text})
+    return protocol
 
 
 def validate_files(paths: Iterable[str | Path]) -> list[ProtocolError]:

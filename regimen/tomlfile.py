@@ -183,36 +183,20 @@ def read_toml(text: str, name: str) -> dict[str, Any]:
     return data
 
 
+_TOKENS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]')
+
+
 def _deep_line(text: str) -> int | None:
     """The line where brackets and braces outside strings and comments first nest past MAX_DEPTH."""
-    depth, line, quote, i = 0, 1, "", 0
-    while i < len(text):
-        char = text[i]
-        if char == "\n":
-            line += 1
-        if quote:
-            if char == "\\" and quote in ('"', '"""'):
-                i += 2
-                continue
-            if text.startswith(quote, i):
-                i += len(quote)
-                quote = ""
-                continue
-        elif char == "#":
-            end = text.find("\n", i)
-            i = len(text) if end < 0 else end
-            continue
-        elif char in "\"'":
-            quote = char * 3 if text.startswith(char * 3, i) else char
-            i += len(quote)
-            continue
-        elif char in "[{":
+    depth = 0
+    for token in _TOKENS.finditer(text):  # strings and comments are skipped whole
+        char = token[0]
+        if char in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                return line
+                return text.count("\n", 0, token.start()) + 1
         elif char in "]}":
             depth = max(0, depth - 1)
-        i += 1
     return None
 
 
