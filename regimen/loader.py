@@ -94,7 +94,7 @@ def _declared_id(path: str, mtime_ns: int) -> str:
     try:
         text = decode_text(read_file_bytes(path, "protocol file", TOML_LIMIT), path)
         head = text.split("\n[", 1)[0]  # top-level keys come before the first table
-        found = _ID.search(head)
+        found = None if '"""' in head or "'''" in head else _ID.search(head)  # a multi-line string could hold such a line
         declared = found[1] if found else tomllib.loads(text).get("id")  # the plain form costs a regex, any other a parse
     except (RegimenError, tomllib.TOMLDecodeError, RecursionError):
         declared = None

@@ -103,3 +103,10 @@ def test_a_shipped_protocol_carries_no_file_and_no_notice():
     result = run_cli("schedule", "NCT05760430", *PATIENT, "--start", "2026-12-01", "--format", "json")
     assert "file" not in json.loads(result.output)["protocol"]
     assert "not from the shipped protocols" not in run_cli("schedule", "NCT05760430", *PATIENT, "--start", "2026-12-01").output
+
+
+def test_an_id_line_inside_a_multi_line_string_does_not_fool_the_search(tmp_path):
+    text = (VALID / "minimal.toml").read_text(encoding="utf-8").replace('id = "MINE-1"\n', 'title2 = """\nid = "FAKE"\n"""\nid = "MINE-1"\n', 1)
+    (tmp_path / "mine.toml").write_text(text.replace('title2 = """', 'notes = ["x"]\nrecord = """'), encoding="utf-8")
+    assert run_cli("--protocols", tmp_path, "show", "MINE-1").exit_code == 0
+    assert "unknown protocol 'FAKE'" in run_cli("--protocols", tmp_path, "show", "FAKE").stderr
