@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..plan import Plan
     from ..supply import Line
 
-__all__ = ["AtomicFile", "Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
+__all__ = ["AtomicFile", "Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table", "write_file"]
 
 
 class AtomicFile:
