@@ -60,9 +60,14 @@ def _weekdays(text: str) -> frozenset[int]:
 
 @lru_cache(maxsize=64)
 def _holidays(country: str, year: int) -> dict[date, str]:
+    """The country's public holidays in ``year``, named in English where the package has English
+    names, else in the country's default language: never in the language of this machine's locale
+    (``holidays`` follows LANG by default, so the same plan would warn in Chinese on one machine)."""
     import holidays
 
     try:
-        return dict(holidays.country_holidays(country, years=year).items())
+        probe = holidays.country_holidays(country)
+        language = "en_US" if "en_US" in probe.supported_languages else probe.default_language
+        return dict(holidays.country_holidays(country, years=year, language=language).items())
     except NotImplementedError:
         raise InputError("--holidays", f"{country!r} is not a country the holidays package knows; give an ISO code like CN, US or GB") from None

@@ -19,18 +19,21 @@ from functools import partial
 from itertools import islice
 from typing import IO, Any, NamedTuple
 
-from .errors import InputError, RegimenError
+from .errors import InputError, RegimenError, one_line
 from .patient import Patient
 from .plan import Plan
 from .schedule import schedule
+from .tomlfile import CSV_LIMIT, open_text_stream, undecodable
 
-__all__ = ["REQUIRED", "CohortResult", "RowError", "plan_for_row", "process", "read_rows", "starting_by"]
+__all__ = ["CELL_LIMIT", "REQUIRED", "CohortResult", "RowError", "open_patients", "plan_for_row", "process", "read_rows", "starting_by"]
 
 REQUIRED = ("id", "protocol", "arm", "start", "weight")
 OPTIONAL = ("height", "horizon")
 PIN, LEVEL = "at:", "level:"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BATCH = 256  # rows handed to the workers at a time: bounds memory, keeps them busy
+CELL_LIMIT = 1000  # characters in one cell: an id, a date, a weight or a choice needs far fewer
+_UNREADABLE = "__unreadable__"  # a row the csv module could not split (a cell over its 131,072-character limit)
 
 
 class CohortResult(NamedTuple):
@@ -49,19 +52,43 @@ class RowError(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        who = f" ({self.id})" if self.id else ""
-        return f"row {self.line}{who}: {self.message}"
+        shown_id = one_line(self.id if len(self.id) <= 64 else f"{self.id[:64]}…")  # no terminal escapes from a cell
+        who = f" ({shown_id})" if self.id else ""
+        return f"row {self.line}{who}: {one_line(self.message)}"
+
+
+def open_patients(path: str) -> IO[str]:
+    """A cohort file's text as a stream read as it goes (memory stays flat): a regular file of at most
+    CSV_LIMIT bytes, UTF-8 (a spreadsheet's byte-order mark is dropped) or UTF-16/32 with a mark."""
+    return open_text_stream(path, "cohort file", CSV_LIMIT)
 
 
 def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs, read lazily; the header must name the required columns."""
     reader = csv.DictReader(stream)
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    name = getattr(getattr(stream, "buffer", None), "name", "PATIENTS.csv")
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError("PATIENTS.csv", f"the header cannot be read as CSV: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise undecodable(str(name), exc, 1) from None
+    header = [name.strip() for name in (fieldnames or [])]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise InputError("PATIENTS.csv", f"the header lacks {', '.join(missing)}; required columns: {', '.join(REQUIRED)}")
     reader.fieldnames = header
-    for row in reader:
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise undecodable(str(name), exc, first_line) from None
+        except csv.Error as exc:  # the reader goes on with the next line
+            yield first_line, {_UNREADABLE: str(exc)}
+            continue
         if None in row:  # more cells than header names
             yield reader.line_num, {"__extra__": "x", **{k: v for k, v in row.items() if k is not None}}
         else:
@@ -81,9 +108,14 @@ def starting_by(rows: Iterable[tuple[int, dict[str, str]]], last: date) -> Itera
 def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), horizon: str | None = None,
                  override_horizon: bool = False) -> Plan:
     """The plan for one cohort row; raises a RegimenError naming the bad cell."""
+    if _UNREADABLE in row:
+        raise InputError("row", f"cannot be read as CSV ({row[_UNREADABLE]})")
     if "__extra__" in row:
         raise InputError("row", "more cells than the header has columns")
     cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for name, value in cells.items():
+        if len(value) > CELL_LIMIT:
+            raise InputError(name, f"the cell holds {len(value):,} characters; a cell may hold at most {CELL_LIMIT:,}")
     for name in REQUIRED:
         if not cells.get(name):
             raise InputError(name, "is empty; every row needs " + ", ".join(REQUIRED))

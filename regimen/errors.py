@@ -24,6 +24,8 @@ __all__ = [
     "RegimenError",
     "ScheduleError",
     "did_you_mean",
+    "one_line",
+    "shown",
 ]
 
 
@@ -98,3 +100,24 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+SHOWN_WIDTH = 80  # characters of a bad value echoed in a message; the rest is counted, not shown
+
+
+def shown(value: object, width: int = SHOWN_WIDTH) -> str:
+    """``repr(value)``, cut to about ``width`` characters so a hostile value cannot flood a message.
+
+    >>> print(shown("x" * 200)[-18:])
+    … (202 characters)
+    """
+    text = repr(value)
+    return text if len(text) <= width else f"{text[:width]}… ({len(text)} characters)"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control or line-separating character escaped (``\\x1e``), so that a
+    hostile value echoed in a message can neither break it into lines nor hide part of it."""
+    import unicodedata
+
+    return "".join(c if c == " " or unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp") else repr(c)[1:-1] for c in text)

@@ -5,17 +5,22 @@ of ten and concentrations through pint, using the analyte's molar mass where mas
 meet (bilirubin 584.66 g/mol: 1 mg/dL = 17.1 µmol/L; creatinine 113.12 g/mol: 1 mg/dL = 88.4 µmol/L).
 A criterion may be relative to the upper limit of normal ("2 x ULN"), which the lab result
 then has to carry.
+
+Every value must lie in its analyte's physiological bounds (``Analyte.bounds``, in the canonical
+unit, each with its source): a negative, infinite or absurd value is refused with the accepted
+range, never compared with a gate it would clear. An upper limit of normal must be more than zero.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import NamedTuple
 
-from .errors import InputError
+from .errors import InputError, shown
 from .units import convert, format_number
 
-__all__ = ["ANALYTES", "Criterion", "LabValue", "parse_criterion", "parse_lab"]
+__all__ = ["ANALYTES", "ULN_MULTIPLE", "Criterion", "LabValue", "parse_criterion", "parse_lab", "parse_uln"]
 
 
 class Analyte(NamedTuple):
@@ -24,16 +29,25 @@ class Analyte(NamedTuple):
     unit: str  # canonical, for display
     molar_mass: float | None = None  # g/mol, where mass and amount units meet
     example: str = ""
+    bounds: tuple[float, float] = (0.0, math.inf)  # accepted values, canonical unit, inclusive
 
 
+# Bounds: the widest values reported in people, with a margin; a result outside is a typo or a unit slip.
 ANALYTES = {a.name: a for a in (
-    Analyte("anc", "count", "x10^9/L", example='"1.5 x10^9/L" or "1500 /uL"'),
-    Analyte("platelets", "count", "x10^9/L", example='"120 x10^9/L" or "120000 /uL"'),
-    Analyte("wbc", "count", "x10^9/L", example='"4.5 x10^9/L"'),
-    Analyte("tbil", "molar", "umol/L", 584.66, '"25 umol/L" or "1.5 mg/dL"'),
-    Analyte("creatinine", "molar", "umol/L", 113.12, '"80 umol/L" or "0.9 mg/dL"'),
-    Analyte("albumin", "mass", "g/L", example='"35 g/L" or "3.5 g/dL"'),
+    # neutrophils: 0 in agranulocytosis; leukaemoid reactions reach about 100 x10^9/L (Sakka 2006, Clin Lab Haem)
+    Analyte("anc", "count", "x10^9/L", example='"1.5 x10^9/L" or "1500 /uL"', bounds=(0, 200)),
+    # platelets: 0 to about 2,000 x10^9/L in extreme thrombocytosis (Schafer 2004, NEJM 350:1211)
+    Analyte("platelets", "count", "x10^9/L", example='"120 x10^9/L" or "120000 /uL"', bounds=(0, 3000)),
+    # leukocytes: hyperleukocytosis in leukaemia passes 100 and rarely 500 x10^9/L (Ganzel 2012, Blood Rev)
+    Analyte("wbc", "count", "x10^9/L", example='"4.5 x10^9/L"', bounds=(0, 1000)),
+    # total bilirubin: acute liver failure reaches about 50 mg/dL (855 umol/L); the assay's linear range ends near 1,000
+    Analyte("tbil", "molar", "umol/L", 584.66, '"25 umol/L" or "1.5 mg/dL"', bounds=(0, 1500)),
+    # creatinine: untreated end-stage renal failure reaches about 20-30 mg/dL (1,770-2,650 umol/L)
+    Analyte("creatinine", "molar", "umol/L", 113.12, '"80 umol/L" or "0.9 mg/dL"', bounds=(1, 4000)),
+    # albumin: below 10 g/L only in extreme nephrotic states; above 60 g/L only by dehydration or error (reference 35-50 g/L)
+    Analyte("albumin", "mass", "g/L", example='"35 g/L" or "3.5 g/dL"', bounds=(1, 80)),
 )}
+ULN_MULTIPLE = (0.1, 100.0)  # "2 x ULN": criteria in use run from 1 to 5 x ULN (CTCAE v5)
 
 _COUNT_9 = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:[x×*]\s*10\s*\^?\s*9|×\s*10⁹|e9|G)\s*/\s*L\s*", re.I)
 _COUNT_UL = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:cells\s*)?/\s*(?:[uµμ]L|mm3|mm\^3|mm³)\s*", re.I)
@@ -49,16 +63,35 @@ class LabValue(NamedTuple):
 
 
 def parse_lab(name: str, text: str, option: str) -> LabValue:
+    """A lab result in its analyte's canonical unit, inside the analyte's physiological bounds.
+    Where ``option`` names an upper limit of normal (ends in "uln"), the rules of ``parse_uln`` apply."""
     analyte = ANALYTES.get(name)
     if analyte is None:
-        raise InputError(option, f"unknown lab {name!r}; known: {', '.join(ANALYTES)}")
+        raise InputError(option, f"unknown lab {shown(name)}; known: {', '.join(ANALYTES)}")
     raw = str(text).strip()
-    bad = InputError(option, f"{raw!r} is not a {name} value; give one like {analyte.example}")
+    value = _value(analyte, raw, option)
+    low, high = analyte.bounds
+    if option.lower().endswith("uln") and value <= 0:
+        raise InputError(option, f"{shown(raw)}: an upper limit of normal must be more than zero")
+    if not (math.isfinite(value) and low <= value <= high):
+        canonical = f" ({format_number(value, 3)} {analyte.unit})" if math.isfinite(value) and not _same(raw, value, analyte) else ""
+        raise InputError(option, f"{shown(raw)}{canonical} is outside the physiological range of {name}: "
+                                 f"{format_number(low, 3)}–{format_number(high, 3)} {analyte.unit}")
+    return LabValue(value, raw)
+
+
+def parse_uln(name: str, text: str, option: str) -> LabValue:
+    """An upper limit of normal: a lab value that must be more than zero."""
+    return parse_lab(name, text, option if option.lower().endswith("uln") else f"{option} uln")
+
+
+def _value(analyte: Analyte, raw: str, option: str) -> float:
+    bad = InputError(option, f"{shown(raw)} is not a {analyte.name} value; give one like {analyte.example}")
     if analyte.kind == "count":
         if match := _COUNT_9.fullmatch(raw):
-            return LabValue(float(match[1]), raw)
+            return float(match[1])
         if match := _COUNT_UL.fullmatch(raw):
-            return LabValue(float(match[1]) / 1000, raw)
+            return float(match[1]) / 1000
         raise bad
     number, _, unit = raw.partition(" ")
     try:
@@ -66,16 +99,23 @@ def parse_lab(name: str, text: str, option: str) -> LabValue:
     except ValueError:
         raise bad from None
     if not unit:
-        raise InputError(option, f"{raw!r} has no unit; give a {name} value like {analyte.example}")
+        raise InputError(option, f"{shown(raw)} has no unit; give a {analyte.name} value like {analyte.example}")
+    if not math.isfinite(amount):
+        raise InputError(option, f"{shown(raw)} is not a finite number; give a value like {analyte.example}")
     if analyte.kind == "mass":
         value = convert(amount, unit, "g/L")
     elif "mol" in unit:
         value = convert(amount, unit, "umol/L")
     else:  # mass concentration of a molar analyte: mg/L divided by g/mol is mmol/L
-        value = convert(amount, unit, "mg/L") / analyte.molar_mass * 1000
-    if value is None:
+        per_litre = convert(amount, unit, "mg/L")
+        value = None if per_litre is None else per_litre / (analyte.molar_mass or 1) * 1000
+    if value is None:  # a unit of the wrong dimension for this analyte (a mass, a count, a length)
         raise bad
-    return LabValue(value, raw)
+    return value
+
+
+def _same(raw: str, value: float, analyte: Analyte) -> bool:
+    return raw.replace(" ", "").lower() == f"{format_number(value, 3)}{analyte.unit}".replace(" ", "").lower()
 
 
 class Criterion(NamedTuple):
@@ -100,5 +140,9 @@ class Criterion(NamedTuple):
 
 def parse_criterion(lab: str, op: str, text: str, option: str) -> Criterion:
     if match := re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[x×*]\s*ULN\s*", text, re.I):
-        return Criterion(lab, op, float(match[1]), True, text.strip())
+        multiple, (low, high) = float(match[1]), ULN_MULTIPLE
+        if not low <= multiple <= high:
+            raise InputError(option, f"{shown(text.strip())}: a multiple of the upper limit of normal must lie in "
+                                     f"{format_number(low)}–{format_number(high)} x ULN")
+        return Criterion(lab, op, multiple, True, text.strip())
     return Criterion(lab, op, parse_lab(lab, text, option).value, False, text.strip())

@@ -145,6 +145,7 @@ class Protocol(NamedTuple):
     notes: tuple[str, ...] = ()
     path: str = ""
     weight_change: float = 10.0  # % change in weight that recalculates weight-based doses
+    sha256: str = ""  # of the file's bytes, for a protocol read from a user's folder (outputs name it)
 
     def arm(self, arm_id: str) -> Arm:
         return _find(self.arms, arm_id, f"arm of {self.id}")

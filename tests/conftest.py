@@ -22,6 +22,15 @@ weight = "72 kg"
 """  # a course file's opening: 72 kg, cTACE on 2026-12-01
 
 
+def run_cli(*args, env=None):
+    """``regimen ARGS...`` through click's CliRunner (any argument may be a Path); stdout and stderr apart."""
+    from click.testing import CliRunner
+
+    from regimen.cli import main
+
+    return CliRunner(env=env).invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
 def days(first: str, last: str, step: int = 1) -> list[date]:
     """Every ``step``-th date from ``first`` to ``last`` inclusive (ISO strings)."""
     start, end = date.fromisoformat(first), date.fromisoformat(last)

@@ -53,7 +53,8 @@ def test_schedule_json_csv_and_ics_to_files(run, tmp_path):
         assert result.exit_code == 0, result.output
         assert target.stat().st_size > 1000
     assert json.loads((tmp_path / "plan.json").read_text())["events"][0]["key"] == "NCT05760430/experimental/ctace/1"
-    assert (tmp_path / "plan.csv").read_bytes().startswith(b"\xef\xbb\xbfkey,")
+    assert (tmp_path / "plan.csv").read_bytes().startswith(b"\xef\xbb\xbf# assumption pve-window: ")  # issue 15: warnings first
+    assert b"\r\nkey," in (tmp_path / "plan.csv").read_bytes()
     assert icalendar.Calendar.from_ical((tmp_path / "plan.ics").read_bytes())
 
 

@@ -108,4 +108,5 @@ def test_reminders_and_label():
 def test_no_label_means_nothing_identifies_the_patient():
     text = ics.dumps(_plan("NCT05760430", "experimental"))
     calendar = icalendar.Calendar.from_ical(text)
-    assert str(calendar["X-WR-CALNAME"]) == "NCT05760430 Experimental: cTACE, PVE, camrelizumab and apatinib"
+    # TEXT, escaped as RFC 5545 §3.3.11 says (issue 15); icalendar hands X- and NAME values back raw
+    assert str(calendar["X-WR-CALNAME"]) == "NCT05760430 Experimental: cTACE\\, PVE\\, camrelizumab and apatinib"

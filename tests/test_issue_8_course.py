@@ -239,18 +239,18 @@ def test_course_new_record_undo_and_the_digest(tmp_path):
 
 
 def test_a_changed_protocol_is_said_first_and_migrate_adopts_it(tmp_path):
-    mine = tmp_path / "protocols"
+    mine = tmp_path / "protocols"  # a site's own protocol file (one id per file on the search path)
     mine.mkdir()
-    shipped = regimen.load_protocol("NCT05760430").path
-    (mine / "NCT05760430.toml").write_text(Path(shipped).read_text(encoding="utf-8"))
+    shipped = Path(regimen.load_protocol("NCT05760430").path).read_text(encoding="utf-8")
+    (mine / "SITE-0001.toml").write_text(shipped.replace('id = "NCT05760430"', 'id = "SITE-0001"', 1))
     path = tmp_path / "P-0042.toml"
-    assert _cli("--protocols", mine, "course", "new", path, "--protocol", "NCT05760430", "--arm", "experimental",
+    assert _cli("--protocols", mine, "course", "new", path, "--protocol", "SITE-0001", "--arm", "experimental",
                 "--start", "2026-12-01", "--weight", "72 kg").exit_code == 0
-    text = (mine / "NCT05760430.toml").read_text().replace('timing = "q3w from +7d [3d..14d] after ctace"',
-                                                          'timing = "q2w from +7d [3d..14d] after ctace"', 1)
-    (mine / "NCT05760430.toml").write_text(text)
+    text = (mine / "SITE-0001.toml").read_text().replace('timing = "q3w from +7d [3d..14d] after ctace"',
+                                                        'timing = "q2w from +7d [3d..14d] after ctace"', 1)
+    (mine / "SITE-0001.toml").write_text(text)
     plan = regimen.replan(regimen.load_course(path), protocol_dirs=[mine], horizon="6w")
-    assert plan.warnings[0].startswith("PROTOCOL CHANGED: NCT05760430 is now version")
+    assert plan.warnings[0].startswith("PROTOCOL CHANGED: SITE-0001 is now version")
     assert "for arm experimental: camrelizumab: rule, dose or gates differ" in plan.warnings[0]
     moved = _cli("--protocols", mine, "course", "migrate", path, "--on", "2026-12-20")
     assert moved.exit_code == 0, moved.stderr

@@ -59,8 +59,9 @@ def test_every_drug_activity_has_a_declared_dose_basis(protocol):
                 assert activity.dose is not None and activity.dose.basis in ("flat", "per_kg", "per_m2", "dose_level", "weight_band")
 
 
-def test_protocols_load_by_id_in_any_case_or_by_path():
-    assert regimen.load_protocol("nct05760430").id == "NCT05760430"
+def test_protocols_load_by_exact_id_or_by_path():
+    with pytest.raises(LookupFailure, match=r'unknown protocol .nct05760430. \(did you mean "NCT05760430"\?\)'):
+        regimen.load_protocol("nct05760430")  # issue 15: one protocol per id, matched exactly
     path = regimen.load_protocol("NCT05760430").path
     assert regimen.load_protocol(path).id == "NCT05760430"
 

@@ -32,7 +32,7 @@ class _Group(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)
         except OSError as exc:
-            click.echo(f"Error: {exc.filename or ''}: {exc.strerror}", err=True)
+            click.echo(f"Error: {exc.filename or 'standard output'}: {exc.strerror or exc}", err=True)
             ctx.exit(2)
 
 

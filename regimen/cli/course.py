@@ -8,7 +8,7 @@ import click
 
 from ..errors import InputError
 from . import main
-from .output import today
+from .output import emit, today
 
 RECORD_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out",
                 "weight", "height", "lab", "undo")
@@ -187,7 +187,7 @@ def check_command(ctx: click.Context, course_file: str, day: str | None) -> None
     on = parse_date(day, "--on") if day else date_type.today()
     course = load_course(course_file)
     report = check(course, on, protocol_dirs=ctx.obj["dirs"])
-    click.echo(gate_report(course.patient, report.plan, on, report.checks, report.upcoming), nl=False)
+    emit(gate_report(course.patient, report.plan, on, report.checks, report.upcoming), None, binary=False)
     if not report.cleared:
         sys.exit(1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -46,7 +47,9 @@ def count_rows(path: str) -> int | None:
 
 
 def drain(results, write, strict: bool, total: int | None) -> int:
+    """Write each result, report each bad row (a row whose result cannot be written is one too)."""
     from ..cohort import RowError
+    from ..errors import InputError
 
     failed = 0
     bar = click.progressbar(length=total, file=sys.stderr, label="planning") if total else None
@@ -54,13 +57,18 @@ def drain(results, write, strict: bool, total: int | None) -> int:
         for result in results:
             if bar:
                 bar.update(1)
-            if isinstance(result, RowError):
-                failed += 1
-                click.echo(f"Error: {result}", err=True)
-                if strict:
-                    raise SystemExit(2)
-            else:
-                write(result)
+            if not isinstance(result, RowError):
+                try:
+                    write(result)
+                    continue
+                except InputError as exc:
+                    if exc.option == "--output":
+                        raise  # the output itself failed: nothing more can be written
+                    result = RowError(result.line, result.id, str(exc))
+            failed += 1
+            click.echo(f"Error: {result}", err=True)
+            if strict:
+                raise SystemExit(2)
     finally:
         if bar:
             bar.render_finish()
@@ -93,26 +101,32 @@ def span(text: str | None) -> timedelta | None:
 
 
 def emit(text: str, output: str | None, *, binary: bool) -> None:
-    if output is None:
-        if binary:  # keep CRLF line ends exactly as RFC 5545 / RFC 4180 want them
-            sys.stdout.buffer.write(text.encode("utf-8"))
-            sys.stdout.flush()
-        else:
-            click.echo(text, nl=False)
-        return
-    from ..export.render import atomic_path
+    """``text`` to standard output, or atomically to the file ``output`` (see AtomicFile).
 
-    path = Path(output)
-    tmp = atomic_path(path)
-    try:  # a regular file is written beside the target, then renamed: a reader never sees half a file
-        tmp.write_bytes(text.encode("utf-8"))
-        if tmp != path:
-            tmp.replace(path)
-    except OSError as exc:
-        if tmp != path:
-            tmp.unlink(missing_ok=True)
-        raise InputError("--output", f"cannot write {str(path)!r}: {exc.strerror}") from None
-    click.echo(f"wrote {path}", err=True)
+    Standard output always gets UTF-8 bytes, whatever the locale's encoding: ``PYTHONIOENCODING=latin-1``
+    or a C locale must not turn a dose sheet with ``√``, ``≥`` or ``±`` into a traceback. ``binary``
+    keeps CRLF line ends exactly as RFC 5545 / RFC 4180 want them; text gets the platform's.
+    """
+    if output is None:
+        try:
+            data = text.encode("utf-8") if binary else text.replace("\n", os.linesep).encode("utf-8")
+            stream = getattr(sys.stdout, "buffer", None)
+            if stream is None:  # a text-only stream (an embedding application's): it takes str
+                sys.stdout.write(text)
+            else:
+                sys.stdout.flush()
+                stream.write(data)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk behind a redirection: say so, and let the exit flush go nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise InputError("--output", f"cannot write standard output: {exc.strerror}") from None
+        return
+    from ..files import write_file
+
+    write_file(output, text.encode("utf-8"))
+    click.echo(f"wrote {output}", err=True)
 
 
 

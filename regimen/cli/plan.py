@@ -29,16 +29,18 @@ def list_command(ctx: click.Context, fmt: str) -> None:
     if fmt == "json":
         import json
 
+        from ..export.json import file_dict
+
         data = {"protocols": [
             {"id": p.id, "title": p.title, "sponsor": p.sponsor, "source": p.source,
-             "arms": [{"id": a.id, "label": a.label} for a in p.arms]}
+             "arms": [{"id": a.id, "label": a.label} for a in p.arms], **file_dict(p)}
             for p in protocols
         ]}
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None, binary=False)
     else:
         from ..export.text import protocols_table
 
-        click.echo(protocols_table(protocols), nl=False)
+        emit(protocols_table(protocols), None, binary=False)
 
 
 @main.command()
@@ -54,7 +56,7 @@ def show(ctx: click.Context, protocol: str, arm: str | None) -> None:
     """
     from ..export.text import protocol_details
 
-    click.echo(protocol_details(load(ctx, protocol), arm), nl=False)
+    emit(protocol_details(load(ctx, protocol), arm), None, binary=False)
 
 
 def _patient_options(func):
@@ -165,7 +167,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     elif fmt == "csv":
         from ..export.csv import dumps as csv_dumps
 
-        text = csv_dumps(plan, bom=output is not None)
+        text = csv_dumps(plan, bom=output is not None, comments=output is not None)
     elif fmt == "ics":
         from ..export.ics import dumps as ics_dumps
 
@@ -175,6 +177,11 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         from ..export.text import plan_table
 
         text = plan_table(plan, today=today(today_text) if course_file else None)
+    if fmt in ("csv", "ics"):  # their readers may never show the warnings: the terminal always does
+        from ..protocol.origin import notice
+
+        for line in [line for line in (notice(plan.protocol),) if line] + list(plan.warnings):
+            click.echo(f"! {line}", err=True)
     emit(text, output, binary=fmt in ("csv", "ics"))
 
 
@@ -200,7 +207,7 @@ def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str |
     sheet = doses(load(ctx, protocol), arm, Patient.from_measurements(weight, height),
                   choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=parse_levels(levels),
                   bsa_method=bsa_method)
-    click.echo(dose_sheet(sheet), nl=False)
+    emit(dose_sheet(sheet), None, binary=False)
 
 
 @main.command()
@@ -219,5 +226,5 @@ def validate(files: tuple[str, ...]) -> None:
         click.echo(f"Error: {problem.located()}", err=True)
     if problems:
         sys.exit(2)
-    click.echo(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid")
+    emit(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid\n", None, binary=False)
 

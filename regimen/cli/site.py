@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from ..errors import InputError
@@ -36,12 +34,10 @@ def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, hori
     work = {"json": render.json_line, "csv": render.csv_rows, "ics": render.ics_file}[fmt]
     if fmt == "ics" and not output:
         raise InputError("--output", "--format ics writes one file per patient: give a folder with -o DIR")
-    sink = render.Sink(fmt, output)
-    with Path(patients).open(newline="", encoding="utf-8-sig") as stream:
+    with cohort_lib.open_patients(patients) as stream, render.Sink(fmt, output) as sink:  # no half file on any exit
         rows = cohort_lib.read_rows(stream)
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon)
         failed = drain(results, sink.write, strict, count_rows(patients))
-    sink.close()
     finish_rows(sink.written, failed, "plan")
 
 
@@ -81,7 +77,7 @@ def supply(ctx: click.Context, patients: str, first: str, last: str, by: str, fm
         render.check_plotting()
     totals = supply_lib.Supply(start, end, by)
     work = partial(supply_lib.for_patient, first=start, last=end, by=by)
-    with Path(patients).open(newline="", encoding="utf-8-sig") as stream:
+    with cohort_lib.open_patients(patients) as stream:
         rows = cohort_lib.starting_by(cohort_lib.read_rows(stream), end)
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=end.isoformat(),
                                      override_horizon=True)

@@ -217,7 +217,7 @@ def _measurement(file: TomlFile, index: int, item: Any) -> Measurement | None:
 
 
 def _lab(file: TomlFile, index: int, item: Any) -> Lab | None:
-    from ..labs import parse_lab
+    from ..labs import parse_lab, parse_uln
 
     path = f"labs[{index}]"
     good = file.table(item, path, _LAB, ("date", "name", "value"))
@@ -226,7 +226,7 @@ def _lab(file: TomlFile, index: int, item: Any) -> Lab | None:
         return None
     try:
         value = parse_lab(good["name"], good["value"], f"{path}.value")
-        uln = parse_lab(good["name"], good["uln"], f"{path}.uln").value if "uln" in good else None
+        uln = parse_uln(good["name"], good["uln"], f"{path}.uln").value if "uln" in good else None
     except InputError as exc:
         file.error(f"{path}.{exc.option.rsplit('.', 1)[-1]}", exc.detail)
         return None
@@ -307,11 +307,12 @@ def append_record(path: str | Path, block: str, check=None) -> Course:
 
 def rewrite(path: str | Path, change, check=None) -> Course:
     """Change a course file's text safely: under a lock on its folder (two writers never lose a
-    record), the new text is parsed and checked first, then written beside the file, flushed to
-    disk, given the file's permission bits and renamed over it, so an interrupted write leaves the
-    previous file whole. A symlinked course updates its target."""
+    record), the new text is parsed and checked first, then written through ``files.AtomicFile``
+    (beside the file, flushed to disk, the file's permission bits, renamed over it), so an
+    interrupted write leaves the previous file whole. A symlinked course updates its target."""
     import os
-    import stat
+
+    from ..files import AtomicFile
 
     path = Path(os.path.realpath(path))
     with _locked(path.parent):
@@ -320,39 +321,17 @@ def rewrite(path: str | Path, change, check=None) -> Course:
         course = parse_course(new, str(path))
         if check is not None:
             check(parse_course(old, str(path)), course)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        try:
-            with tmp.open("w", encoding="utf-8") as stream:
-                stream.write(new)
-                stream.flush()
-                os.fsync(stream.fileno())
-            tmp.chmod(stat.S_IMODE(path.stat().st_mode))
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with AtomicFile(path, "course", text=True) as stream:
+            stream.write(new)
     return course
 
 
 def read_course_text(path: Path) -> str:
-    """A course file's text: a regular file of at most COURSE_LIMIT bytes, in UTF-8 (a BOM is dropped)."""
-    import stat
+    """A course file's text: a regular file (never a device or FIFO) of at most 1 MiB, UTF-8 or
+    UTF-16/32 with a byte-order mark."""
+    from ..tomlfile import TOML_LIMIT, read_text_file
 
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError("course", f"{str(path)!r} is not a regular file")
-        if info.st_size > COURSE_LIMIT:
-            raise InputError("course", f"{str(path)!r} is {info.st_size:,} bytes; a course file is at most {COURSE_LIMIT:,}")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError("course", f"cannot read {str(path)!r}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError("course", f"{str(path)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-
-
-COURSE_LIMIT = 1 << 20  # 1 MiB: years of records are a few kilobytes
+    return read_text_file(path, "course file", TOML_LIMIT)
 
 
 class _locked:

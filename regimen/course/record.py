@@ -158,11 +158,11 @@ def _check_values(kind: str, activity: str | None, value: str | None, uln: str |
 
         Patient.from_measurements(value if kind == "weight" else "70 kg", value if kind == "height" else None, prefix="")
     if kind == "lab":
-        from ..labs import parse_lab
+        from ..labs import parse_lab, parse_uln
 
         parse_lab(activity or "", value or "", "value")
         if uln is not None:
-            parse_lab(activity or "", uln, "uln")
+            parse_uln(activity or "", uln, "uln")
 
 
 def _digest_end(today: date, course: Course) -> date:

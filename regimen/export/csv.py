@@ -1,4 +1,9 @@
-"""Plan -> CSV: one row per event, the JSON fields flattened, for spreadsheets."""
+"""Plan -> CSV: one row per event, the JSON fields flattened, for spreadsheets.
+
+Every text cell a spreadsheet would run as a formula (one starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return) is prefixed with ``'``, as OWASP advises against CSV
+injection; numeric columns (amounts, cycles, days, hours) and dates are written as they are.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,14 @@ from collections.abc import Iterator
 
 from ..plan import Event, Plan
 
-__all__ = ["COLUMNS", "dumps"]
+__all__ = ["COLUMNS", "comment_lines", "dumps", "rows", "safe_cell"]
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """``text`` as a cell no spreadsheet runs as a formula: ``'=HYPERLINK(...)`` stays text."""
+    return f"'{text}" if text.startswith(_FORMULA) else text
 
 COLUMNS = (
     "key", "date", "earliest", "latest", "kind", "activity", "name", "drug", "route",
@@ -17,36 +29,47 @@ COLUMNS = (
 )
 
 
-def dumps(plan: Plan, *, bom: bool = False) -> str:
-    """CSV text (RFC 4180, CRLF). ``bom`` adds the byte-order mark Excel needs to read UTF-8."""
+def dumps(plan: Plan, *, bom: bool = False, comments: bool = False) -> str:
+    """CSV text (RFC 4180, CRLF). ``bom`` adds the byte-order mark Excel needs to read UTF-8;
+    ``comments`` puts the plan's warnings (and where a user's protocol file came from) first, as
+    lines starting with ``#`` (read it with ``pandas.read_csv(path, comment="#")``)."""
     header = _encode(COLUMNS)
-    return ("\ufeff" if bom else "") + header + "".join(rows(plan))
+    return ("\ufeff" if bom else "") + (comment_lines(plan) if comments else "") + header + "".join(rows(plan))
+
+
+def comment_lines(plan: Plan) -> str:
+    """``# warning`` lines, one per warning, each on one line."""
+    from ..protocol.origin import notice
+
+    lines = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
+    return "".join(f"# {' '.join(line.split())}\r\n" for line in lines)
 
 
 def rows(plan: Plan, lead: tuple[str, ...] = ()) -> Iterator[str]:
     """Each event as one CSV line, after the ``lead`` cells (a cohort's patient id). What is
     constant for an activity in a plan is encoded once and spliced in."""
-    first = _encode(lead)[:-2] + "," if lead else ""
+    first = _encode(tuple(safe_cell(cell) for cell in lead))[:-2] + "," if lead else ""
     parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
     for e in plan.events:
         fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
         if fixed is None:
             fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = _fixed_parts(e)
-        key = e.key if _plain(e.key) else _encode((e.key,))[:-2]
+        key = e.key if _plain(e.key) else _encode((safe_cell(e.key),))[:-2]
         yield (f"{first}{key},{e.date},{e.earliest},{e.latest},{fixed[0]},"
                f"{_blank(e.cycle)},{_blank(e.day)},{e.occurrence},{fixed[1]}\r\n")
 
 
 def _fixed_parts(e: Event) -> tuple[str, str]:
     dose = e.dose
+    text = safe_cell
     middle = _encode((
-        e.kind, e.activity, e.name, e.drug or "", e.route or "",
-        _number(dose.amount) if dose else "", dose.unit if dose else "", dose.text if dose else "",
-        (dose.take or "") if dose else "", (dose.preparation or "") if dose else "",
-        " | ".join(dose.derivation) if dose else "",
+        text(e.kind), text(e.activity), text(e.name), text(e.drug or ""), text(e.route or ""),
+        _number(dose.amount) if dose else "", text(dose.unit) if dose else "", text(dose.text) if dose else "",
+        text(dose.take or "") if dose else "", text(dose.preparation or "") if dose else "",
+        text(" | ".join(dose.derivation)) if dose else "",
     ))[:-2]
-    tail = _encode(("yes" if e.conditional else "no", e.condition or "",
-                    _number(e.duration_hours) if e.duration_hours else "", " | ".join(e.notes), e.status))[:-2]
+    tail = _encode(("yes" if e.conditional else "no", text(e.condition or ""),
+                    _number(e.duration_hours) if e.duration_hours else "", text(" | ".join(e.notes)), text(e.status)))[:-2]
     return middle, tail
 
 
@@ -57,7 +80,7 @@ def _encode(cells: tuple) -> str:
 
 
 def _plain(text: str) -> bool:
-    return not any(c in text for c in ',"\r\n')
+    return not any(c in text for c in ',"\r\n') and not text.startswith(_FORMULA)
 
 
 def _blank(value: int | None) -> str:

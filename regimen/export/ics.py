@@ -15,23 +15,25 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from functools import reduce
 from itertools import pairwise
 from pathlib import Path
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..plan import Event as PlanEvent
 from ..plan import Plan
 from ..units import format_number
 
-__all__ = ["NAMESPACE", "dumps", "system_zone", "uid_for"]
+__all__ = ["NAMESPACE", "clean", "dumps", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
+LABEL_LIMIT = 200  # characters in a calendar's name: a phone shows about 30
 
 
 def uid_for(key: str) -> str:
@@ -47,37 +49,132 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     of recorded events, which only grows), and events of the baseline that no longer exist are
     sent with STATUS:CANCELLED, so a calendar client updates instead of duplicating.
     """
+    if label is not None and (not label.strip() or _CONTROL.search(label) or len(label) > LABEL_LIMIT):
+        raise InputError("--label", f"{shown(label)} is not accepted; give one line of printable text (no line breaks or control "
+                                    f"characters), at most {LABEL_LIMIT} characters")
     zone = _zone(tz or system_zone()) if at is not None else None
     stamp = stamp or _stamp(plan)
-    name = label or f"{plan.protocol.id} {plan.arm.label}"
-    calendar = Calendar.new(
-        prodid=PRODID,
-        uid=uid_for(f"{plan.protocol.id}/{plan.arm.id}/calendar"),
-        name=name,
-    )
-    if plan.warnings:
-        calendar.add("description", "\n".join(plan.warnings))
+    name = clean(label or f"{plan.protocol.id} {plan.arm.label}")
+    calendar = Calendar.new(prodid=PRODID, uid=uid_for(f"{plan.protocol.id}/{plan.arm.id}/calendar"))
+    calendar.add("name", vText(name))  # TEXT: escaped (\; \, \\), which Calendar.new(name=) does not do
+    calendar.add("x-wr-calname", vText(name))
+    from ..protocol.origin import notice
+
+    header = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
+    if header:
+        calendar.add("description", clean("\n".join(header)))
     components = _components(plan, stamp, remind, at, zone)
     if baseline is not None:
         components = _updates(components, _components(baseline, stamp, remind, at, zone), sequence)
+    if zone is not None:
+        years = [d.year for one in (plan, baseline) if one is not None for d in (one.start, one.horizon_end)]
+        years += [e.date.year for one in (plan, baseline) if one is not None for e in one.events]
+        calendar.add_component(vtimezone(tz or system_zone(), min(years), max(years)))
     for component in components:
         calendar.add_component(component)
-    if zone is not None:
-        calendar.add_missing_timezones()
     return calendar.to_ical().decode("utf-8")
+
+
+def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
+    """The VTIMEZONE of ``name`` for ``first_year`` to ``last_year`` only (RFC 5545 §3.6.5): one
+    STANDARD or DAYLIGHT component per recurring transition, as an RRULE ending with the last
+    year, each DTSTART the onset in the local time before the change; the change in force on
+    1 January of the first year (from the year before) is included, so every event has an offset."""
+    zone = _zone(name)
+    earlier = _transitions(zone, first_year - 1, first_year - 1)[-1:]  # the change in force on 1 January of the first year
+    transitions = earlier + _transitions(zone, first_year, last_year)
+    timezone = Timezone()
+    timezone.add("tzid", name)
+    if not transitions:  # no change in these years: one STANDARD component says the offset
+        start = datetime(first_year, 1, 1)
+        offset = start.replace(tzinfo=zone).utcoffset()
+        timezone.add_component(_observance(TimezoneStandard, start, offset, offset, start.replace(tzinfo=zone).tzname()))
+        return timezone
+    groups: dict[tuple, list[tuple[datetime, datetime]]] = {}
+    for onset, utc, before, after, tzname, dst in transitions:
+        groups.setdefault((dst, before, after, tzname, onset.month, _byday(onset), onset.time()), []).append((onset, utc))
+    for (dst, before, after, tzname, month, byday, _), onsets in groups.items():
+        component = _observance(TimezoneDaylight if dst else TimezoneStandard, onsets[0][0], before, after, tzname)
+        if len(onsets) > 1:
+            component.add("rrule", {"freq": "yearly", "bymonth": month, "byday": byday, "until": onsets[-1][1]})
+        timezone.add_component(component)
+    return timezone
+
+
+def _observance(kind, onset: datetime, before: timedelta, after: timedelta, tzname: str | None):
+    component = kind()
+    component.add("dtstart", onset)
+    component.add("tzoffsetfrom", before)
+    component.add("tzoffsetto", after)
+    if tzname:
+        component.add("tzname", tzname)
+    return component
+
+
+def _transitions(zone, first_year: int, last_year: int) -> list[tuple]:
+    """(local onset before the change, UTC instant, offset before, offset after, name after, is DST)
+    for every change of UTC offset from ``first_year`` to ``last_year``."""
+    found = []
+    day = datetime(first_year, 1, 1, tzinfo=UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+    while day < end:
+        nxt = day + timedelta(days=1)
+        if day.astimezone(zone).utcoffset() != nxt.astimezone(zone).utcoffset():
+            low, high = day, nxt  # the change lies in (low, high]: halve to the second
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
+                    low = middle
+                else:
+                    high = middle
+            instant = high.replace(microsecond=0)
+            before, local = low.astimezone(zone).utcoffset(), instant.astimezone(zone)
+            onset = (instant + before).replace(tzinfo=None)
+            found.append((onset, instant, before, local.utcoffset(), local.tzname(), bool(local.dst())))
+        day = nxt
+    return found
+
+
+def _byday(day: datetime) -> str:
+    """The RRULE BYDAY of ``day`` in its month: "2SU" (second Sunday), or "-1SU" for the last."""
+    code = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[day.weekday()]
+    if (day + timedelta(days=7)).month != day.month:
+        return f"-1{code}"
+    return f"{(day.day - 1) // 7 + 1}{code}"
 
 
 def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone) -> list[Event]:
     home = plan.home_dosed()
+    warned = warnings_by_activity(plan)
     components = []
     for group in plan.grouped():
         if group[0].status in ("held", "skipped") and group[0].activity in home:
             continue  # home doses not taken: the gaps are EXDATEs of the series around them
         if len(group) > 1:
-            components.append(_series(plan, group, stamp, remind))
+            component = _series(plan, group, stamp, remind, warned.get(group[0].activity, ()))
         else:
-            components.append(_single(plan, group[0], stamp, remind, at, zone))
+            component = _single(plan, group[0], stamp, remind, at, zone, warned.get(group[0].activity, ()))
+        components.append(component)
     return components
+
+
+def warnings_by_activity(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Each activity's share of the plan's warnings: the assumptions it (or a choice it depends
+    on) uses, the choices it depends on, and every warning that names it."""
+    import re
+
+    found: dict[str, list[str]] = {}
+    for activity in plan.arm.activities:
+        choices = set(plan.arm.choice_ids()) & {name for name, _ in activity.when} | ({activity.dose.choice} if activity.dose and activity.dose.choice else set())
+        assumptions = set(activity.assumptions) | {a for c in plan.protocol.choices if c.id in choices for a in c.assumptions}
+        named = re.compile(rf"(?<![\w-])(?:{re.escape(activity.name)}|{re.escape(activity.id)})(?![\w-])")
+        for warning in plan.warnings:
+            head = warning.split(":", 1)[0]
+            if (head.startswith("assumption ") and head[len("assumption "):] in assumptions) or \
+               (head.startswith("choice ") and head[len("choice "):].split(" = ")[0] in choices) or \
+               (not head.startswith(("assumption ", "choice ")) and named.search(warning)):
+                found.setdefault(activity.id, []).append(warning)
+    return {key: tuple(value) for key, value in found.items()}
 
 
 _COMPARED = ("DTSTART", "DTEND", "RRULE", "EXDATE", "SUMMARY", "DESCRIPTION", "STATUS")
@@ -107,19 +204,30 @@ def _base(plan: Plan, event: PlanEvent, uid_key: str, stamp: datetime, summary: 
     component = Event.new(
         uid=uid_for(uid_key),
         stamp=stamp,
-        summary=summary,
-        description="\n".join(description),
-        categories=[event.kind],
+        summary=clean(summary),
+        description=clean("\n".join(description)),
+        categories=[clean(event.kind)],
         status="CANCELLED" if event.status in ("held", "skipped") else "TENTATIVE" if event.conditional else "CONFIRMED",
         sequence=0,
     )
-    component.add("x-regimen-activity", event.activity)
-    component.add("x-regimen-key", uid_key)
+    component.add("x-regimen-activity", vText(clean(event.activity)))
+    component.add("x-regimen-key", vText(clean(uid_key)))
     return component
 
 
-def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | None, at: time | None, zone) -> Event:
-    component = _base(plan, event, event.key, stamp, _summary(event), _description(plan, event))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_BREAKS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """TEXT for a calendar: control characters removed (RFC 5545 allows none but tab), line
+    breaks kept for icalendar to escape as \\n, like ; , and \\."""
+    return _CONTROL_BUT_BREAKS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | None, at: time | None, zone,
+            warnings: tuple[str, ...] = ()) -> Event:
+    component = _base(plan, event, event.key, stamp, _summary(event), _description(plan, event, warnings))
     timed = at is not None and zone is not None and not (event.kind == "drug" and event.route == "PO")
     if timed:
         start = datetime.combine(event.date, at, tzinfo=zone)
@@ -135,14 +243,14 @@ def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | N
     return component
 
 
-def _series(plan: Plan, run: list[PlanEvent], stamp: datetime, remind: timedelta | None) -> Event:
+def _series(plan: Plan, run: list[PlanEvent], stamp: datetime, remind: timedelta | None, warnings: tuple[str, ...] = ()) -> Event:
     first, last = run[0], run[-1]
     dates = [e.date for e in run]
     step = reduce(math.gcd, ((b - a).days for a, b in pairwise(dates)))
     taken = set(dates)
     skipped = [first.date + timedelta(days=n) for n in range(0, (last.date - first.date).days + 1, step)]
     skipped = [d for d in skipped if d not in taken]
-    description = _description(plan, first)
+    description = _description(plan, first, warnings)
     description.insert(0, f"{len(run)} doses from {first.date.isoformat()} to {last.date.isoformat()}" + (f", {len(skipped)} days off" if skipped else ""))
     component = _base(plan, first, f"{first.key}/series", stamp, _summary(first), description)
     component.add("dtstart", first.date)
@@ -170,8 +278,8 @@ def _summary(event: PlanEvent) -> str:
     return f"{text} (conditional)" if event.conditional else text
 
 
-def _description(plan: Plan, event: PlanEvent) -> list[str]:
-    lines = []
+def _description(plan: Plan, event: PlanEvent, warnings: tuple[str, ...] = ()) -> list[str]:
+    lines = [f"Warning: {warning}" for warning in warnings]
     if event.has_window:
         lines.append(f"Allowed window: {event.earliest.isoformat()} to {event.latest.isoformat()} (nominal {event.date.isoformat()})")
     if event.conditional:
@@ -192,7 +300,7 @@ def _alarm(component: Event, remind: timedelta | None, name: str) -> None:
         return
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", f"Reminder: {name}")
+    alarm.add("description", clean(f"Reminder: {name}"))
     alarm.add("trigger", -remind)
     component.add_component(alarm)
 

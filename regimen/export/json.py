@@ -9,8 +9,9 @@ from typing import Any
 from ..dosing import Dose
 from ..notation import format_pattern
 from ..plan import Event, Plan
+from ..protocol.origin import user_file
 
-__all__ = ["dose_dict", "dumps", "event_lines", "line", "plan_dict"]
+__all__ = ["dose_dict", "dumps", "event_lines", "file_dict", "line", "plan_dict"]
 
 SCHEMA_VERSION = 1
 
@@ -40,6 +41,7 @@ def plan_dict(plan: Plan, *, events: bool = True) -> dict[str, Any]:
         "protocol": {
             "id": protocol.id, "title": protocol.title, "sponsor": protocol.sponsor,
             "source": protocol.source, "record_date": protocol.record_date, "version": protocol.version,
+            **file_dict(protocol),
         },
         "arm": {"id": plan.arm.id, "label": plan.arm.label, "day0": plan.arm.day0},
         "patient": _patient(plan),
@@ -51,6 +53,12 @@ def plan_dict(plan: Plan, *, events: bool = True) -> dict[str, Any]:
     if events:
         data["events"] = [json.loads(text) for text in event_lines(plan)]
     return data
+
+
+def file_dict(protocol) -> dict[str, Any]:
+    """``{"file": {"path", "sha256"}}`` for a protocol read from a user's folder; ``{}`` for a shipped one."""
+    found = user_file(protocol)
+    return {"file": {"path": found[0], "sha256": found[1]}} if found else {}
 
 
 def event_lines(plan: Plan) -> Iterator[str]:

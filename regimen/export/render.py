@@ -1,17 +1,17 @@
 """Cohort and supply output: per-patient renderers that run in worker processes, a sink that
-writes their results in row order, and the supply table, CSV and chart."""
+writes their results in row order (through ``files.AtomicFile``), the supply table, CSV and chart."""
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import InputError, shown
+from ..files import AtomicFile, write_file
 from ..units import format_number
 
 if TYPE_CHECKING:
@@ -19,14 +19,7 @@ if TYPE_CHECKING:
     from ..plan import Plan
     from ..supply import Line
 
-__all__ = ["Sink", "atomic_path", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
-
-def atomic_path(target: Path) -> Path:
-    """Where to write ``target`` so that a reader never sees half a file: a temporary name beside
-    it for a regular file, the target itself for a device or pipe such as /dev/null."""
-    if target.exists() and not target.is_file():
-        return target
-    return target.with_name(f".{target.name}.tmp{os.getpid()}")
+__all__ = ["Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
 
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -60,20 +53,19 @@ class Sink:
         self.fmt, self.written = fmt, 0
         self.folder = Path(output) if fmt == "ics" and output else None
         self.target = Path(output) if output and not self.folder else None
+        self.names: set[str] = set()  # files written into the folder in this run, case folded
+        self.file: AtomicFile | None = None
         if self.folder is not None:
+            if self.folder.is_symlink():
+                raise InputError("--output", f"{shown(output)} is a symbolic link; give the folder's real path")
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise InputError("--output", f"cannot make the folder {output!r}: {exc.strerror}") from None
+                raise InputError("--output", f"cannot make the folder {shown(output)}: {exc.strerror}") from None
             self.stream = None
         elif self.target is not None:
-            # a regular file is written beside the target and renamed into place; a device or pipe
-            # (/dev/null, a FIFO) is written directly: renaming over it would replace it
-            self.tmp = atomic_path(self.target)
-            try:
-                self.stream = self.tmp.open("w", encoding="utf-8", newline="")
-            except OSError as exc:
-                raise InputError("--output", f"cannot write {output!r}: {exc.strerror}") from None
+            self.file = AtomicFile(self.target, text=True)
+            self.stream = self.file.__enter__()
         else:
             import sys
 
@@ -83,25 +75,48 @@ class Sink:
 
             self._put(("\ufeff" if self.target else "") + ",".join(("patient_id", *COLUMNS)) + "\r\n")
 
+    def __enter__(self) -> Sink:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        """Commit the output file when all went well; otherwise remove what was being written."""
+        if kind is None:
+            self.close()
+        elif self.file is not None:
+            self.file.__exit__(kind, value, traceback)
+
     def _put(self, text: str) -> None:
         assert self.stream is not None
-        self.stream.write(text)
+        try:
+            self.stream.write(text)
+        except OSError as exc:
+            raise InputError("--output", f"cannot write {shown(str(self.target or 'standard output'))}: {exc.strerror}") from None
 
     def write(self, result: CohortResult) -> None:
+        """Write one patient's result; a second calendar file of the same name in one run is refused
+        (a duplicate id would silently overwrite the first patient's calendar)."""
         if self.folder is not None:
             name, text = result.value
-            (self.folder / name).write_bytes(text.encode("utf-8"))
+            if name.casefold() in self.names:
+                raise InputError("id", f"{shown(result.id)} was already written to {name} in this run; ids must be unique")
+            self.names.add(name.casefold())
+            path = self.folder / name
+            if path.is_symlink():
+                raise InputError("--output", f"{shown(str(path))} is a symbolic link; it is not written through")
+            write_file(path, text.encode("utf-8"))
         else:
             self._put(result.value)
         self.written += 1
 
     def close(self) -> None:
-        if self.target is not None and self.stream is not None:
-            self.stream.close()
-            if self.tmp != self.target:
-                self.tmp.replace(self.target)
+        if self.file is not None:
+            self.file.__exit__(None, None, None)
+            self.file = None
         elif self.stream is not None:
-            self.stream.flush()
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                raise InputError("--output", f"cannot write standard output: {exc.strerror}") from None
 
 
 def supply_table(lines: list[Line], first: date, last: date, by: str) -> str:
@@ -120,9 +135,11 @@ def supply_csv(lines: list[Line]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("period_start", "period_end", "drug", "form", "administrations", "total_mg", "dispense", "waste_mg"))
+    from .csv import safe_cell
+
     for line in lines:
-        writer.writerow((line.start.isoformat(), line.end.isoformat(), line.drug, line.form or "", line.administrations,
-                         format_number(line.total_mg), line.dispense(), format_number(line.waste_mg)))
+        writer.writerow((line.start.isoformat(), line.end.isoformat(), safe_cell(line.drug), safe_cell(line.form or ""), line.administrations,
+                         format_number(line.total_mg), safe_cell(line.dispense()), format_number(line.waste_mg)))
     return out.getvalue()
 
 
@@ -148,5 +165,8 @@ def plot_supply(lines: list[Line], path: str) -> None:
         axis.set_ylabel("mg")
         axis.tick_params(axis="x", labelrotation=60, labelsize=7)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    try:
+        with AtomicFile(path, "--plot") as stream:
+            figure.savefig(stream, dpi=110, format="png")
+    finally:
+        plt.close(figure)

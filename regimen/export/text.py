@@ -7,15 +7,18 @@ from collections.abc import Iterable
 from ..model import Arm, Protocol
 from ..notation import format_pattern, format_rule
 from ..plan import DoseSheet, Event, Plan
+from ..protocol.origin import notice as origin_notice
 
 __all__ = ["dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
 
 
 def protocols_table(protocols: Iterable[Protocol]) -> str:
+    protocols = list(protocols)
     rows = [("protocol", "arms", "title")]
     for p in protocols:
         rows.append((p.id, ", ".join(a.id for a in p.arms), _clip(p.title, 70)))
-    return _columns(rows)
+    notices = [f"! {notice}" for p in protocols if (notice := origin_notice(p))]
+    return _columns(rows) + "".join(f"{line}\n" for line in notices)
 
 
 def protocol_details(protocol: Protocol, arm: str | None = None) -> str:
@@ -24,6 +27,7 @@ def protocol_details(protocol: Protocol, arm: str | None = None) -> str:
         f"{protocol.id}: {protocol.title}",
         f"Sponsor: {protocol.sponsor}",
         f"Source: {protocol.source} (record {protocol.record_date}; encoding {protocol.version})",
+        *_origin(protocol),
     ]
     out += [f"Note: {note}" for note in protocol.notes]
     for one in arms:
@@ -64,7 +68,7 @@ def _arm(protocol: Protocol, arm: Arm) -> list[str]:
 
 
 def dose_sheet(sheet: DoseSheet) -> str:
-    out = [f"{sheet.protocol.id}, arm {sheet.arm.id}: {sheet.patient.describe()}", *_warnings(sheet)]
+    out = [f"{sheet.protocol.id}, arm {sheet.arm.id}: {sheet.patient.describe()}", *_origin(sheet.protocol), *_warnings(sheet)]
     names = {a.id: a for a in sheet.arm.activities}
     for activity_id, dose in sheet.doses:
         activity = names[activity_id]
@@ -77,7 +81,7 @@ def dose_sheet(sheet: DoseSheet) -> str:
 
 def plan_table(plan: Plan, today=None) -> str:
     """The plan as a table; with ``today``, a marker row where today falls."""
-    out = [_header(plan), *_warnings(plan), ""]
+    out = [_header(plan), *_origin(plan.protocol), *_warnings(plan), ""]
     rows = [("date", "day", "what", "dose", "window / notes")]
     marked = today is None
     for run in plan.grouped():
@@ -118,6 +122,11 @@ def _header(plan: Plan) -> str:
         f"{plan.protocol.id}, arm {plan.arm.id}: day 0 ({plan.arm.day0}) = {plan.start.isoformat()}; "
         f"{plan.patient.describe()}"
     )
+
+
+def _origin(protocol: Protocol) -> list[str]:
+    notice = origin_notice(protocol)
+    return [f"! {notice}"] if notice else []
 
 
 def _warnings(plan: Plan | DoseSheet) -> list[str]:
