@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,13 +39,14 @@ from ..tomlfile import TomlFile, read_toml
 from ..units import Measured, format_number, parse_measurement
 
 __all__ = ["EVENT_TYPES", "PSEUDONYM", "Course", "Lab", "Measurement", "Pin", "Record", "append_record", "load_course", "parse_course",
-           "record_text", "rewrite"]
+           "record_text", "rewrite", "stamped"]
 
 EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out")
 PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 _TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
-        "measurements": list, "labs": list, "events": list, "calendar": str, "pin": dict, "migrations": list}
+        "measurements": list, "labs": list, "events": list, "calendar": str, "pin": dict, "migrations": list,
+        "revision": int, "changed": datetime}
 _PIN = {"version": str, "sha256": str, "activities": dict}
 _LAB = {"date": (str, date), "name": str, "value": str, "uln": str}
 _MEASUREMENT = {"date": (str, date), "weight": str, "height": str}
@@ -120,6 +121,8 @@ class Course:
     calendar: str = ""  # a random identifier made with the course: calendar UIDs derive from it, never from the pseudonym
     pin: Pin | None = None  # the protocol version the course follows (set by ``course new`` and ``course migrate``)
     migrations: tuple[tuple[date, str, str], ...] = ()  # (from date, old version, new version)
+    revision: int = 0  # raised by every write of regimen's (record, undo, migrate): a calendar's SEQUENCE never goes down
+    changed: datetime | None = None  # when regimen last wrote the file (UTC): a calendar's DTSTAMP
 
     def latest_lab(self, name: str, on: date, lookback: int) -> Lab | None:
         """The latest ``name`` result from the ``lookback`` days up to ``on``."""
@@ -183,10 +186,16 @@ def parse_course(text: str, name: str = "course.toml") -> Course:
     calendar = top.get("calendar", "")
     if calendar and not re.fullmatch(r"[0-9a-f]{32}", calendar):
         file.error("calendar", f"expected the 32 hex digits that `regimen course new` writes, got {calendar[:40]!r}")
+    revision = top.get("revision", 0)
+    if revision < 0:
+        file.error("revision", f"expected a count of regimen's writes, 0 or more, got {revision}")
+    changed = top.get("changed")
+    if changed is not None and changed.tzinfo is None:
+        file.error("changed", "expected a UTC time like 2026-12-01T09:30:00Z")
     if file.errors:
         raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     return Course(patient, top["protocol"], top["arm"], start, tuple((k, str(v)) for k, v in top.get("choices", {}).items()),
-                  pins, measurements, records, top.get("horizon"), name, labs, calendar, pin, tuple(migrations))
+                  pins, measurements, records, top.get("horizon"), name, labs, calendar, pin, tuple(migrations), revision, changed)
 
 
 def _date(file: TomlFile, path: str, value: Any) -> date | None:
@@ -317,13 +326,28 @@ def rewrite(path: str | Path, change, check=None) -> Course:
     path = Path(os.path.realpath(path))
     with _locked(path.parent):
         old = read_course_text(path)
-        new = change(old)
+        new = stamped(change(old), parse_course(old, str(path)).revision + 1)
         course = parse_course(new, str(path))
         if check is not None:
             check(parse_course(old, str(path)), course)
         with AtomicFile(path, "course", text=True) as stream:
             stream.write(new)
     return course
+
+
+_REVISION = re.compile(r"^(revision|changed) = .*\n", re.M)
+
+
+def stamped(text: str, revision: int, when: datetime | None = None) -> str:
+    """``text`` with its top-level ``revision`` and ``changed`` set (after ``start``, before any table)."""
+    when = (when or datetime.now(UTC)).replace(microsecond=0)
+    cut = re.search(r"^\[", text, re.M)
+    head, rest = (text[:cut.start()], text[cut.start():]) if cut else (text, "")
+    head = _REVISION.sub("", head)
+    lines = f"revision = {revision}\nchanged = {when.strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
+    at = re.search(r"^start = .*\n", head, re.M)
+    head = head[:at.end()] + lines + head[at.end():] if at else head.rstrip("\n") + "\n" + lines
+    return head + rest
 
 
 def read_course_text(path: Path) -> str:

@@ -21,7 +21,7 @@ from ..model import Protocol
 from ..plan import Plan, taken_at_home
 from ..units import format_number
 from .checks import CourseError
-from .file import PSEUDONYM, Course, Pin, parse_course, record_text, rewrite
+from .file import PSEUDONYM, Course, Pin, parse_course, record_text, rewrite, stamped
 from .replan import replan
 
 __all__ = ["Recorded", "digest", "fingerprint", "migrate", "new_course", "occurrence_for", "record", "undo"]
@@ -89,7 +89,7 @@ def new_course(path: str | Path, *, protocol: str, arm: str, start: date | str, 
     lines += ["", pin_text(fingerprint(the_protocol)).rstrip(), "", "[[measurements]]", f"date = {when}", f"weight = {_q(weight)}"]
     if height:
         lines.append(f"height = {_q(height)}")
-    text = "\n".join(lines) + "\n"
+    text = stamped("\n".join(lines) + "\n", 1)
     course = parse_course(text, str(path))
     replan(course, protocol=the_protocol)  # every check a plan makes, before anything is written
     try:
