@@ -149,10 +149,10 @@ class Plan:
         """Activities taken at home: daily, every other day, or on cycle days."""
         return {a.id for a in self.arm.activities if home_dosed(a.rule)}
 
-    def grouped(self) -> list[tuple[Event, ...]]:
+    def grouped(self, alike: tuple[str, ...] = ()) -> list[tuple[Event, ...]]:
         """Events grouped for display: each home-dosed drug (repeated more often than weekly, or on
-        cycle days) is one group per dose; every other event stands alone. Groups are in order of
-        their first event."""
+        cycle days) is one group per dose and status (``alike`` statuses count as one, as a calendar
+        series does); every other event stands alone. Groups are in order of their first event."""
         home = self.home_dosed()
         groups: dict[tuple[str, int, str], list[Event]] = {}
         order: list[list[Event]] = []
@@ -160,7 +160,7 @@ class Plan:
             if event.activity not in home or event.dose is None or event.conditional:
                 order.append([event])
                 continue
-            key = (event.activity, id(event.dose), event.status)
+            key = (event.activity, id(event.dose), "alike" if event.status in alike else event.status)
             if key in groups:
                 groups[key].append(event)
             else:

@@ -197,12 +197,13 @@ def test_schedule_from_a_course_on_the_command_line():
 def test_a_re_planned_calendar_updates_events_in_place():
     course = load_course(COURSES / "lenvatinib_hold.toml")
     plan, baseline = regimen.replan(course, horizon="10w"), regimen.replan(course.baseline(), horizon="10w")
-    first = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(ics.dumps(baseline)).walk("VEVENT")}
-    again = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(ics.dumps(plan, baseline=baseline, sequence=2)).walk("VEVENT")}
+    cal = "0123456789abcdef0123456789abcdef"  # the course's calendar id
+    first = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(ics.dumps(baseline, calendar=cal)).walk("VEVENT")}
+    again = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(ics.dumps(plan, baseline=baseline, sequence=2, calendar=cal)).walk("VEVENT")}
     assert set(first) <= set(again)  # every event of the first export is still there, same UID
-    series = ics.uid_for("ablation-lenvatinib-pd1/experimental/lenvatinib/1/series")
+    series = ics.uid_for("ablation-lenvatinib-pd1/experimental/lenvatinib/1/series", cal)
     assert again[series]["SEQUENCE"] == 2 and again[series]["RRULE"]["UNTIL"] == [date(2026, 12, 19)]
-    unchanged = ics.uid_for("ablation-lenvatinib-pd1/experimental/sintilimab/2")
+    unchanged = ics.uid_for("ablation-lenvatinib-pd1/experimental/sintilimab/2", cal)
     assert again[unchanged]["SEQUENCE"] == 0
 
 

@@ -1,7 +1,7 @@
 """The .ics, parsed back by icalendar and expanded by recurring-ical-events, matches the plan."""
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -71,13 +71,21 @@ def test_uids_are_unique_and_stable_across_runs():
     uids = [str(e["UID"]) for e in first.walk("VEVENT")]
     assert len(set(uids)) == len(uids)
     assert uids == [str(e["UID"]) for e in again.walk("VEVENT")]
-    assert ics.uid_for("NCT05760430/experimental/pve/1") in uids
+    assert ics.uid_for("NCT05760430/experimental/pve/1", ics.calendar_id(_plan("NCT05760430", "experimental"))) in uids
+
+
+def test_two_patients_on_one_arm_never_share_a_uid(plan_for):
+    one = icalendar.Calendar.from_ical(ics.dumps(plan_for("NCT05760430", "experimental", weight="72 kg")))
+    two = icalendar.Calendar.from_ical(ics.dumps(plan_for("NCT05760430", "experimental", weight="80 kg")))
+    uids = [{str(e["UID"]) for e in c.walk("VEVENT")} | {str(c["UID"])} for c in (one, two)]
+    assert uids[0].isdisjoint(uids[1])
 
 
 def test_same_inputs_give_byte_identical_files_and_source_date_epoch_sets_dtstamp(monkeypatch):
     plan = _plan("NCT05760430", "control")
     assert ics.dumps(plan) == ics.dumps(_plan("NCT05760430", "control"))
-    assert "DTSTAMP:20261201T000000Z" in ics.dumps(plan)
+    today = datetime.now(UTC).strftime("%Y%m%d")
+    assert f"DTSTAMP:{today}T000000Z" in ics.dumps(plan)  # the export's day, never day 0
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
     assert "DTSTAMP:20260921T141320Z" in ics.dumps(plan)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -109,6 +110,8 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
 @click.option("--tz", help="ics: IANA time zone for --time, e.g. Asia/Shanghai (default: this machine's zone).")
 @click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
 @click.option("--label", help="ics: the calendar's name. Nothing identifies the patient unless you put it here.")
+@click.option("--replaces", type=click.Path(dir_okay=False), metavar="OLD.ics",
+              help="ics with --course: the last export of this calendar; changed events get a higher SEQUENCE, vanished ones are cancelled.")
 @click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri: clinic events on other days move inside their windows.")
 @click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD",
@@ -118,7 +121,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
              choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, course_file: str | None,
              pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
              tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None,
-             today_text: str | None) -> None:
+             today_text: str | None, replaces: str | None) -> None:
     """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
 
     \b
@@ -128,11 +131,13 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
           --choose ici=camrelizumab --horizon 24w --format ics --time 09:00 --tz Asia/Shanghai -o plan.ics
       regimen schedule --course P-0042.toml --format ics -o P-0042.ics
     """
+    if replaces is not None and not (course_file and fmt == "ics"):
+        raise InputError("--replaces", "applies to --course with --format ics only")
     if fmt != "ics":
         for name, value in (("--time", clinic_time), ("--tz", tz), ("--remind", remind), ("--label", label)):
             if value is not None:
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
-    baseline = sequence = None
+    calendar: dict = {}
     clinic = None
     if clinic_days or country:
         from ..clinic import Clinic
@@ -148,10 +153,9 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         course = load_course(course_file)
         plan = replan(course, horizon=horizon, today=today(today_text), protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
                       clinic=clinic)
-        if fmt == "ics" and course.records:
-            baseline = replan(course.baseline(), horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
-                              clinic=clinic)
-            sequence = len(course.records)
+        if fmt == "ics":
+            calendar = course_calendar(course, replaces, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
+                                       clinic=clinic)
     else:
         if today_text:
             raise InputError("--today", "applies with --course only")
@@ -171,8 +175,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     elif fmt == "ics":
         from ..export.ics import dumps as ics_dumps
 
-        text = ics_dumps(plan, at=clock(clinic_time), tz=tz, remind=span(remind), label=label,
-                         baseline=baseline, sequence=sequence or 0)
+        text = ics_dumps(plan, at=clock(clinic_time), tz=tz, remind=span(remind), label=label, **calendar)
     else:
         from ..export.text import plan_table
 
@@ -228,3 +231,26 @@ def validate(files: tuple[str, ...]) -> None:
         sys.exit(2)
     emit(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid\n", None, binary=False)
 
+
+def course_calendar(course, replaces: str | None, **options) -> dict:
+    """What a course's calendar export needs beyond the plan: its calendar id, DTSTAMP, and how to
+    number SEQUENCE (the previous export, or the course's revision against its day-0 plan), with
+    the keys still planned past the horizon, which are not cancelled."""
+    from datetime import timedelta
+
+    from ..course import replan
+    from ..inputs import parse_horizon
+
+    end = parse_horizon(options["horizon"], course.start) if options.get("horizon") else course.start + timedelta(weeks=24)
+    longer = replan(course, **{**options, "horizon": end + timedelta(days=730)})
+    found: dict = {"calendar": course.calendar or None, "later": frozenset(e.key for e in longer.events if e.date > end)}
+    if course.changed is not None and not os.environ.get("SOURCE_DATE_EPOCH"):
+        found["stamp"] = course.changed
+    if replaces is not None:
+        from ..tomlfile import TOML_LIMIT, read_text_file
+
+        found["previous"] = read_text_file(replaces, "calendar file", TOML_LIMIT * 16)
+    elif course.records:
+        found["baseline"] = replan(course.baseline(), **options)
+        found["sequence"] = max(course.revision, len(course.records))
+    return found

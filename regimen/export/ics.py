@@ -5,9 +5,15 @@
   drugs) are timed in ``tz`` and the file carries that zone's VTIMEZONE.
 * Home dosing (a drug repeated every day or every other day) is one recurring event per dose:
   an RRULE with an EXDATE for each day off, rather than hundreds of events.
-* UIDs are UUIDv5 of the plan's stable event keys, so a re-export updates events in place.
-* DTSTAMP comes from ``SOURCE_DATE_EPOCH`` when set, otherwise from day 0 at 00:00 UTC: the same
-  inputs give byte-identical files.
+* UIDs are UUIDv5 of a calendar id and the plan's stable event keys: unique per patient (a
+  course's random ``calendar`` id; for a plain plan, a digest of its inputs) and stable, so a
+  re-export updates events in place and two patients can share one calendar collection.
+* SEQUENCE never goes down across exports of one course: with ``previous`` (the last export's
+  text, ``--replaces OLD.ics``) each event carries the previous SEQUENCE, plus one if it changed,
+  and every event of the previous export that is gone is sent CANCELLED (one pushed past the
+  horizon is left alone); without it, a changed event carries the course's revision.
+* DTSTAMP is ``SOURCE_DATE_EPOCH`` when set, else the course's last change, else the export's
+  day at 00:00 UTC.
 * No patient name or identifier appears unless ``label`` is given.
 """
 
@@ -29,25 +35,39 @@ from ..plan import Event as PlanEvent
 from ..plan import Plan
 from ..units import format_number
 
-__all__ = ["NAMESPACE", "clean", "dumps", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
+__all__ = ["NAMESPACE", "calendar_id", "clean", "dumps", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
 LABEL_LIMIT = 200  # characters in a calendar's name: a phone shows about 30
 
 
-def uid_for(key: str) -> str:
-    return f"{uuid.uuid5(NAMESPACE, key)}@regimen"
+def uid_for(key: str, calendar: str = "") -> str:
+    """The UID of event ``key`` in calendar ``calendar`` (empty: the key alone)."""
+    return f"{uuid.uuid5(NAMESPACE, f'{calendar}/{key}' if calendar else key)}@regimen"
+
+
+def calendar_id(plan: Plan) -> str:
+    """A plain plan's calendar id: a digest of what makes it this patient's plan (protocol, arm,
+    day 0, measurements, choices). A course carries a random one instead."""
+    import hashlib
+
+    parts = (plan.protocol.id, plan.arm.id, plan.start.isoformat(), plan.patient.describe(), repr(plan.choices))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: timedelta | None = None,
-          label: str | None = None, stamp: datetime | None = None, baseline: Plan | None = None, sequence: int = 0) -> str:
+          label: str | None = None, stamp: datetime | None = None, baseline: Plan | None = None, sequence: int = 0,
+          calendar: str | None = None, previous: str | None = None, later: frozenset[str] = frozenset()) -> str:
     """The plan as iCalendar text.
 
-    With ``baseline`` (the plan as first exported, for a re-planned course), events keep their
-    UIDs; those whose dates or contents changed carry SEQUENCE ``sequence`` (the course's count
-    of recorded events, which only grows), and events of the baseline that no longer exist are
-    sent with STATUS:CANCELLED, so a calendar client updates instead of duplicating.
+    ``calendar`` is the calendar id the UIDs derive from (default: :func:`calendar_id`). With
+    ``previous`` (the text of the last export of this calendar), each event keeps its SEQUENCE, or
+    one more if it changed, and events of the previous export that are gone are sent CANCELLED,
+    unless their key is in ``later`` (still planned, past this export's horizon). Without it, with
+    ``baseline`` (a course's plan as first made), events that differ from it carry SEQUENCE
+    ``sequence`` (the course's revision, which never goes down) and the baseline's vanished events
+    are cancelled likewise.
     """
     if label is not None and (not label.strip() or _CONTROL.search(label) or len(label) > LABEL_LIMIT):
         raise InputError("--label", f"{shown(label)} is not accepted; give one line of printable text (no line breaks or control "
@@ -55,24 +75,27 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     zone = _zone(tz or system_zone()) if at is not None else None
     stamp = stamp or _stamp(plan)
     name = clean(label or f"{plan.protocol.id} {plan.arm.label}")
-    calendar = Calendar.new(prodid=PRODID, uid=uid_for(f"{plan.protocol.id}/{plan.arm.id}/calendar"))
-    calendar.add("name", vText(name))  # TEXT: escaped (\; \, \\), which Calendar.new(name=) does not do
-    calendar.add("x-wr-calname", vText(name))
+    cal_id = calendar or calendar_id(plan)
+    ical = Calendar.new(prodid=PRODID, uid=uid_for(f"{plan.protocol.id}/{plan.arm.id}/calendar", cal_id))
+    ical.add("name", vText(name))  # TEXT: escaped (\; \, \\), which Calendar.new(name=) does not do
+    ical.add("x-wr-calname", vText(name))
     from ..protocol.origin import notice
 
     header = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
     if header:
-        calendar.add("description", clean("\n".join(header)))
-    components = _components(plan, stamp, remind, at, zone)
-    if baseline is not None:
-        components = _updates(components, _components(baseline, stamp, remind, at, zone), sequence)
+        ical.add("description", clean("\n".join(header)))
+    components = _components(plan, stamp, remind, at, zone, cal_id)
+    if previous is not None:
+        components = _replacing(components, previous, later)
+    elif baseline is not None:
+        components = _updates(components, _components(baseline, stamp, remind, at, zone, cal_id), sequence, later)
     if zone is not None:
         years = [d.year for one in (plan, baseline) if one is not None for d in (one.start, one.horizon_end)]
         years += [e.date.year for one in (plan, baseline) if one is not None for e in one.events]
-        calendar.add_component(vtimezone(tz or system_zone(), min(years), max(years)))
+        ical.add_component(vtimezone(tz or system_zone(), min(years), max(years)))
     for component in components:
-        calendar.add_component(component)
-    return calendar.to_ical().decode("utf-8")
+        ical.add_component(component)
+    return ical.to_ical().decode("utf-8")
 
 
 def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
@@ -143,19 +166,22 @@ def _byday(day: datetime) -> str:
     return f"{(day.day - 1) // 7 + 1}{code}"
 
 
-def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone) -> list[Event]:
+def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone, cal_id: str) -> list[Event]:
     home = plan.home_dosed()
     warned = warnings_by_activity(plan)
     components = []
-    for group in plan.grouped():
+    for group in plan.grouped(alike=TAKEN):  # a series is the doses to take, given or not yet: its UID stays put
         if group[0].status in ("held", "skipped") and group[0].activity in home:
             continue  # home doses not taken: the gaps are EXDATEs of the series around them
         if len(group) > 1:
-            component = _series(plan, group, stamp, remind, warned.get(group[0].activity, ()))
+            component = _series(plan, group, stamp, remind, warned.get(group[0].activity, ()), cal_id)
         else:
-            component = _single(plan, group[0], stamp, remind, at, zone, warned.get(group[0].activity, ()))
+            component = _single(plan, group[0], stamp, remind, at, zone, warned.get(group[0].activity, ()), cal_id)
         components.append(component)
     return components
+
+
+TAKEN = ("planned", "given", "overdue")
 
 
 def warnings_by_activity(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -180,19 +206,50 @@ def warnings_by_activity(plan: Plan) -> dict[str, tuple[str, ...]]:
 _COMPARED = ("DTSTART", "DTEND", "RRULE", "EXDATE", "SUMMARY", "DESCRIPTION", "STATUS")
 
 
-def _updates(current: list[Event], baseline: list[Event], sequence: int) -> list[Event]:
+def _updates(current: list[Event], baseline: list[Event], sequence: int, later: frozenset[str]) -> list[Event]:
     before = {str(c["UID"]): c for c in baseline}
     result = []
     for component in current:
         old = before.pop(str(component["UID"]), None)
-        if old is not None and _signature(old) != _signature(component):
+        if old is None or _signature(old) != _signature(component):
             component["SEQUENCE"] = sequence
         result.append(component)
     for gone in before.values():  # in the first export, not in this one: cancel it in place
+        if _key(gone) in later:
+            continue  # pushed past the horizon, not cancelled
         gone["STATUS"] = "CANCELLED"
         gone["SEQUENCE"] = sequence
         result.append(gone)
     return result
+
+
+def _replacing(current: list[Event], previous: str, later: frozenset[str]) -> list[Event]:
+    """SEQUENCE from the previous export: the same, or one more where the event changed; what the
+    previous export had and this one lacks is cancelled (kept cancelled if it already was)."""
+    try:
+        old_calendar = Calendar.from_ical(previous)
+    except ValueError as exc:
+        raise InputError("--replaces", f"is not an iCalendar file ({shown(str(exc))})") from None
+    before = {str(c["UID"]): c for c in old_calendar.walk("VEVENT")}
+    result = []
+    for component in current:
+        old = before.pop(str(component["UID"]), None)
+        if old is not None:
+            number = int(old.get("SEQUENCE", 0))
+            component["SEQUENCE"] = number + (1 if _signature(old) != _signature(component) else 0)
+        result.append(component)
+    for gone in before.values():
+        if _key(gone) in later:
+            continue
+        if str(gone.get("STATUS", "")) != "CANCELLED":
+            gone["STATUS"] = "CANCELLED"
+            gone["SEQUENCE"] = int(gone.get("SEQUENCE", 0)) + 1
+        result.append(gone)
+    return result
+
+
+def _key(component: Event) -> str:
+    return str(component.get("X-REGIMEN-KEY", "")).removesuffix("/series")
 
 
 def _signature(component: Event) -> tuple[bytes, ...]:
@@ -200,9 +257,9 @@ def _signature(component: Event) -> tuple[bytes, ...]:
                  else b"|".join(v.to_ical() for v in component[name]) if name in component else b"" for name in _COMPARED)
 
 
-def _base(plan: Plan, event: PlanEvent, uid_key: str, stamp: datetime, summary: str, description: list[str]) -> Event:
+def _base(plan: Plan, event: PlanEvent, uid_key: str, stamp: datetime, summary: str, description: list[str], cal_id: str) -> Event:
     component = Event.new(
-        uid=uid_for(uid_key),
+        uid=uid_for(uid_key, cal_id),
         stamp=stamp,
         summary=clean(summary),
         description=clean("\n".join(description)),
@@ -226,8 +283,8 @@ def clean(text: str) -> str:
 
 
 def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | None, at: time | None, zone,
-            warnings: tuple[str, ...] = ()) -> Event:
-    component = _base(plan, event, event.key, stamp, _summary(event), _description(plan, event, warnings))
+            warnings: tuple[str, ...], cal_id: str) -> Event:
+    component = _base(plan, event, event.key, stamp, _summary(event), _description(plan, event, warnings), cal_id)
     timed = at is not None and zone is not None and not (event.kind == "drug" and event.route == "PO")
     if timed:
         start = datetime.combine(event.date, at, tzinfo=zone)
@@ -243,7 +300,7 @@ def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | N
     return component
 
 
-def _series(plan: Plan, run: list[PlanEvent], stamp: datetime, remind: timedelta | None, warnings: tuple[str, ...] = ()) -> Event:
+def _series(plan: Plan, run: list[PlanEvent], stamp: datetime, remind: timedelta | None, warnings: tuple[str, ...], cal_id: str) -> Event:
     first, last = run[0], run[-1]
     dates = [e.date for e in run]
     step = reduce(math.gcd, ((b - a).days for a, b in pairwise(dates)))
@@ -251,8 +308,11 @@ def _series(plan: Plan, run: list[PlanEvent], stamp: datetime, remind: timedelta
     skipped = [first.date + timedelta(days=n) for n in range(0, (last.date - first.date).days + 1, step)]
     skipped = [d for d in skipped if d not in taken]
     description = _description(plan, first, warnings)
-    description.insert(0, f"{len(run)} doses from {first.date.isoformat()} to {last.date.isoformat()}" + (f", {len(skipped)} days off" if skipped else ""))
-    component = _base(plan, first, f"{first.key}/series", stamp, _summary(first), description)
+    done = sum(1 for e in run if e.status == "given")
+    late = sum(1 for e in run if e.status == "overdue")
+    description.insert(0, f"{len(run)} doses from {first.date.isoformat()} to {last.date.isoformat()}" + (f", {len(skipped)} days off" if skipped else "")
+                       + (f"; {done} recorded as given" if done else "") + (f"; {late} overdue (never recorded)" if late else ""))
+    component = _base(plan, first, f"{first.key}/series", stamp, _summary(first), description, cal_id)
     component.add("dtstart", first.date)
     component.add("dtend", first.date + timedelta(days=1))
     component.add("transp", "TRANSPARENT")
@@ -306,13 +366,15 @@ def _alarm(component: Event, remind: timedelta | None, name: str) -> None:
 
 
 def _stamp(plan: Plan) -> datetime:
+    """DTSTAMP: SOURCE_DATE_EPOCH when set (reproducible files), else the export's day at 00:00 UTC
+    (the same inputs give the same bytes all day). A course's export passes its last change."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
             return datetime.fromtimestamp(int(epoch), tz=UTC)
         except (ValueError, OverflowError, OSError):
             raise InputError("SOURCE_DATE_EPOCH", f"{epoch!r} is not a Unix timestamp in whole seconds") from None
-    return datetime.combine(plan.start, time(0), tzinfo=UTC)
+    return datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC)
 
 
 def _zone(name: str):

@@ -40,9 +40,14 @@ def csv_rows(patient_id: str, plan: Plan) -> str:
 def ics_file(patient_id: str, plan: Plan) -> tuple[str, str]:
     if not _SAFE_ID.fullmatch(patient_id):
         raise InputError("id", f"{patient_id!r} cannot name a file; use letters, digits, '.', '_' and '-' (at most 64)")
-    from .ics import dumps
+    import hashlib
 
-    return f"{patient_id}.ics", dumps(plan)
+    from .ics import calendar_id, dumps
+
+    # one calendar id per row: two patients' calendars never share a UID, and the id is a digest
+    # of the row's pseudonym with its plan's inputs, not the pseudonym itself
+    cal_id = hashlib.sha256(f"{patient_id}|{calendar_id(plan)}".encode()).hexdigest()[:32]
+    return f"{patient_id}.ics", dumps(plan, calendar=cal_id)
 
 
 class Sink:
