@@ -13,7 +13,7 @@ from .output import FORMATS, clock, emit, pairs, span
 from .output import levels as parse_levels
 
 
-@main.command("list")
+@main.command("list", short_help="List the protocols and their arms.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def list_command(ctx: click.Context, fmt: str) -> None:
@@ -41,7 +41,7 @@ def list_command(ctx: click.Context, fmt: str) -> None:
         click.echo(protocols_table(protocols), nl=False)
 
 
-@main.command()
+@main.command(short_help="Show a protocol: timing, doses, choices, assumptions.")
 @click.argument("protocol")
 @click.option("--arm", help="Show one arm only.")
 @click.pass_context
@@ -78,7 +78,7 @@ def _patient_options(func):
 
 def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, start: str, *,
           pins: Sequence[str] = (), choices: Sequence[str] = (), levels: Sequence[str] = (),
-          horizon: str | None = None, bsa_method: str = "mosteller", clinic=None):
+          horizon: str | None = None, bsa_method: str = "mosteller", clinic=None, allow_past: bool = False):
     from ..patient import Patient
     from ..schedule import schedule
 
@@ -87,14 +87,15 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
         load(ctx, protocol), arm, patient, start,
         pins=pairs(pins, "--at", "ACTIVITY=YYYY-MM-DD, like pve=2026-12-15"),
         choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"),
-        levels=parse_levels(levels), horizon=horizon, bsa_method=bsa_method, clinic=clinic,
+        levels=parse_levels(levels), horizon=horizon, bsa_method=bsa_method, clinic=clinic, allow_past=allow_past,
     )
 
 
-@main.command()
+@main.command(short_help="A patient's dose and visit calendar, or a re-planned course.")
 @click.argument("protocol", required=False)
 @_patient_options
-@click.option("--start", metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE).")
+@click.option("--start", metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE), within 5 years of today.")
+@click.option("--allow-past", is_flag=True, help="Accept a day 0 more than 5 years ago (planning a past course on purpose).")
 @click.option("--course", "course_file", type=click.Path(exists=True, dir_okay=False),
               help="Re-plan a recorded course (it carries the protocol, arm, day 0 and measurements).")
 @click.option("--at", "pins", multiple=True, metavar="ACTIVITY=YYYY-MM-DD",
@@ -111,7 +112,8 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
 @click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
 @click.pass_context
 def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
-             choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, course_file: str | None,
+             choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, allow_past: bool,
+             course_file: str | None,
              pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
              tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None) -> None:
     """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
@@ -127,6 +129,8 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         for name, value in (("--time", clinic_time), ("--tz", tz), ("--remind", remind), ("--label", label)):
             if value is not None:
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
+    if tz is not None and clinic_time is None:
+        raise InputError("--tz", "sets the zone of --time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
     baseline = sequence = None
     clinic = None
     if clinic_days or country:
@@ -135,7 +139,8 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         clinic = Clinic.parse(clinic_days, country)
     if course_file:
         given = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--weight", weight), ("--height", height),
-                                ("--start", start), ("--choose", choices), ("--level", levels), ("--at", pins)) if v]
+                                ("--start", start), ("--allow-past", allow_past), ("--choose", choices), ("--level", levels),
+                                ("--at", pins)) if v]
         if given:
             raise InputError("--course", f"the course file carries the protocol, arm, day 0, measurements and choices; drop {', '.join(given)}")
         from ..course import load_course
@@ -152,7 +157,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         if missing:
             raise InputError(missing[0], f"is required (or give --course FILE); missing: {', '.join(missing)}")
         plan = _plan(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
-                     horizon=horizon, bsa_method=bsa_method, clinic=clinic)
+                     horizon=horizon, bsa_method=bsa_method, clinic=clinic, allow_past=allow_past)
     if fmt == "json":
         from ..export.json import dumps
 
@@ -173,7 +178,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     emit(text, output, binary=fmt in ("csv", "ics"))
 
 
-@main.command()
+@main.command(short_help="Each drug's dose, with its derivation and what to take or prepare.")
 @click.argument("protocol")
 @_patient_options
 @click.pass_context
@@ -198,7 +203,7 @@ def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str |
     click.echo(dose_sheet(sheet), nl=False)
 
 
-@main.command()
+@main.command(short_help="Check protocol files: every problem at once, each with file:line.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
     """Check protocol files: every problem in every file, each with file:line.

@@ -1,0 +1,63 @@
+"""Issue #10: every public function checks its arguments and names the *parameter* at fault."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+import regimen
+from regimen import InputError, ScheduleError
+
+PATIENT = regimen.Patient.from_measurements("72 kg")
+
+
+def plan(**changes):
+    arguments = {"protocol": "NCT05760430", "arm": "experimental", "patient": PATIENT, "start": "2026-12-01", **changes}
+    return regimen.schedule(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"start": datetime(2026, 12, 1, 9, 0)}, "start: 2026-12-01T09:00:00 has a time of day; give a date, like 2026-12-01"),
+        ({"start": 20261201}, "start: expected an ISO date like 2026-12-01, got int"),
+        ({"start": "1926-12-01"}, "start: 1926-12-01 is more than 5 years ago (today is 2026-12-01)"),
+        ({"start": "2032-12-02"}, "start: 2032-12-02 is more than 5 years from today (2026-12-01)"),
+        ({"patient": {"weight": "72 kg"}}, "patient: expected a Patient, like Patient.from_measurements(weight=\"72 kg\"), got dict"),
+        ({"arm": 1}, "arm: expected an arm id like \"experimental\", got int"),
+        ({"horizon": "100y"}, "horizon: '100y' is longer than the accepted 10 years"),
+        ({"horizon": "99999999d"}, "horizon: '99999999d' is not accepted"),
+        ({"horizon": "11y"}, "horizon: '11y' is longer than the accepted 10 years"),
+        ({"horizon": "2100-12-31"}, "horizon: 2100-12-31 is more than 10 years after day 0 (2026-12-01)"),
+        ({"horizon": "2101-01-01"}, "horizon: 2101-01-01 is outside the accepted dates 1900-01-01 to 2100-12-31"),
+        ({"choices": ["ici=camrelizumab"]}, "choices: expected a mapping of names to values"),
+        ({"levels": {"apatinib": "1"}}, "levels.apatinib: '1' is not accepted; give a number"),
+        ({"pins": {"pve": "16/12/2026"}}, "pins.pve: '16/12/2026' is not a date; give an ISO date like 2026-12-01"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(changes, message):
+    with pytest.raises(InputError) as caught:
+        plan(**changes)
+    assert str(caught.value).startswith(message)
+
+
+def test_the_limits_themselves_are_accepted():
+    assert plan(horizon="10y").horizon_end == date(2036, 11, 30)
+    assert plan(start="2021-12-01").start == date(2021, 12, 1)
+    assert plan(start="1926-12-01", allow_past=True, horizon="4w").horizon_end == date(1926, 12, 28)
+
+
+def test_a_pin_outside_its_window_names_the_pin():
+    with pytest.raises(ScheduleError) as caught:
+        plan(pins={"pve": "2026-12-20"})
+    assert caught.value.option == "pins.pve"
+    assert str(caught.value) == "pins.pve: 2026-12-20 is outside its window 2026-12-13 to 2026-12-17 (+14d [12d..16d] after ctace)"
+
+
+def test_parse_horizon_and_doses_check_their_arguments_too():
+    assert regimen.parse_horizon("24w", date(2026, 12, 1)) == date(2027, 5, 17)
+    with pytest.raises(InputError, match=r"^start: 'soon' is not a date"):
+        regimen.parse_horizon("24w", "soon")
+    with pytest.raises(InputError, match=r"^patient: expected a Patient"):
+        regimen.doses("NCT05760430", "experimental", "72 kg")
