@@ -63,11 +63,17 @@ class _Group(click.Group):
         super().add_command(cmd, name)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = sys.argv[1:] if args is None else list(args)
+        if any("\x00" in arg for arg in args):  # no shell can pass one; a caller can, and os.stat would raise
+            error("an argument contains a NUL character")
+            if not standalone_mode:
+                return 2
+            sys.exit(2)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:  # usage errors and bad option values: one line, not Usage/Try/Error
             hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
-            click.echo(f"Error: {' '.join(exc.format_message().split())}{hint}", err=True)
+            error(f"{' '.join(exc.format_message().split())}{hint}")
             result = exc.exit_code
             if not standalone_mode:
                 raise
@@ -91,19 +97,27 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ProtocolErrors as exc:
             for problem in exc.errors:
-                click.echo(f"Error: {problem.located()}", err=True)
+                error(problem.located())
             ctx.exit(2)
         except RegimenError as exc:
             command = self.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
-            click.echo(f"Error: {_on_the_command_line(exc, command)}", err=True)
+            error(_on_the_command_line(exc, command))
             ctx.exit(2)
         except BrokenPipeError:  # the reader left (| head): stop quietly, as Python's docs advise
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)
         except OSError as exc:
-            click.echo(f"Error: {exc.filename or ''}: {exc.strerror}", err=True)
+            error(f"{exc.filename or ''}: {exc.strerror}")
             ctx.exit(2)
+
+
+_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+def error(message: str) -> None:
+    """``Error: message`` on stderr, on one line whatever the message quotes (a line break shows as ``\\n``)."""
+    click.echo(f"Error: {message.translate(_BREAKS)}", err=True)
 
 
 def _first_sentence(text: str) -> str:
@@ -147,4 +161,4 @@ def _lab_names() -> None:
 
 _lab_names()
 
-__all__ = ["main"]
+__all__ = ["Once", "error", "main"]

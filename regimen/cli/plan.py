@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import click
 
 from ..errors import InputError
-from . import load, main
+from . import error, load, main
 from .output import FORMATS, clock, emit, pairs, span
 from .output import levels as parse_levels
 
@@ -216,7 +216,7 @@ def validate(files: tuple[str, ...]) -> None:
 
     problems = validate_files(files)
     for problem in problems:
-        click.echo(f"Error: {problem.located()}", err=True)
+        error(problem.located())
     if problems:
         sys.exit(2)
     click.echo(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid")
