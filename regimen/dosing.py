@@ -96,6 +96,9 @@ class Dose(NamedTuple):
     def __str__(self) -> str:
         return self.text
 
+    def __repr__(self) -> str:
+        return f"<Dose {self.text} ({self.basis})>"
+
 
 class Level(NamedTuple):
     """One dose level: an amount, and a frequency that replaces the activity's own (``4 mg qod``)."""

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import NamedTuple
 
 from .errors import InputError
 from .units import Measured, UnitProblem, factor, format_number
 
-__all__ = ["BOUNDS", "KINDS", "PSEUDONYM", "Bound", "horizon_form", "parse_date", "parse_height", "parse_horizon",
-           "parse_measurement", "parse_per", "parse_start", "parse_weight", "today", "within_bounds"]
+__all__ = ["BOUNDS", "KINDS", "PSEUDONYM", "Bound", "horizon_form", "parse_clock", "parse_date", "parse_height", "parse_horizon",
+           "parse_measurement", "parse_per", "parse_reminder", "parse_start", "parse_weight", "today", "within_bounds"]
 
 
 class Bound(NamedTuple):
@@ -273,3 +273,30 @@ def parse_horizon(value: date | str, start: date | str, name: str = "horizon") -
         raise InputError(name, f"{value if isinstance(value, str) else end.isoformat()!s} is more than {limit} years after day 0 "
                                f"({day0.isoformat()})")
     return end
+
+
+def parse_clock(value: object, name: str) -> time | None:
+    """A clock time ``HH:MM`` (24-hour) or a ``datetime.time``; None stays None."""
+    if value is None or isinstance(value, time):
+        return value
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip()) if isinstance(value, str) else None
+    if not match:
+        raise InputError(name, f"{value!r} is not a clock time; give HH:MM in 24-hour time, like 09:00")
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_reminder(value: object, name: str) -> timedelta | None:
+    """How long before an event to remind: ``1d``, ``2h``, ``30m`` (at most 4 weeks) or a timedelta; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        span = value
+    else:
+        match = re.fullmatch(r"(\d{1,5})\s*(d|h|m)", value.strip().lower()) if isinstance(value, str) else None
+        if not match:
+            raise InputError(name, f"{value!r} is not accepted; give a span like 1d, 2h or 30m")
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
+        span = timedelta(**{unit: int(match[1])})
+    if not timedelta(0) < span <= timedelta(weeks=4):
+        raise InputError(name, f"{value!r} is not accepted; give a span from 1m to 4 weeks, like 1d, 2h or 30m")
+    return span

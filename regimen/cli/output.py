@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from datetime import time, timedelta
@@ -74,22 +73,15 @@ def finish_rows(done: int, failed: int, what: str) -> None:
 
 
 def clock(text: str | None) -> time | None:
-    if text is None:
-        return None
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
-    if not match:
-        raise InputError("--time", f"{text!r} is not a clock time; give HH:MM in 24-hour time, like 09:00")
-    return time(int(match[1]), int(match[2]))
+    from ..inputs import parse_clock
+
+    return parse_clock(text, "--time")
 
 
 def span(text: str | None) -> timedelta | None:
-    if text is None:
-        return None
-    match = re.fullmatch(r"(\d+)\s*(d|h|m)", text.strip().lower())
-    if not match or int(match[1]) == 0:
-        raise InputError("--remind", f"{text!r} is not accepted; give a span like 1d, 2h or 30m")
-    unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
-    return timedelta(**{unit: int(match[1])})
+    from ..inputs import parse_reminder
+
+    return parse_reminder(text, "--remind")
 
 
 def emit(text: str, output: str | None, *, binary: bool) -> None:
