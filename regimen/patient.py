@@ -63,14 +63,24 @@ def bsa_method(name: str) -> BsaMethod:
 
 
 def bsa(height_cm: float, weight_kg: float, method: str = "mosteller") -> float:
-    """Body-surface area in m², unrounded."""
-    return bsa_method(method).compute(height_cm, weight_kg)
+    """Body-surface area in m², unrounded: ``bsa(170, 72)`` is √(170 × 72 / 3600) = 1.8439 m²."""
+    return bsa_method(method).compute(_positive(height_cm, "height_cm"), _positive(weight_kg, "weight_kg"))
 
 
 def cockcroft_gault(age: float, weight_kg: float, creatinine_mg_dl: float, female: bool) -> float:
     """Creatinine clearance in mL/min, not normalised to 1.73 m²; × 0.85 if female."""
-    value = (140 - age) * weight_kg / (72 * creatinine_mg_dl)
+    if not AGE_RANGE[0] <= _positive(age, "age") <= AGE_RANGE[1]:
+        raise InputError("age", f"{age!r} is outside the accepted age range {AGE_RANGE[0]}–{AGE_RANGE[1]} years")
+    if not isinstance(female, bool):
+        raise InputError("female", f"expected True or False, got {female!r}")
+    value = (140 - age) * _positive(weight_kg, "weight_kg") / (72 * _positive(creatinine_mg_dl, "creatinine_mg_dl"))
     return value * 0.85 if female else value
+
+
+def _positive(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise InputError(name, f"expected a positive number, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

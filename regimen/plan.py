@@ -145,7 +145,11 @@ class Plan:
             return []
         return sorted(date.fromordinal(o) for run in track.runs if run.status in TAKEN for o in run.days)
 
-    def between(self, first: date, last: date) -> tuple[Event, ...]:
+    def between(self, first: date | str, last: date | str) -> tuple[Event, ...]:
+        """The events from ``first`` to ``last``, both included."""
+        from .inputs import parse_date
+
+        first, last = parse_date(first, "first"), parse_date(last, "last")
         return tuple(e for e in self.events if first <= e.date <= last)
 
     def dose(self, activity_id: str) -> Dose | None:
@@ -176,9 +180,15 @@ class Plan:
 
         if tz is not None and time is None:
             raise InputError("tz", "sets the zone of time; give time too, or drop tz (all-day events have no zone)")
-        if label is not None and not isinstance(label, str):
-            raise InputError("label", f"expected text, got {type(label).__name__}")
-        return dumps(self, at=parse_clock(time, "time"), tz=tz, remind=parse_reminder(remind, "remind"), label=label)
+        for name, value in (("tz", tz), ("label", label)):
+            if value is not None and not isinstance(value, str):
+                raise InputError(name, f"expected text, got {type(value).__name__}")
+        try:
+            return dumps(self, at=parse_clock(time, "time"), tz=tz, remind=parse_reminder(remind, "remind"), label=label)
+        except InputError as exc:  # the exporter speaks the CLI's flags
+            if exc.option == "--tz":
+                raise InputError("tz", exc.detail) from None
+            raise
 
     def __repr__(self) -> str:
         count = len(self.warnings)

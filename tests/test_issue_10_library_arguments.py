@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 import regimen
-from regimen import InputError, ScheduleError
+from regimen import InputError, RegimenError, ScheduleError
 
 PATIENT = regimen.Patient.from_measurements("72 kg")
 
@@ -61,3 +61,28 @@ def test_parse_horizon_and_doses_check_their_arguments_too():
         regimen.parse_horizon("24w", "soon")
     with pytest.raises(InputError, match=r"^patient: expected a Patient"):
         regimen.doses("NCT05760430", "experimental", "72 kg")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: regimen.bsa("170", 72), "height_cm: expected a positive number, got '170'"),
+        (lambda: regimen.bsa(-170, 72), "height_cm: expected a positive number, got -170"),
+        (lambda: regimen.cockcroft_gault(64, 72, 0, False), "creatinine_mg_dl: expected a positive number, got 0"),
+        (lambda: regimen.cockcroft_gault(150, 72, 1.0, False), "age: 150 is outside the accepted age range 18–120 years"),
+        (lambda: regimen.format_rule(None), "rule: expected a Rule"),
+        (lambda: regimen.parse_rule(None), "expected timing text like"),
+        (lambda: plan().between(None, "2027-01-01"), "first: expected an ISO date like 2026-12-01, got NoneType"),
+        (lambda: plan().to_ics(time="09:00", tz="Mars/Olympus"), "tz: 'Mars/Olympus' is not a known time zone"),
+        (lambda: plan().to_ics(time="09:00", tz=8), "tz: expected text, got int"),
+    ],
+)
+def test_the_other_public_functions_refuse_bad_arguments_by_name(call, message):
+    with pytest.raises(RegimenError) as caught:
+        call()
+    assert str(caught.value).startswith(message)
+
+
+def test_the_formulas_still_compute():
+    assert regimen.bsa(170, 72) == pytest.approx(1.8439, abs=1e-4)  # √(170 × 72 / 3600)
+    assert regimen.cockcroft_gault(64, 72, 1.0, False) == pytest.approx(76.0)  # (140 − 64) × 72 / 72
