@@ -95,7 +95,8 @@ def schedule(
     """
     setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
     protocol, the_arm, activities = setup.protocol, setup.arm, setup.activities
-    day0 = parse_start(start, "start", allow_past=allow_past)
+    # a course re-plan (adjust) follows what happened: its day 0 is a recorded fact, however long ago
+    day0 = parse_start(start, "start", allow_past=allow_past or adjust is not None)
     pinned = _pins(_mapping(pins, "pins"), the_arm, {a.id for a in activities})
     horizon_end = parse_horizon(horizon, day0, "horizon") if horizon is not None else None
     if clinic is not None and not isinstance(clinic, Clinic):
