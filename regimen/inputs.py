@@ -225,7 +225,7 @@ def _years(day: date, count: int) -> date:
         return day.replace(year=day.year + count, day=28)
 
 
-_SPAN = re.compile(r"(\d{1,7})\s*(d|w|mo|y)", re.I)
+_SPAN = re.compile(r"(\d+)\s*(d|w|mo|y)", re.I)
 
 
 def horizon_form(value: object, name: str = "horizon") -> tuple[int, str] | date:
@@ -236,7 +236,8 @@ def horizon_form(value: object, name: str = "horizon") -> tuple[int, str] | date
         raise InputError(name, f"expected a span like 24w or an ISO date, got {type(value).__name__}")
     text = value.strip()
     if match := _SPAN.fullmatch(text):
-        count, unit = int(match[1]), match[2].lower()
+        digits, unit = match[1].lstrip("0") or "0", match[2].lower()
+        count = int(digits) if len(digits) <= 12 else 10**12  # longer is too long anyway, and int() has a limit
         if count < 1:
             raise InputError(name, f"{text!r} must be at least 1 {unit}")
         days = count * {"d": 1, "w": 7, "mo": 30, "y": 365}[unit]
