@@ -6,11 +6,15 @@ Every example the issue lists, each checked by hand: 160 lb is 72.57 kg, 5 ft 7 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import regimen
 from regimen import InputError
-from regimen.inputs import BOUNDS, parse_measurement, parse_per
+from regimen.inputs import BOUNDS, KINDS, parse_horizon, parse_measurement, parse_per, parse_start, parse_weight
 
 WEIGHT = 'like "72 kg" or "158.7 lb"'
 
@@ -92,3 +96,36 @@ def test_a_patient_cannot_be_built_from_bare_numbers_or_dicts():
         regimen.Patient.from_measurements(72)
     with pytest.raises(InputError, match=r"^weight: expected text like \"72 kg\" or \"158.7 lb\", got dict"):
         regimen.Patient.from_measurements({"weight": "72 kg"})
+
+
+def _refused_on_one_line(parse, *args) -> None:
+    try:
+        parse(*args)
+    except InputError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(f"{args[-1]}: ")
+
+
+SHAPES = st.from_regex(r"\A[-+]?\d{1,4}([.,]\d{1,4})? ?(kg|KG|Kg|lb|LB|lbs|st|g|mg|µg|cm|CM|m|mm|ft|in|'|\"|h|min|d|wk|kg/m2|m²|\*\*2|/|\)|x)"
+                       r"( ?\d{1,2} ?(in|lb|\"|min|oz))?\Z")
+
+
+@settings(max_examples=1000, derandomize=True, deadline=None, database=None)
+@given(st.one_of(SHAPES, st.text(max_size=30)), st.sampled_from(sorted(KINDS)))
+def test_any_text_is_a_measurement_or_a_one_line_refusal(text, kind):
+    _refused_on_one_line(parse_measurement, text, kind, kind)
+
+
+@settings(max_examples=1000, derandomize=True, deadline=None, database=None)
+@given(st.one_of(st.from_regex(r"\A\d{1,12} ?(d|w|mo|y|D|MO)\Z"), st.from_regex(r"\A\d{4}-\d{2}-\d{2}\Z"), st.text(max_size=20)))
+def test_any_text_is_a_horizon_and_a_day_0_or_a_one_line_refusal(text):
+    _refused_on_one_line(parse_horizon, text, date(2026, 12, 1), "horizon")
+    _refused_on_one_line(parse_start, text, "start")
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(st.floats(min_value=20, max_value=350), st.sampled_from([(".", "kg", 1.0), (",", "KG", 1.0), (".", "lb", 0.45359237)]))
+def test_a_weight_reads_back_as_written(kg, form):
+    mark, unit, factor = form  # two decimals: "72,500" would be ambiguous, and is refused
+    text = f"{kg / factor:.2f}".replace(".", mark) + f" {unit}"
+    assume(20 <= round(kg / factor, 2) * factor <= 350)
+    assert parse_weight(text).value == pytest.approx(round(kg / factor, 2) * factor)
