@@ -182,12 +182,11 @@ def _setup(protocol: Protocol | str, arm: str, patient: Patient, choices: Mappin
         protocol = load_protocol(protocol)
     elif not isinstance(protocol, Protocol):
         raise InputError("protocol", f"expected a Protocol or a protocol id like \"NCT05760430\", got {type(protocol).__name__}")
-    if not isinstance(arm, str):
-        raise InputError("arm", f"expected an arm id like \"experimental\", got {type(arm).__name__}")
-    if not isinstance(patient, Patient):
-        raise InputError("patient", f"expected a Patient, like Patient.from_measurements(weight=\"72 kg\"), got {type(patient).__name__}")
-    if not isinstance(bsa_method, str):
-        raise InputError("bsa_method", f"expected a BSA formula's name like \"mosteller\", got {type(bsa_method).__name__}")
+    for name, value, kind, expected in (("arm", arm, str, 'an arm id like "experimental"'),
+                                        ("patient", patient, Patient, 'a Patient, like Patient.from_measurements(weight="72 kg")'),
+                                        ("bsa_method", bsa_method, str, 'a BSA formula\'s name like "mosteller"')):
+        if not isinstance(value, kind):
+            raise InputError(name, f"expected {expected}, got {type(value).__name__}")
     choices = _mapping(choices, "choices", str)
     levels = _mapping(levels, "levels", int)
     the_arm = protocol.arm(arm)
