@@ -1,14 +1,17 @@
 """Issue #10: arbitrary text in every option of every command never reaches the user as a traceback.
 
-For each command, Hypothesis fills each option (and argument) with a valid value, a nasty one, or
-arbitrary text, and the command runs through click's CliRunner in a fresh folder. Whatever it is
-given: no exception escapes but SystemExit, the exit status is 0, 1 or 2, and a refusal (status 2)
-is exactly one ``Error: ...`` line on stderr (a cohort's bad rows are each one such line).
-The examples are derandomized, so CI runs the same ~11,000 every time.
+For each command, Hypothesis spoils up to three of its parameters (options, arguments, the group's
+--protocols) with nasty or arbitrary text and gives the others valid values or leaves them out; the
+command runs through click's CliRunner in a fresh folder. Whatever it is given: no exception escapes
+but SystemExit, the exit status is 0, 1 or 2, and a refusal (status 2) is one ``Error: ...`` line on
+stderr (a cohort's bad rows, validated files and protocol-file problems are each one such line).
+The examples are derandomized, so CI runs the same 11,250 every time (FUZZ_EXAMPLES sets the count
+per command, for a longer local run).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import traceback
@@ -26,7 +29,7 @@ from regimen.cli import main
 
 SHIPPED = Path(__file__).parent.parent / "protocols"
 COHORT = "id,protocol,arm,start,weight,height\nP1,NCT05760430,experimental,2026-12-01,72 kg,\nP2,NCT05233358,haic,2026-12-05,65 kg,165 cm\n"
-EXAMPLES = int(__import__("os").environ.get("FUZZ_EXAMPLES", 1250))  # per command: 9 commands, ~11,000 examples
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 1250))  # per command: 9 commands, 11,250 examples
 
 NASTY = ["", " ", "-", "--", "--weight", "-1", "0", "1", "99999999999999999999", "1e309", "nan", "\x00", "72 kg\x00", "\n",
          "é", "²", "72**2 kg", "72 / 0 kg", "72 kg)", "72,5 kg", "5'7\"", "72 kg/m2", "72000 mg", "1926-12-01", "2100-12-31",
