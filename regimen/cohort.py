@@ -1,6 +1,6 @@
 """Many patients at once: a CSV with one row per patient, planned row by row.
 
-Columns: ``id`` (a pseudonym, never a name), ``protocol``, ``arm``, ``start``, ``weight``; optional
+Columns: ``id`` (a pseudonym, never a name: ``inputs.PSEUDONYM``, as in course files; unique in the file), ``protocol``, ``arm``, ``start``, ``weight``; optional
 ``height`` and ``horizon``; ``at:ACTIVITY`` pins a date, ``level:ACTIVITY`` gives the dose level (1 = the highest),
 and any other column is a choice (``ici``, ``regorafenib_start``). Empty cells are not given.
 
@@ -20,6 +20,7 @@ from itertools import islice
 from typing import IO, Any, NamedTuple
 
 from .errors import InputError, RegimenError, one_line
+from .inputs import PSEUDONYM
 from .patient import Patient
 from .plan import Plan
 from .schedule import schedule
@@ -64,7 +65,10 @@ def open_patients(path: str) -> IO[str]:
 
 
 def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs, read lazily; the header must name the required columns."""
+    """(line number, row) pairs, read lazily; the header must name the required columns.
+
+    A row whose id repeats an earlier row's is yielded marked, so that planning it reports both rows.
+    """
     reader = csv.DictReader(stream)
     name = getattr(getattr(stream, "buffer", None), "name", "PATIENTS.csv")
     try:
@@ -78,6 +82,7 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     if missing:
         raise InputError("PATIENTS.csv", f"the header lacks {', '.join(missing)}; required columns: {', '.join(REQUIRED)}")
     reader.fieldnames = header
+    seen: dict[str, int] = {}  # id -> row number: one string and one int a patient
     while True:
         first_line = reader.line_num + 1
         try:
@@ -90,9 +95,13 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
             yield first_line, {_UNREADABLE: str(exc)}
             continue
         if None in row:  # more cells than header names
-            yield reader.line_num, {"__extra__": "x", **{k: v for k, v in row.items() if k is not None}}
-        else:
-            yield reader.line_num, row
+            row = {"__extra__": "x", **{k: v for k, v in row.items() if k is not None}}
+        patient_id = (row.get("id") or "").strip()
+        if patient_id in seen:
+            row = {**row, "__duplicate__": str(seen[patient_id])}
+        elif patient_id:
+            seen[patient_id] = reader.line_num
+        yield reader.line_num, row
 
 
 def starting_by(rows: Iterable[tuple[int, dict[str, str]]], last: date) -> Iterator[tuple[int, dict[str, str]]]:
@@ -106,12 +115,14 @@ def starting_by(rows: Iterable[tuple[int, dict[str, str]]], last: date) -> Itera
 
 
 def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), horizon: str | None = None,
-                 override_horizon: bool = False) -> Plan:
+                 override_horizon: bool = False, allow_past: bool = False) -> Plan:
     """The plan for one cohort row; raises a RegimenError naming the bad cell."""
     if _UNREADABLE in row:
         raise InputError("row", f"cannot be read as CSV ({row[_UNREADABLE]})")
     if "__extra__" in row:
         raise InputError("row", "more cells than the header has columns")
+    if "__duplicate__" in row:
+        raise InputError("id", f"{row['id'].strip()!r} is also the id of row {row['__duplicate__']}; each patient needs an id of their own")
     cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
     for name, value in cells.items():
         if len(value) > CELL_LIMIT:
@@ -119,12 +130,15 @@ def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), hori
     for name in REQUIRED:
         if not cells.get(name):
             raise InputError(name, "is empty; every row needs " + ", ".join(REQUIRED))
+    if not PSEUDONYM.fullmatch(cells["id"]):
+        raise InputError("id", f"{cells['id']!r} is not accepted: give a pseudonym of letters, digits, '.', '_' and '-' "
+                               "(at most 64, no spaces), never a name")
     pins = {k[len(PIN):]: v for k, v in cells.items() if k.startswith(PIN) and v}
     levels = {}
     for key, value in cells.items():
         if key.startswith(LEVEL) and value:
-            if not value.isdigit():
-                raise InputError(key, f"{value!r}: give the number of dose reductions, 0 or more")
+            if not (value.isascii() and value.isdigit()) or int(value) < 1:
+                raise InputError(key, f"{value!r}: give a dose level, 1 = the protocol's highest dose")
             levels[key[len(LEVEL):]] = int(value)
     known = set(REQUIRED) | set(OPTIONAL)
     choices = {k: v for k, v in cells.items() if v and k not in known and not k.startswith((PIN, LEVEL))}
@@ -134,30 +148,30 @@ def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), hori
     patient = Patient.from_measurements(cells["weight"], cells.get("height") or None, prefix="")
     chosen_horizon = horizon if override_horizon else (cells.get("horizon") or horizon)
     return schedule(protocol, cells["arm"], patient, cells["start"], pins=pins, choices=choices, levels=levels,
-                    horizon=chosen_horizon)
+                    horizon=chosen_horizon, allow_past=allow_past)
 
 
 Work = Callable[[str, Plan], Any]
 
 
-def _one(work: Work, protocol_dirs: tuple[str, ...], horizon: str | None, override: bool,
+def _one(work: Work, protocol_dirs: tuple[str, ...], horizon: str | None, override: bool, allow_past: bool,
          item: tuple[int, dict[str, str]]) -> CohortResult | RowError:
     line, row = item
     patient_id = (row.get("id") or "").strip()
     try:
-        plan = plan_for_row(row, protocol_dirs=protocol_dirs, horizon=horizon, override_horizon=override)
+        plan = plan_for_row(row, protocol_dirs=protocol_dirs, horizon=horizon, override_horizon=override, allow_past=allow_past)
         return CohortResult(line, patient_id, work(patient_id, plan))
     except RegimenError as exc:
         return RowError(line, patient_id, str(exc))
 
 
 def process(rows: Iterable[tuple[int, dict[str, str]]], work: Work, *, jobs: int = 1, protocol_dirs: Iterable[str] = (),
-            horizon: str | None = None, override_horizon: bool = False) -> Iterator[CohortResult | RowError]:
+            horizon: str | None = None, override_horizon: bool = False, allow_past: bool = False) -> Iterator[CohortResult | RowError]:
     """Plan every row and apply ``work(id, plan)``, in row order, ``jobs`` processes at a time.
 
     ``work`` must be a module-level function (or a partial of one) when ``jobs`` > 1.
     """
-    task = partial(_one, work, tuple(protocol_dirs), horizon, override_horizon)
+    task = partial(_one, work, tuple(protocol_dirs), horizon, override_horizon, allow_past)
     rows = iter(rows)
     if jobs <= 1:
         for item in rows:

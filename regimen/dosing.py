@@ -100,6 +100,9 @@ class Dose(NamedTuple):
     def __str__(self) -> str:
         return self.text
 
+    def __repr__(self) -> str:
+        return f"<Dose {self.text} ({self.basis})>"
+
 
 class Level(NamedTuple):
     """One dose level: an amount, and a frequency that replaces the activity's own (``4 mg qod``)."""
@@ -217,7 +220,7 @@ def _per_kg(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
 
 def _per_m2(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
     if patient.height is None:
-        raise InputError("--height", f"the {drug} dose is {spec.describe()} and needs the patient's height, like \"170 cm\"")
+        raise InputError("height", f"the {drug} dose is {spec.describe()} and needs the patient's height, like \"170 cm\"")
     method = bsa_method(spec.bsa_method or bsa)
     area = method.compute(patient.height.value, patient.weight_kg)
     raw = spec.amount * area
@@ -250,7 +253,7 @@ _RAW = {"flat": _flat, "per_kg": _per_kg, "per_m2": _per_m2, "dose_level": _ladd
 def _level(levels: tuple[Level, ...], index: int, drug: str, where: str) -> Level:
     if not 0 <= index < len(levels):
         raise InputError(
-            "level", f"{drug} has {len(levels)} dose levels{where} (1 to {len(levels)}); level {index + 1} would mean discontinuing it"
+            "levels", f"{drug} has {len(levels)} dose levels{where} (1 to {len(levels)}); level {index + 1} would mean discontinuing it"
         )
     return levels[index]
 

@@ -91,7 +91,14 @@ class ProtocolErrors(ProtocolError):
 
 
 class ScheduleError(RegimenError):
-    """Inputs that are each valid but cannot make a plan together."""
+    """Inputs that are each valid but cannot make a plan together.
+
+    ``option``, when given, names the parameter at fault (``pins.pve``); the message then starts with it.
+    """
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        self.option, self.detail = option, message
+        super().__init__(f"{option}: {message}" if option else message)
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -31,6 +31,8 @@ ENV_VAR = "REGIMEN_PROTOCOLS"
 
 def load_file(path: str | Path) -> Protocol:
     """Read and validate one protocol file; raises ProtocolErrors listing every problem."""
+    if not isinstance(path, str | os.PathLike):
+        raise InputError("path", f"expected a protocol file's path, got {type(path).__name__}")
     path = Path(path)
     try:
         stat = path.stat()
@@ -150,7 +152,11 @@ def load_protocol(ref: str | Path, extra: Iterable[str | Path] = ()) -> Protocol
 
 
 def validate_files(paths: Iterable[str | Path]) -> list[ProtocolError]:
-    """Every problem in every file (an empty list when all are valid)."""
+    """Every problem in every file (an empty list when all are valid); one path alone is one file."""
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    if paths is None or not hasattr(paths, "__iter__"):
+        raise InputError("paths", f"expected protocol file paths, got {type(paths).__name__}")
     problems: list[ProtocolError] = []
     for path in paths:
         try:

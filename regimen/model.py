@@ -104,8 +104,15 @@ class Activity(NamedTuple):
     def applies(self, choices: Mapping[str, str]) -> bool:
         return all(_compact(choices.get(name, "")) in {_compact(v) for v in values} for name, values in self.when)
 
+    def __repr__(self) -> str:
+        from .notation import format_rule
+
+        return f"<Activity {self.id}: {self.kind}, {format_rule(self.rule)}>"
+
 
 class Arm(NamedTuple):
+    """One arm of a trial: its activities in same-day order, and what its day 0 is."""
+
     id: str
     label: str
     type: str
@@ -115,6 +122,9 @@ class Arm(NamedTuple):
 
     def activity(self, activity_id: str) -> Activity:
         return _find(self.activities, activity_id, f"activity in arm {self.id}")
+
+    def __repr__(self) -> str:
+        return f"<Arm {self.id}: {len(self.activities)} activities ({', '.join(a.id for a in self.activities)})>"
 
     def choice_ids(self) -> tuple[str, ...]:
         """The protocol choices this arm's activities depend on, in first-use order."""
@@ -149,6 +159,9 @@ class Protocol(NamedTuple):
 
     def arm(self, arm_id: str) -> Arm:
         return _find(self.arms, arm_id, f"arm of {self.id}")
+
+    def __repr__(self) -> str:
+        return f"<Protocol {self.id} v{self.version}: arms {', '.join(a.id for a in self.arms)}>"
 
     def choice(self, choice_id: str) -> Choice:
         return _find(self.choices, choice_id, f"choice of {self.id}")

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 
+from .errors import InputError, RegimenError
 from .rules import DAY0, Anchor, CycleDays, Every, Rule, Span, Start
 
 __all__ = ["NotationError", "format_pattern", "format_rule", "parse_pattern", "parse_rule"]
 
 
-class NotationError(ValueError):
+class NotationError(RegimenError, ValueError):
     """Timing text that does not follow the notation; the loader adds the file and key."""
 
 
@@ -46,6 +47,8 @@ EXAMPLES = '"+14d [12d..16d] after ctace", "q3w x6 from +0d after day0" or "d1-2
 
 def parse_rule(text: str) -> Rule:
     """Parse clinical notation into a :class:`Rule`; ``parse_rule(format_rule(r)) == r``."""
+    if not isinstance(text, str):
+        raise NotationError(f"expected timing text like {EXAMPLES}, got {type(text).__name__}")
     match = _RULE.match(text)
     if not match:
         raise NotationError(f"expected timing like {EXAMPLES}, got {text!r}")
@@ -80,6 +83,8 @@ def parse_pattern(text: str) -> Every | CycleDays:
 
 def format_rule(rule: Rule) -> str:
     """The canonical clinical notation of ``rule``."""
+    if not isinstance(rule, Rule):
+        raise InputError("rule", f"expected a Rule, like parse_rule(\"q3w from +0d after day0\"), got {type(rule).__name__}")
     start = _format_start(rule.start)
     if rule.pattern is None:
         return start

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .errors import InputError, LookupFailure
-from .units import Measured, format_number, parse_measurement
+from .inputs import BOUNDS, parse_height, parse_weight, within_bounds
+from .units import Measured
 
 __all__ = ["BSA_METHODS", "Patient", "bsa", "cockcroft_gault"]
 
-WEIGHT_RANGE = (20.0, 350.0)  # kg, inclusive
-HEIGHT_RANGE = (100.0, 250.0)  # cm, inclusive
 AGE_RANGE = (18, 120)
 
 
@@ -64,24 +63,47 @@ def bsa_method(name: str) -> BsaMethod:
 
 
 def bsa(height_cm: float, weight_kg: float, method: str = "mosteller") -> float:
-    """Body-surface area in m², unrounded."""
-    return bsa_method(method).compute(height_cm, weight_kg)
+    """Body-surface area in m², unrounded: ``bsa(170, 72)`` is √(170 × 72 / 3600) = 1.8439 m²."""
+    return bsa_method(method).compute(_positive(height_cm, "height_cm"), _positive(weight_kg, "weight_kg"))
 
 
 def cockcroft_gault(age: float, weight_kg: float, creatinine_mg_dl: float, female: bool) -> float:
     """Creatinine clearance in mL/min, not normalised to 1.73 m²; × 0.85 if female."""
-    value = (140 - age) * weight_kg / (72 * creatinine_mg_dl)
+    if not AGE_RANGE[0] <= _positive(age, "age") <= AGE_RANGE[1]:
+        raise InputError("age", f"{age!r} is outside the accepted age range {AGE_RANGE[0]}–{AGE_RANGE[1]} years")
+    if not isinstance(female, bool):
+        raise InputError("female", f"expected True or False, got {female!r}")
+    value = (140 - age) * _positive(weight_kg, "weight_kg") / (72 * _positive(creatinine_mg_dl, "creatinine_mg_dl"))
     return value * 0.85 if female else value
+
+
+def _positive(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise InputError(name, f"expected a positive number, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
 class Patient:
-    """A patient's measurements. Holds no name: an identifier, if any, is the caller's pseudonym."""
+    """A patient's measurements. Holds no name: an identifier, if any, is the caller's pseudonym.
+
+    Build one with ``Patient.from_measurements(weight="72 kg", height="170 cm")``; the fields hold
+    parsed, bounded measurements, so ``Patient(weight=72)`` is refused at once.
+    """
 
     weight: Measured
     height: Measured | None = None
     sex: str | None = None
     age: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_field(self.weight, "weight")
+        if self.height is not None:
+            _check_field(self.height, "height")
+        if self.sex not in (None, "female", "male"):
+            raise InputError("sex", f"{self.sex!r} is not accepted; use female or male")
+        if self.age is not None and (type(self.age) is not int or not AGE_RANGE[0] <= self.age <= AGE_RANGE[1]):
+            raise InputError("age", f"{self.age!r} is not an age in whole years {AGE_RANGE[0]}–{AGE_RANGE[1]}")
 
     @classmethod
     def from_measurements(
@@ -91,18 +113,16 @@ class Patient:
         *,
         sex: str | None = None,
         age: int | str | None = None,
-        prefix: str = "--",
+        prefix: str = "",
     ) -> Patient:
-        """Build a patient from text such as ``weight="72 kg", height="5 ft 7 in"``.
+        """Build a patient from text such as ``weight="72 kg", height="5 ft 7 in"`` (see ``regimen.inputs``).
 
-        ``prefix`` names options in error messages (``--weight`` on the command line).
+        ``prefix`` goes before each parameter name in error messages (``measurements.weight``).
         """
-        w = parse_measurement(weight, "weight", f"{prefix}weight")
-        _check_range(w, WEIGHT_RANGE, "weight", f"{prefix}weight")
+        w = parse_weight(weight, f"{prefix}weight")
         h = None
-        if height is not None and str(height).strip():
-            h = parse_measurement(height, "height", f"{prefix}height")
-            _check_range(h, HEIGHT_RANGE, "height", f"{prefix}height")
+        if height is not None and not (isinstance(height, str) and not height.strip()):
+            h = parse_height(height, f"{prefix}height")
         return cls(w, h, _sex(sex, f"{prefix}sex"), _age(age, f"{prefix}age"))
 
     @property
@@ -120,20 +140,17 @@ class Patient:
         return ", ".join(parts)
 
 
-def _check_range(value: Measured, bounds: tuple[float, float], what: str, option: str) -> None:
-    lo, hi = bounds
-    if not lo <= value.value <= hi:
-        raise InputError(
-            option,
-            f"{value.text!r} ({format_number(value.value, 1)} {value.unit}) is outside the plausible {what} range "
-            f"{format_number(lo)}–{format_number(hi)} {value.unit}",
-        )
+def _check_field(value: object, kind: str) -> None:
+    unit = BOUNDS[kind].unit
+    if not isinstance(value, Measured) or value.unit != unit:
+        raise InputError(kind, f"{value!r} is not a measured {kind}; use Patient.from_measurements({kind}=\"...\") to read one with its unit")
+    within_bounds(value, kind, kind)
 
 
 def _sex(value: str | None, option: str) -> str | None:
     if value is None or value == "":
         return None
-    key = value.strip().lower()
+    key = str(value).strip().lower()
     mapping = {"f": "female", "female": "female", "m": "male", "male": "male"}
     if key not in mapping:
         raise InputError(option, f"{value!r} is not accepted; use female or male")

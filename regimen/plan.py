@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from datetime import time as dt_time
 from functools import cached_property
 from typing import NamedTuple
 
 from .dosing import Dose
+from .errors import InputError
 from .model import Activity, Arm, Protocol
 from .patient import Patient
 from .rules import CycleDays, Every, Rule, Run
@@ -44,6 +46,10 @@ class Event(NamedTuple):
     @property
     def has_window(self) -> bool:
         return self.earliest != self.date or self.latest != self.date
+
+    def __repr__(self) -> str:
+        dose = f" {self.dose.text}" if self.dose is not None else ""
+        return f"<Event {self.key} {self.date.isoformat()}{dose}{' (conditional)' if self.conditional else ''}>"
 
 
 class Track(NamedTuple):
@@ -139,11 +145,55 @@ class Plan:
             return []
         return sorted(date.fromordinal(o) for run in track.runs if run.status in TAKEN for o in run.days)
 
-    def between(self, first: date, last: date) -> tuple[Event, ...]:
+    def between(self, first: date | str, last: date | str) -> tuple[Event, ...]:
+        """The events from ``first`` to ``last``, both included."""
+        from .inputs import parse_date
+
+        first, last = parse_date(first, "first"), parse_date(last, "last")
         return tuple(e for e in self.events if first <= e.date <= last)
 
     def dose(self, activity_id: str) -> Dose | None:
-        return dict(self.doses).get(activity_id)
+        """The dose of one of the arm's activities (None for a procedure); an unknown id is a LookupFailure."""
+        found = dict(self.doses).get(activity_id)
+        if found is None:
+            self.arm.activity(activity_id)  # "apatinb": unknown, with a did-you-mean
+        return found
+
+    def to_json(self) -> str:
+        """The plan as ``regimen schedule --format json`` prints it (schema: ``regimen/schema/plan.schema.json``)."""
+        from .export.json import dumps
+
+        return dumps(self)
+
+    def to_csv(self, *, bom: bool = False) -> str:
+        """The plan as ``regimen schedule --format csv`` prints it; ``bom`` adds the byte-order mark ``-o FILE`` writes."""
+        from .export.csv import dumps
+
+        return dumps(self, bom=bom)
+
+    def to_ics(self, *, time: str | dt_time | None = None, tz: str | None = None, remind: str | timedelta | None = None,
+               label: str | None = None) -> str:
+        """The plan as ``regimen schedule --format ics`` prints it, with the same options:
+        ``time="09:00"`` times clinic events in zone ``tz``, ``remind="1d"`` adds reminders, ``label`` names the calendar."""
+        from .export.ics import dumps
+        from .inputs import parse_clock, parse_reminder
+
+        if tz is not None and time is None:
+            raise InputError("tz", "sets the zone of time; give time too, or drop tz (all-day events have no zone)")
+        for name, value in (("tz", tz), ("label", label)):
+            if value is not None and not isinstance(value, str):
+                raise InputError(name, f"expected text, got {type(value).__name__}")
+        try:
+            return dumps(self, at=parse_clock(time, "time"), tz=tz, remind=parse_reminder(remind, "remind"), label=label)
+        except InputError as exc:  # the exporter speaks the CLI's flags
+            if exc.option == "--tz":
+                raise InputError("tz", exc.detail) from None
+            raise
+
+    def __repr__(self) -> str:
+        count = len(self.warnings)
+        return (f"<Plan {self.protocol.id}/{self.arm.id} {self.start.isoformat()}..{self.horizon_end.isoformat()}: "
+                f"{len(self)} events, {count} warning{'s' if count != 1 else ''}>")
 
     def home_dosed(self) -> set[str]:
         """Activities taken at home: daily, every other day, or on cycle days."""
@@ -203,6 +253,9 @@ class DoseSheet(NamedTuple):
     choices: tuple[tuple[str, str, bool], ...]
     doses: tuple[tuple[str, Dose], ...]
     warnings: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"<DoseSheet {self.protocol.id}/{self.arm.id}: {', '.join(f'{a} {d.text}' for a, d in self.doses)}>"
 
 
 def taken_at_home(activity: Activity) -> bool:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from .clinic import Clinic
 from .dosing import Dose
 from .errors import InputError, ScheduleError
-from .inputs import parse_date, parse_horizon
+from .inputs import parse_date, parse_horizon, parse_start
 from .model import Activity, Arm, Protocol
 from .notation import format_rule
 from .patient import Patient
@@ -99,6 +99,7 @@ def schedule(
     bsa_method: str = "mosteller",
     adjust: Adjust | None = None,
     clinic: Clinic | None = None,
+    allow_past: bool = False,
 ) -> Plan:
     """Expand one arm of ``protocol`` into a dated plan for ``patient``.
 
@@ -107,13 +108,17 @@ def schedule(
     each activity's dose level (1 = the protocol's highest dose); ``horizon`` is a date or a span such as
     ``"24w"``, ``"180d"`` or ``"6mo"``. ``clinic`` moves clinic events off closed days inside
     their windows (home dosing never moves). ``adjust`` lets a course re-plan each activity from
-    what happened (see ``course/replan.py``).
+    what happened (see ``course/replan.py``). Day 0 must lie within 5 years of today; an earlier one
+    needs ``allow_past=True``. Bad arguments raise a RegimenError naming the parameter.
     """
     setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
     protocol, the_arm, activities = setup.protocol, setup.arm, setup.activities
-    day0 = parse_date(start, "--start")
-    pinned = _pins(pins or {}, the_arm, {a.id for a in activities})
-    horizon_end = parse_horizon(horizon, day0) if horizon is not None else None
+    # a course re-plan (adjust) follows what happened: its day 0 is a recorded fact, however long ago
+    day0 = parse_start(start, "start", allow_past=allow_past)
+    pinned = _pins(_mapping(pins, "pins"), the_arm, {a.id for a in activities})
+    horizon_end = parse_horizon(horizon, day0, "horizon") if horizon is not None else None
+    if clinic is not None and not isinstance(clinic, Clinic):
+        raise InputError("clinic", f"expected a Clinic, like Clinic.parse(\"mon-fri\"), got {type(clinic).__name__}")
     default_end = day0 + timedelta(weeks=DEFAULT_HORIZON_WEEKS) - timedelta(days=1)
     safety_end = day0 + timedelta(days=round(365.25 * _SAFETY_YEARS))
 
@@ -192,11 +197,20 @@ class _Setup(NamedTuple):
 
 def _setup(protocol: Protocol | str, arm: str, patient: Patient, choices: Mapping[str, str] | None,
            levels: Mapping[str, int] | None, bsa_method: str) -> _Setup:
-    """What schedule() and doses() share: choices resolved, activities chosen, doses computed once."""
+    """What schedule() and doses() share: arguments checked, choices resolved, activities chosen, doses computed once."""
     if isinstance(protocol, str):
         from .loader import load_protocol
 
         protocol = load_protocol(protocol)
+    elif not isinstance(protocol, Protocol):
+        raise InputError("protocol", f"expected a Protocol or a protocol id like \"NCT05760430\", got {type(protocol).__name__}")
+    for name, value, kind, expected in (("arm", arm, str, 'an arm id like "experimental"'),
+                                        ("patient", patient, Patient, 'a Patient, like Patient.from_measurements(weight="72 kg")'),
+                                        ("bsa_method", bsa_method, str, 'a BSA formula\'s name like "mosteller"')):
+        if not isinstance(value, kind):
+            raise InputError(name, f"expected {expected}, got {type(value).__name__}")
+    choices = _mapping(choices, "choices", str)
+    levels = _mapping(levels, "levels", int)
     the_arm = protocol.arm(arm)
     resolved = protocol.resolve_choices(the_arm, choices)
     chosen = {name: value for name, (value, _) in resolved.items()}
@@ -285,8 +299,8 @@ def _place(activity: Activity, rule: Rule, anchors: list[_Anchor], pin: date | N
         if pin is not None and index == 0:
             if not earliest <= pin.toordinal() <= latest:
                 raise ScheduleError(
-                    f"--at {activity.id}={pin.isoformat()} is outside its window {date.fromordinal(earliest).isoformat()} to "
-                    f"{date.fromordinal(latest).isoformat()} ({format_rule(Rule(start))})"
+                    f"{pin.isoformat()} is outside its window {date.fromordinal(earliest).isoformat()} to "
+                    f"{date.fromordinal(latest).isoformat()} ({format_rule(Rule(start))})", option=f"pins.{activity.id}"
                 )
             first = pin.toordinal()
         elif clinic is not None:
@@ -368,13 +382,25 @@ def _plan_warnings(protocol: Protocol, activities: list[Activity], resolved: Map
     return notes + [protocol.assumption(i).warning() for i in ids]
 
 
+def _mapping(value: object, name: str, kind: type | None = None) -> dict:
+    """``value`` as a dict of names to ``kind`` values (None: no mapping given), or an InputError naming ``name``."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputError(name, f"expected a mapping of names to values, like {{\"ici\": \"camrelizumab\"}}, got {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str) or (kind is not None and (not isinstance(item, kind) or isinstance(item, bool))):
+            raise InputError(f"{name}.{key}", f"{item!r} is not accepted; give {'a number' if kind is int else 'text'}")
+    return dict(value)
+
+
 def _pins(pins: Mapping[str, date | str], arm: Arm, included: set[str]) -> dict[str, date]:
     result = {}
     for activity_id, value in pins.items():
         arm.activity(activity_id)
         if activity_id not in included:
-            raise ScheduleError(f"--at {activity_id}: this activity is not part of the plan with the chosen options")
-        result[activity_id] = parse_date(value, f"--at {activity_id}")
+            raise ScheduleError("this activity is not part of the plan with the chosen options", option=f"pins.{activity_id}")
+        result[activity_id] = parse_date(value, f"pins.{activity_id}")
     return result
 
 
@@ -382,6 +408,7 @@ def _check_levels(levels: Mapping[str, int], arm: Arm) -> None:
     for activity_id, level in levels.items():
         activity = arm.activity(activity_id)
         if activity.dose is None or not activity.dose.reducible:
-            raise InputError("level", f"{activity.name} has no dose levels to reduce (doses: {activity.dose.describe() if activity.dose else 'none'})")
-        if not isinstance(level, int) or isinstance(level, bool) or level < 1:
-            raise InputError("level", f"{activity_id}={level!r}: give a dose level, 1 = the highest ({activity.dose.describe()})")
+            raise InputError(f"levels.{activity_id}", f"{activity.name} has no dose levels to reduce "
+                                                       f"(doses: {activity.dose.describe() if activity.dose else 'none'})")
+        if level < 1:
+            raise InputError(f"levels.{activity_id}", f"{level!r}: give a dose level, 1 = the highest ({activity.dose.describe()})")

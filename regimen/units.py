@@ -1,11 +1,10 @@
-"""Measurements at the boundary: the one pint registry, built lazily from ``units.txt``.
+"""Units: the one pint registry, built lazily from ``units.txt``, and conversion between unit names.
 
-Only this module touches pint. Everything past it works in plain floats in canonical units
-(kg for body weight, cm for height, mg for doses, hours for durations), so a dose costs no pint
-operation once its inputs are parsed.
-
-Compound lengths such as ``"5 ft 7 in"`` are summed part by part (pint alone would read them as
-a product); a bare number is refused, because a weight without its unit is never guessed.
+Only this module touches pint. It never hands text to pint's expression parser (which evaluates
+``72**2`` and crashes on ``kg)``): a unit such as ``mg/dL`` or ``kg/m2`` is read here, term by term,
+into names and powers, and each name is looked up on its own. ``regimen.inputs`` reads the numbers
+and the parts of a measurement; everything past it works in plain floats in canonical units (kg for
+body weight, cm for height, mg for doses, hours for durations).
 """
 
 from __future__ import annotations
@@ -15,30 +14,12 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import InputError
-
 if TYPE_CHECKING:
     import pint
 
-__all__ = ["KINDS", "Measured", "format_number", "parse_measurement", "parse_per"]
+__all__ = ["Measured", "UnitProblem", "convert", "factor", "format_number", "unit_names"]
 
 _DEFINITIONS = Path(__file__).with_name("units.txt")
-
-
-class Kind(NamedTuple):
-    """What a measurement is: its canonical unit and an example for error messages."""
-
-    name: str
-    unit: str
-    example: str
-
-
-KINDS = {
-    "weight": Kind("weight", "kg", '"72 kg" or "158.7 lb"'),
-    "height": Kind("height", "cm", '"170 cm" or "5 ft 7 in"'),
-    "mass": Kind("mass", "mg", '"1200 mg" or "0.25 g"'),
-    "duration": Kind("duration", "h", '"46 h" or "30 min"'),
-}
 
 
 class Measured(NamedTuple):
@@ -53,11 +34,19 @@ class Measured(NamedTuple):
         return canonical if _same(self.text, canonical) else f"{self.text} = {canonical}"
 
 
+class UnitProblem(ValueError):
+    """A unit that cannot be used: ``reason`` is "unknown" (``unit`` is the bad part) or "dimension"."""
+
+    def __init__(self, reason: str, unit: str) -> None:
+        self.reason, self.unit = reason, unit
+        super().__init__(f"{reason} unit {unit!r}")
+
+
 @cache
 def registry() -> pint.UnitRegistry:
     """The program's one unit registry, built once from ``units.txt``.
 
-    pint's plain facet is all we use (parse and convert): it builds in about 8 ms where the full
+    pint's plain facet is all we use (look up and convert): it builds in about 8 ms where the full
     UnitRegistry with the same file takes about 20 ms, and the default registry most of a second.
     """
     try:
@@ -68,94 +57,73 @@ def registry() -> pint.UnitRegistry:
     return PlainRegistry(str(_DEFINITIONS), cache_folder=None)
 
 
-_PART = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s+-][^\d]*?)?\s*(?=[-+]?[\d.]|$)")
-
-
-def _parts(text: str) -> list[tuple[float, str | None]]:
-    parts, pos = [], 0
-    while pos < len(text):
-        match = _PART.match(text, pos)
-        if not match or match.end() == pos:
-            return []
-        number, unit = match.groups()
-        parts.append((float(number), unit.strip() if unit else None))
-        pos = match.end()
-    return parts
-
-
-def _normalise(unit: str) -> str:
-    unit = unit.replace("²", "**2").replace("³", "**3").replace("^", "**")
-    return re.sub(r"\b(c?m)([23])\b", r"\1**\2", unit)
-
-
-@lru_cache(maxsize=4096)
-def parse_measurement(text: str, kind: str, option: str) -> Measured:
-    """Parse ``text`` as a ``kind`` measurement (see ``KINDS``) into its canonical unit.
-
-    >>> parse_measurement("5 ft 7 in", "height", "--height").value
-    170.18
-    """
-    spec = KINDS[kind]
-    raw = str(text).strip()
-    parts = _parts(raw)
-    if not parts:
-        raise InputError(option, f"{raw!r} is not a {kind}; give a {kind} with its unit, like {spec.example}")
-    if any(unit is None for _, unit in parts):
-        raise InputError(option, f"{raw!r} has no unit; give a {kind} with its unit, like {spec.example}")
-    total = 0.0
-    for number, unit in parts:
-        total += _convert(number, unit or "", spec, raw, option)
-    if total < 0 or any(number < 0 for number, _ in parts):
-        raise InputError(option, f"{raw!r} is negative; a {kind} must be positive, like {spec.example}")
-    return Measured(round(total, 9), spec.unit, raw)
-
-
-def _convert(number: float, unit: str, spec: Kind, raw: str, option: str) -> float:
-    import pint
-
-    ureg = registry()
-    try:
-        return float(ureg.Quantity(number, _normalise(unit)).to(spec.unit).magnitude)
-    except pint.errors.DimensionalityError:
-        raise InputError(option, f"{raw!r} is not a {spec.name}; give a {spec.name} with its unit, like {spec.example}") from None
-    except (pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError, SyntaxError):
-        raise InputError(option, f"{raw!r}: unknown unit {unit!r}; give a {spec.name} like {spec.example}") from None
-
-
-_PER = {"kg": ("weight", "mg/kg"), "m2": ("area", "mg/m2")}
+_TERM = re.compile(r"([^\W\d_²³]+)(?:\s*(?:\*\*|\^)\s*(-?[1-3])(?!\d)|([²³])|([23])(?!\d))?")
+_OPERATOR = re.compile(r"\s*([/*·⋅])\s*|\s+")
+_SUPERSCRIPT = {"²": 2, "³": 3}
 
 
 @lru_cache(maxsize=1024)
-def parse_per(text: str, per: str, option: str) -> float:
-    """Parse a dose rate such as ``"3 mg/kg"`` (per="kg") or ``"85 mg/m2"`` (per="m2") into mg per unit.
+def unit_names(text: str) -> tuple[tuple[str, int], ...]:
+    """``"mg/dL"`` -> ``(("milligram", 1), ("deciliter", -1))``: names and powers, never evaluated.
 
-    The basis is declared by the caller, never inferred from the unit: pint would call mg/kg
-    dimensionless.
+    A term is a unit name with an optional power 1–3 (``m2``, ``m²``, ``m^2``, ``m**2``); terms are
+    joined by ``*``, ``·``, a space, or ``/`` (which divides by the term after it). A name is looked
+    up as written, then in lower case (``KG``, ``LB``, ``CM``); a name that could be two units
+    (``min``: minute or milli-inch) is the one without a prefix.
     """
-    raw = str(text).strip()
-    example = f'"3 {_PER[per][1]}"' if per == "kg" else f'"85 {_PER[per][1]}"'
-    numerator, slash, denominator = raw.rpartition("/")
-    if not slash:
-        raise InputError(option, f'expected a dose per {"kilogram" if per == "kg" else "square metre"} like {example}, got {raw!r}')
-    amount = parse_measurement(numerator, "mass", option).value
+    powers: dict[str, int] = {}
+    pos, sign = 0, 1
+    text = text.strip()
+    while True:
+        term = _TERM.match(text, pos)
+        if not term:
+            raise UnitProblem("unknown", text[pos:] or text)
+        power = int(term[2] or _SUPERSCRIPT.get(term[3] or "", 0) or term[4] or 1)
+        name = _lookup(term[1])
+        powers[name] = powers.get(name, 0) + sign * power
+        pos = term.end()
+        if pos == len(text):
+            return tuple((name, power) for name, power in powers.items() if power)
+        operator = _OPERATOR.match(text, pos)
+        if not operator or operator.end() == len(text):
+            raise UnitProblem("unknown", text[pos:].strip() or text)
+        sign = -1 if operator[1] == "/" else 1
+        pos = operator.end()
+
+
+@lru_cache(maxsize=512)
+def _lookup(name: str) -> str:
+    ureg = registry()
+    for candidate in dict.fromkeys((name, name.lower())):
+        found = {(prefix, unit) for prefix, unit, _ in ureg.parse_unit_name(candidate)}
+        plain = {pair for pair in found if not pair[0]} or found
+        if len(plain) == 1:
+            prefix, unit = plain.pop()
+            return prefix + unit
+        if plain:
+            raise UnitProblem("unknown", name)  # two prefixed readings and no plain one: never guess
+    raise UnitProblem("unknown", name)
+
+
+@lru_cache(maxsize=1024)
+def factor(unit: str, to: str) -> float:
+    """How many ``to`` one ``unit`` is (``factor("lb", "kg") == 0.45359237``); raises UnitProblem."""
     import pint
+    from pint.util import UnitsContainer
 
     ureg = registry()
+    source, target = UnitsContainer(dict(unit_names(unit))), UnitsContainer(dict(unit_names(to)))
     try:
-        scale = ureg.Quantity(1, _normalise(denominator.strip())).to("kg" if per == "kg" else "m**2").magnitude
-    except (pint.errors.DimensionalityError, pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError, SyntaxError):
-        raise InputError(option, f"expected a dose per {'kilogram' if per == 'kg' else 'square metre'} like {example}, got {raw!r}") from None
-    return amount / float(scale)
+        return float(ureg.Quantity(1.0, source).to(target).magnitude)
+    except pint.errors.DimensionalityError:
+        raise UnitProblem("dimension", unit) from None
 
 
-@lru_cache(maxsize=256)
 def convert(amount: float, unit: str, to: str) -> float | None:
-    """``amount`` in ``unit`` expressed in ``to`` (e.g. mg/dL to mg/L), or None if pint cannot."""
-    import pint
-
+    """``amount`` in ``unit`` expressed in ``to`` (e.g. mg/dL to mg/L), or None if it cannot be."""
     try:
-        return float(registry().Quantity(amount, _normalise(unit)).to(_normalise(to)).magnitude)
-    except (pint.errors.DimensionalityError, pint.errors.UndefinedUnitError, AttributeError, TypeError, ValueError, SyntaxError):
+        return amount * factor(unit, to)
+    except UnitProblem:
         return None
 
 

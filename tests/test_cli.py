@@ -106,7 +106,7 @@ def test_own_protocol_folder_option(run):
         (["--weight", "72"], "Error: --weight: '72' has no unit; give a weight with its unit, like \"72 kg\" or \"158.7 lb\""),
         (["--weight", "72 kg", "--height", "90 cm"], "Error: --height: '90 cm' (90 cm) is outside the plausible height range 100–250 cm"),
         (["--weight", "72 kg", "--start", "2026/12/01"], "Error: --start: '2026/12/01' is not a date; give an ISO date like 2026-12-01"),
-        (["--weight", "72 kg", "--at", "pve=2026-12-20"], "Error: --at pve=2026-12-20 is outside its window 2026-12-13 to 2026-12-17"),
+        (["--weight", "72 kg", "--at", "pve=2026-12-20"], "Error: --at pve: 2026-12-20 is outside its window 2026-12-13 to 2026-12-17"),
         (["--weight", "72 kg", "--choose", "ici=x"], "Error: unknown choice for arm experimental 'ici'"),
         (["--weight", "72 kg", "--level", "apatinib=x"], "Error: --level: apatinib='x': give a dose level"),
         (["--weight", "72 kg", "--horizon", "soon"], "Error: --horizon: 'soon' is not accepted"),

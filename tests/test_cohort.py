@@ -56,7 +56,7 @@ def test_bad_rows_are_reported_by_row_number_and_the_rest_go_on(patients):
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "Error: row 5 (P004): weight: '72' has no unit; give a weight with its unit, like \"72 kg\" or \"158.7 lb\"",
-        "Error: row 6 (P005): --start: '2026/12/01' is not a date; give an ISO date like 2026-12-01",
+        "Error: row 6 (P005): start: '2026/12/01' is not a date; give an ISO date like 2026-12-01",
         "Error: row 9 (P008): unknown protocol 'NCT0576043' (did you mean \"NCT05760430\"?); known: NCT05233358, NCT05760430, "
         "NCT06187961, NCT06592612, ablation-lenvatinib-pd1",
         "Error: 3 rows failed; 5 plans done",
@@ -86,7 +86,8 @@ def test_an_id_that_cannot_name_a_file_is_a_row_error(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("id,protocol,arm,start,weight\n../x,NCT05760430,control,2026-12-01,70 kg\n")
     result = _run("cohort", path, "--format", "ics", "-o", tmp_path / "out")
-    assert "Error: row 2 (../x): id: '../x' cannot name a file" in result.stderr
+    assert "Error: row 2 (../x): id: '../x' is not accepted: give a pseudonym" in result.stderr
+    assert not (tmp_path / "x.ics").exists()
 
 
 def test_missing_columns_are_named(tmp_path):
@@ -114,9 +115,11 @@ def _peak(rows: int) -> int:
 
 
 def test_memory_stays_flat_however_many_rows():
-    _peak(20)  # warm caches (protocol, units) outside the measurement
+    for _ in process(read_rows(_generated(1500)), json_line):  # warm caches and free lists, untraced
+        pass
     small, large = _peak(100), _peak(1500)
-    assert large < small * 1.5, (small, large)
+    # what grows is the index of ids seen (duplicate ids are refused): ~130 bytes a row, where one plan is ~100 KB
+    assert large - small < 1400 * 200, (small, large)
 
 
 def test_cohort_output_to_dev_null_leaves_it_a_device(patients):

@@ -37,7 +37,7 @@ def test_per_m2_uses_mosteller_unless_another_method_is_chosen():
 
 
 def test_per_m2_without_height_names_the_missing_measurement():
-    with pytest.raises(InputError, match=r'--height: the oxaliplatin dose is 85 mg/m² and needs the patient\'s height'):
+    with pytest.raises(InputError, match=r'height: the oxaliplatin dose is 85 mg/m² and needs the patient\'s height'):
         DoseSpec.per_m2(85).compute(regimen.Patient.from_measurements("70 kg"), drug="oxaliplatin")
 
 

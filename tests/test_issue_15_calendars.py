@@ -39,8 +39,8 @@ def new(tmp_path, monkeypatch):
     return make
 
 
-def _export(course, target, *extra):
-    _ok("schedule", "--course", course, "--today", TODAY, "--horizon", "12w", "--format", "ics", "-o", target, *extra)
+def _export(course, target, *extra, horizon="12w"):
+    _ok("schedule", "--course", course, "--today", TODAY, "--horizon", horizon, "--format", "ics", "-o", target, *extra)
     return target
 
 
@@ -85,11 +85,11 @@ def test_without_the_previous_export_sequence_follows_the_course_revision(new, t
 def test_an_event_of_the_previous_export_that_is_gone_is_cancelled(new, tmp_path):
     course = new("P-0005", "NCT05233358", "haic", "--height", "170 cm")
     _ok("record", course, "skipped", "haic", "--occurrence", "2", "--today", TODAY)
-    _export(course, tmp_path / "v1.ics", "--horizon", "30w")
+    _export(course, tmp_path / "v1.ics", horizon="30w")
     v1, _ = _events(tmp_path / "v1.ics")
     assert "NCT05233358/haic/haic/7" in v1  # six given plus one skipped: HAIC #7 exists only while #2 is skipped
     _ok("record", course, "discontinued", "haic", "--date", "2027-01-05", "--today", TODAY)
-    _export(course, tmp_path / "v2.ics", "--horizon", "30w", "--replaces", tmp_path / "v1.ics")
+    _export(course, tmp_path / "v2.ics", "--replaces", tmp_path / "v1.ics", horizon="30w")
     v2, _ = _events(tmp_path / "v2.ics")
     gone = v2["NCT05233358/haic/haic/7"]
     assert str(gone["STATUS"]) == "CANCELLED" and gone["SEQUENCE"] == v1["NCT05233358/haic/haic/7"]["SEQUENCE"] + 1

@@ -48,12 +48,12 @@ def test_the_plan_csv_neutralises_text_cells_and_leaves_numbers(folder):
     assert (first["dose_amount"], first["cycle"], first["occurrence"], first["date"]) == ("200", "1", "1", "2026-12-01")
 
 
-def test_the_cohort_csv_neutralises_the_patient_id(tmp_path):
+def test_a_formula_as_a_cohort_id_is_refused_and_never_reaches_the_csv(tmp_path):
     patients = tmp_path / "patients.csv"
     patients.write_text("id,protocol,arm,start,weight\n=cmd|' /C calc'!A0,NCT05760430,experimental,2026-12-01,72 kg\n")
     result = run_cli("cohort", patients, "--format", "csv", "--horizon", "2w")
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert {row["patient_id"] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert result.exit_code == 2 and "is not accepted: give a pseudonym" in result.stderr
+    assert not [row for row in csv.DictReader(io.StringIO(result.stdout)) if row["patient_id"].startswith("=")]
 
 
 def test_every_ics_text_value_is_escaped(folder):
@@ -99,4 +99,4 @@ def test_a_terminal_escape_in_a_cohort_cell_is_shown_escaped_in_the_row_error(tm
     patients.write_text("id,protocol,arm,start,weight\nP\x1b[2J,NCT05760430,experimental,2026-12-01,72\n")
     result = run_cli("cohort", patients)
     assert "\x1b" not in result.stderr
-    assert result.stderr.splitlines()[0].startswith("Error: row 2 (P\\x1b[2J): weight: ")
+    assert result.stderr.splitlines()[0].startswith("Error: row 2 (P\\x1b[2J): id: 'P\\x1b[2J' is not accepted")

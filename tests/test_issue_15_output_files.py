@@ -135,7 +135,7 @@ def test_a_duplicate_patient_id_never_overwrites_the_first_patients_calendar(tmp
     result = run_cli("cohort", patients, "--format", "ics", "-o", folder)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "Error: row 3 (P001): id: 'P001' was already written to P001.ics in this run; ids must be unique",
+        "Error: row 3 (P001): id: 'P001' is also the id of row 2; each patient needs an id of their own",
         "Error: row 4 (p001): id: 'p001' was already written to p001.ics in this run; ids must be unique",
         "Error: 2 rows failed; 1 plan done",
     ]

@@ -38,14 +38,14 @@ def test_measurements_in_any_unit(weight, height, kg, cm):
 @pytest.mark.parametrize(
     ("weight", "height", "message"),
     [
-        ("72", None, "--weight: '72' has no unit; give a weight with its unit, like \"72 kg\" or \"158.7 lb\""),
-        ("72 cm", None, "--weight: '72 cm' is not a weight"),
-        ("-72 kg", None, "--weight: '-72 kg' is negative"),
+        ("72", None, "weight: '72' has no unit; give a weight with its unit, like \"72 kg\" or \"158.7 lb\""),
+        ("72 cm", None, "weight: '72 cm' has the wrong unit: cm is not a unit of weight"),
+        ("-72 kg", None, "weight: '-72 kg' is negative"),
         ("19.9 kg", None, "outside the plausible weight range 20–350 kg"),
         ("351 kg", None, "outside the plausible weight range 20–350 kg"),
-        ("72 kg", "99 cm", "--height: '99 cm' (99 cm) is outside the plausible height range 100–250 cm"),
-        ("72 kg", "170 kg", "--height: '170 kg' is not a height"),
-        ("72 stone", None, "--weight: '72 stone': unknown unit 'stone'"),
+        ("72 kg", "99 cm", "height: '99 cm' (99 cm) is outside the plausible height range 100–250 cm"),
+        ("72 kg", "170 kg", "height: '170 kg' has the wrong unit: kg is not a unit of height"),
+        ("72 kilos", None, "weight: '72 kilos': unknown unit 'kilos'"),
     ],
 )
 def test_bad_measurements_are_refused_with_the_accepted_form(weight, height, message):

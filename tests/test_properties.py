@@ -10,7 +10,7 @@ import regimen
 ARMS = [(p.id, a.id) for p in regimen.list_protocols() for a in p.arms]
 weights = st.floats(min_value=20, max_value=350, allow_nan=False).map(lambda w: f"{w:.2f} kg")
 heights = st.floats(min_value=100, max_value=250, allow_nan=False).map(lambda h: f"{h:.1f} cm")
-starts = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
+starts = st.dates(min_value=date(2022, 1, 1), max_value=date(2031, 11, 30))  # within 5 years of today (2026-12-01, frozen)
 horizons = st.one_of(st.none(), st.integers(min_value=1, max_value=120).map(lambda w: f"{w}w"))
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

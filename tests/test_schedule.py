@@ -16,7 +16,7 @@ def test_q3w_counts_from_a_pinned_first_dose(plan_for):
 
 
 def test_a_pin_outside_its_window_names_the_window(plan_for):
-    with pytest.raises(ScheduleError, match=r"--at pve=2026-12-18 is outside its window 2026-12-13 to 2026-12-17 \(\+14d \[12d..16d\] after ctace\)"):
+    with pytest.raises(ScheduleError, match=r"pins.pve: 2026-12-18 is outside its window 2026-12-13 to 2026-12-17 \(\+14d \[12d..16d\] after ctace\)"):
         plan_for("NCT05760430", "experimental", pins={"pve": "2026-12-18"})
 
 
@@ -46,11 +46,11 @@ def test_a_horizon_cuts_even_bounded_activities(plan_for):
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
-        ({"start": "01/12/2026"}, InputError, "--start: '01/12/2026' is not a date; give an ISO date like 2026-12-01"),
-        ({"horizon": "forever"}, InputError, "--horizon: 'forever' is not accepted; give a span like 24w, 180d, 6mo or 2y"),
-        ({"horizon": "2026-11-01"}, InputError, "--horizon: 2026-11-01 is before day 0 (2026-12-01)"),
+        ({"start": "01/12/2026"}, InputError, "start: '01/12/2026' is not a date; give an ISO date like 2026-12-01"),
+        ({"horizon": "forever"}, InputError, "horizon: 'forever' is not accepted; give a span like 24w, 180d, 6mo or 2y"),
+        ({"horizon": "2026-11-01"}, InputError, "horizon: 2026-11-01 is before day 0 (2026-12-01)"),
         ({"choices": {"ici": "sintilimab"}}, LookupFailure, "unknown choice for arm experimental 'ici'"),
-        ({"levels": {"camrelizumab": 1}}, InputError, "level: Camrelizumab has no dose levels to reduce"),
+        ({"levels": {"camrelizumab": 1}}, InputError, "levels.camrelizumab: Camrelizumab has no dose levels to reduce"),
     ],
 )
 def test_bad_schedule_input_is_refused_clearly(plan_for, options, error, message):
@@ -67,7 +67,7 @@ def test_unknown_arm_and_choice_value(plan_for):
 
 
 def test_missing_height_for_a_per_m2_dose_is_an_error_not_a_guess(plan_for):
-    with pytest.raises(InputError, match="--height: the Oxaliplatin dose is 85 mg/m² and needs the patient's height"):
+    with pytest.raises(InputError, match="height: the Oxaliplatin dose is 85 mg/m² and needs the patient's height"):
         plan_for("NCT05233358", "haic", height=None)
 
 

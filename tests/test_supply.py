@@ -71,7 +71,7 @@ def test_plot_needs_matplotlib_or_says_how_to_get_it(tmp_path):
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        assert result.exit_code == 2 and "--plot: needs matplotlib: pip install 'regimen[plot]'" in result.stderr
+        assert result.exit_code == 2 and "--plot: needs matplotlib: pip install 'regimen-calendar[plot]'" in result.stderr
     else:
         assert result.exit_code == 0 and (tmp_path / "s.png").stat().st_size > 1000
 

@@ -14,26 +14,118 @@ from .. import __version__
 from ..errors import ProtocolErrors, RegimenError
 
 
+class Once(click.Option):
+    """A single-value option given twice is an error naming it; click alone would keep the last silently."""
+
+    def add_to_parser(self, parser, ctx: click.Context) -> None:
+        multiple, self.multiple = self.multiple, True  # the parser appends, so a repeat can be seen
+        try:
+            super().add_to_parser(parser, ctx)
+        finally:
+            self.multiple = multiple
+
+    def consume_value(self, ctx: click.Context, opts):
+        given = opts.get(self.name)
+        if isinstance(given, list):
+            if len(given) > 1:
+                shown = ", ".join(repr(v) for v in given) if not self.is_flag else f"{len(given)} times"
+                raise click.UsageError(f"{_flag(self)} was given more than once ({shown}); give it once", ctx)
+            opts = {**opts, self.name: given[0]}
+        return super().consume_value(ctx, opts)
+
+
+def _flag(param: click.Parameter) -> str:
+    """How the command line spells a parameter: ``--weight``, ``-o/--output`` as ``--output``, ``PROTOCOL``."""
+    if isinstance(param, click.Option):
+        return max(param.opts, key=lambda o: (o.startswith("--"), len(o)))
+    return param.human_readable_name
+
+
+def _on_the_command_line(exc: RegimenError, command: click.Command | None) -> str:
+    """The message with the library's parameter (``weight: ...``, ``pins.pve: ...``) said as its flag (``--weight``, ``--at pve``)."""
+    option = getattr(exc, "option", None)
+    if not option or command is None or not hasattr(exc, "detail"):
+        return str(exc)
+    head, _, rest = option.partition(".")
+    flags = {p.name: _flag(p) for p in command.params if p.name}
+    if head not in flags:
+        return str(exc)
+    return f"{flags[head]}{' ' + rest if rest else ''}: {exc.detail}"
+
+
 class _Group(click.Group):
-    """Turns every RegimenError into one line on stderr and exit status 2, never a traceback."""
+    """Turns every RegimenError and usage error into one line on stderr and exit status 2, never a traceback."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        for param in cmd.params:  # every single-value option of every command refuses a repeat
+            if type(param) is click.Option and not (param.multiple or param.count or param.is_flag):
+                param.__class__ = Once
+        super().add_command(cmd, name)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = sys.argv[1:] if args is None else list(args)
+        if any("\x00" in arg for arg in args):  # no shell can pass one; a caller can, and os.stat would raise
+            error("an argument contains a NUL character")
+            if not standalone_mode:
+                return 2
+            sys.exit(2)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:  # usage errors and bad option values: one line, not Usage/Try/Error
+            hint = f" (see '{exc.ctx.command_path} --help')" if isinstance(exc, click.UsageError) and exc.ctx else ""
+            error(f"{' '.join(exc.format_message().split())}{hint}")
+            result = exc.exit_code
+            if not standalone_mode:
+                raise
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            result = 1
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's first sentence, whole (click would cut it at the line's width)."""
+        rows = [(name, command.short_help or _first_sentence(command.help or "")) for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ProtocolErrors as exc:
             for problem in exc.errors:
-                click.echo(f"Error: {problem.located()}", err=True)
+                error(problem.located())
             ctx.exit(2)
         except RegimenError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            command = self.get_command(ctx, ctx.invoked_subcommand) if ctx.invoked_subcommand else None
+            error(_on_the_command_line(exc, command))
             ctx.exit(2)
         except BrokenPipeError:  # the reader left (| head): stop quietly, as Python's docs advise
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             ctx.exit(1)
         except OSError as exc:
-            click.echo(f"Error: {exc.filename or 'standard output'}: {exc.strerror or exc}", err=True)
+            error(f"{exc.filename or 'standard output'}: {exc.strerror or exc}")
             ctx.exit(2)
+
+
+_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
+
+
+def error(message: str) -> None:
+    """``Error: message`` on stderr, on one line whatever the message quotes (a line break shows as ``\\n``)."""
+    click.echo(f"Error: {message.translate(_BREAKS)}", err=True)
+
+
+def _first_sentence(text: str) -> str:
+    words = " ".join(text.split("\b")[0].split())
+    for end in (". ", "? "):
+        if end in words:
+            return words[: words.index(end) + 1]
+    return words
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -60,4 +152,13 @@ def load(ctx: click.Context, ref: str):
 
 from . import course, plan, site  # noqa: E402,F401  (each registers its commands on main)
 
-__all__ = ["main"]
+
+def _lab_names() -> None:
+    from ..labs import ANALYTES
+
+    main.commands["check"].epilog = "Labs: " + ", ".join(ANALYTES) + " (as in the course file's [[labs]] name)."
+
+
+_lab_names()
+
+__all__ = ["Once", "error", "main"]

@@ -178,13 +178,12 @@ def check_command(ctx: click.Context, course_file: str, day: str | None) -> None
     Example:
       regimen check --course P-0042.toml --on 2027-01-12
     """
-    from datetime import date as date_type
-
+    from .. import inputs
     from ..course import check, load_course
     from ..export.text import gate_report
     from ..inputs import parse_date
 
-    on = parse_date(day, "--on") if day else date_type.today()
+    on = parse_date(day, "--on") if day else inputs.today()
     course = load_course(course_file)
     report = check(course, on, protocol_dirs=ctx.obj["dirs"])
     emit(gate_report(course.patient, report.plan, on, report.checks, report.upcoming), None, binary=False)

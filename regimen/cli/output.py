@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Sequence
 from datetime import time, timedelta
@@ -82,22 +81,15 @@ def finish_rows(done: int, failed: int, what: str) -> None:
 
 
 def clock(text: str | None) -> time | None:
-    if text is None:
-        return None
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
-    if not match:
-        raise InputError("--time", f"{text!r} is not a clock time; give HH:MM in 24-hour time, like 09:00")
-    return time(int(match[1]), int(match[2]))
+    from ..inputs import parse_clock
+
+    return parse_clock(text, "--time")
 
 
 def span(text: str | None) -> timedelta | None:
-    if text is None:
-        return None
-    match = re.fullmatch(r"(\d+)\s*(d|h|m)", text.strip().lower())
-    if not match or int(match[1]) == 0:
-        raise InputError("--remind", f"{text!r} is not accepted; give a span like 1d, 2h or 30m")
-    unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
-    return timedelta(**{unit: int(match[1])})
+    from ..inputs import parse_reminder
+
+    return parse_reminder(text, "--remind")
 
 
 def emit(text: str, output: str | None, *, binary: bool) -> None:
@@ -133,8 +125,7 @@ def emit(text: str, output: str | None, *, binary: bool) -> None:
 
 def today(text: str | None):
     """``--today``: an ISO date, or the system date when not given."""
-    from datetime import date
-
+    from .. import inputs
     from ..inputs import parse_date
 
-    return parse_date(text, "--today") if text else date.today()
+    return parse_date(text, "--today") if text else inputs.today()

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 import click
 
 from ..errors import InputError
-from . import load, main
+from . import error, load, main
 from .output import FORMATS, clock, emit, pairs, span, today
 from .output import levels as parse_levels
 
 
-@main.command("list")
+@main.command("list", short_help="List the protocols and their arms.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def list_command(ctx: click.Context, fmt: str) -> None:
@@ -44,7 +44,7 @@ def list_command(ctx: click.Context, fmt: str) -> None:
         emit(protocols_table(protocols), None, binary=False)
 
 
-@main.command()
+@main.command(short_help="Show a protocol: timing, doses, choices, assumptions.")
 @click.argument("protocol")
 @click.option("--arm", help="Show one arm only.")
 @click.pass_context
@@ -81,7 +81,7 @@ def _patient_options(func):
 
 def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, start: str, *,
           pins: Sequence[str] = (), choices: Sequence[str] = (), levels: Sequence[str] = (),
-          horizon: str | None = None, bsa_method: str = "mosteller", clinic=None):
+          horizon: str | None = None, bsa_method: str = "mosteller", clinic=None, allow_past: bool = False):
     from ..patient import Patient
     from ..schedule import schedule
 
@@ -90,14 +90,15 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
         load(ctx, protocol), arm, patient, start,
         pins=pairs(pins, "--at", "ACTIVITY=YYYY-MM-DD, like pve=2026-12-15"),
         choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"),
-        levels=parse_levels(levels), horizon=horizon, bsa_method=bsa_method, clinic=clinic,
+        levels=parse_levels(levels), horizon=horizon, bsa_method=bsa_method, clinic=clinic, allow_past=allow_past,
     )
 
 
-@main.command()
+@main.command(short_help="A patient's dose and visit calendar, or a re-planned course.")
 @click.argument("protocol", required=False)
 @_patient_options
-@click.option("--start", metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE).")
+@click.option("--start", metavar="YYYY-MM-DD", help="Day 0 of the arm (e.g. the day of cTACE), within 5 years of today.")
+@click.option("--allow-past", is_flag=True, help="Accept a day 0 more than 5 years ago (planning a past course on purpose).")
 @click.option("--course", "course_file", type=click.Path(exists=True, dir_okay=False),
               help="Re-plan a recorded course (it carries the protocol, arm, day 0 and measurements).")
 @click.option("--at", "pins", multiple=True, metavar="ACTIVITY=YYYY-MM-DD",
@@ -118,7 +119,8 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
               help="With --course: today's date (default: the system date); past planned events never recorded show as overdue.")
 @click.pass_context
 def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
-             choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, course_file: str | None,
+             choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, allow_past: bool,
+             course_file: str | None,
              pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
              tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None,
              today_text: str | None, replaces: str | None) -> None:
@@ -137,6 +139,8 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         for name, value in (("--time", clinic_time), ("--tz", tz), ("--remind", remind), ("--label", label)):
             if value is not None:
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
+    if tz is not None and clinic_time is None:
+        raise InputError("--tz", "sets the zone of --time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
     calendar: dict = {}
     clinic = None
     if clinic_days or country:
@@ -145,7 +149,8 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         clinic = Clinic.parse(clinic_days, country)
     if course_file:
         given = [n for n, v in (("PROTOCOL", protocol), ("--arm", arm), ("--weight", weight), ("--height", height),
-                                ("--start", start), ("--choose", choices), ("--level", levels), ("--at", pins)) if v]
+                                ("--start", start), ("--allow-past", allow_past), ("--choose", choices), ("--level", levels),
+                                ("--at", pins)) if v]
         if given:
             raise InputError("--course", f"the course file carries the protocol, arm, day 0, measurements and choices; drop {', '.join(given)}")
         from ..course import load_course, replan
@@ -163,7 +168,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         if missing:
             raise InputError(missing[0], f"is required (or give --course FILE); missing: {', '.join(missing)}")
         plan = _plan(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
-                     horizon=horizon, bsa_method=bsa_method, clinic=clinic)
+                     horizon=horizon, bsa_method=bsa_method, clinic=clinic, allow_past=allow_past)
     if fmt == "json":
         from ..export.json import dumps
 
@@ -188,7 +193,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     emit(text, output, binary=fmt in ("csv", "ics"))
 
 
-@main.command()
+@main.command(short_help="Each drug's dose, with its derivation and what to take or prepare.")
 @click.argument("protocol")
 @_patient_options
 @click.pass_context
@@ -213,7 +218,7 @@ def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str |
     emit(dose_sheet(sheet), None, binary=False)
 
 
-@main.command()
+@main.command(short_help="Check protocol files: every problem at once, each with file:line.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
     """Check protocol files: every problem in every file, each with file:line.
@@ -226,7 +231,7 @@ def validate(files: tuple[str, ...]) -> None:
 
     problems = validate_files(files)
     for problem in problems:
-        click.echo(f"Error: {problem.located()}", err=True)
+        error(problem.located())
     if problems:
         sys.exit(2)
     emit(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid\n", None, binary=False)

@@ -9,7 +9,7 @@ from . import main
 from .output import count_rows, drain, emit, finish_rows
 
 
-@main.command()
+@main.command(short_help="Plan every patient of a CSV, streamed.")
 @click.argument("patients", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "ics"]), default="json", show_default=True,
               help="json: one plan per line (JSON Lines); csv: one row per event; ics: one file per patient into -o DIR.")
@@ -17,31 +17,36 @@ from .output import count_rows, drain, emit, finish_rows
 @click.option("--horizon", metavar="SPAN|DATE", help="For rows without a horizon column (default as for schedule).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
 @click.option("--strict", is_flag=True, help="Stop at the first bad row instead of reporting it and going on.")
+@click.option("--allow-past", is_flag=True, help="Accept rows whose day 0 is more than 5 years ago.")
 @click.pass_context
-def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, horizon: str | None, jobs: int, strict: bool) -> None:
+def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, horizon: str | None, jobs: int, strict: bool,
+           allow_past: bool) -> None:
     """Plan every patient in a CSV (one row each), streaming: memory stays flat.
 
     \b
     Columns: id (a pseudonym), protocol, arm, start, weight; optional height, horizon,
-    at:ACTIVITY (a pinned date), level:ACTIVITY (dose reductions); any other column is a choice.
+    at:ACTIVITY (a pinned date), level:ACTIVITY (dose level, 1 = the highest); any other column is a choice.
     \b
     Example:
       regimen cohort patients.csv --format csv -o plans.csv --jobs 2
     """
     from .. import cohort as cohort_lib
     from ..export import render
+    from ..inputs import horizon_form
 
+    if horizon is not None:
+        horizon_form(horizon, "--horizon")  # once here, not once a row
     work = {"json": render.json_line, "csv": render.csv_rows, "ics": render.ics_file}[fmt]
     if fmt == "ics" and not output:
         raise InputError("--output", "--format ics writes one file per patient: give a folder with -o DIR")
     with cohort_lib.open_patients(patients) as stream, render.Sink(fmt, output) as sink:  # no half file on any exit
         rows = cohort_lib.read_rows(stream)
-        results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon)
+        results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon, allow_past=allow_past)
         failed = drain(results, sink.write, strict, count_rows(patients))
     finish_rows(sink.written, failed, "plan")
 
 
-@main.command()
+@main.command(short_help="Drug totals and vials or tablets to dispense, per week or month.")
 @click.argument("patients", type=click.Path(exists=True, dir_okay=False))
 @click.option("--from", "first", required=True, metavar="YYYY-MM-DD", help="First day of the forecast.")
 @click.option("--to", "last", required=True, metavar="YYYY-MM-DD", help="Last day of the forecast (inclusive).")

@@ -42,7 +42,7 @@ def _fail(course: Course, record: Record | None, field: str, message: str) -> Co
 
 def validate(course: Course, protocol: Protocol, today: date | None = None) -> None:
     """Raise CourseError for the first record that breaks a rule (see the module's doc)."""
-    from ..patient import Patient
+    from ..inputs import within_bounds
 
     arm = protocol.arm(course.arm)
     for index, m in enumerate(course.measurements):
@@ -50,7 +50,7 @@ def validate(course: Course, protocol: Protocol, today: date | None = None) -> N
             value = getattr(m, kind)
             if value is not None:
                 try:
-                    Patient.from_measurements(value.text if kind == "weight" else "70 kg", value.text if kind == "height" else None)
+                    within_bounds(value, kind, kind)
                 except InputError as exc:
                     raise CourseError(exc.detail, file=course.path, path=f"measurements[{index}].{kind}") from None
         if today is not None and m.date > today:

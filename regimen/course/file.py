@@ -27,6 +27,7 @@ may carry a ``reason``. Events are kept in the order they were recorded.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -35,14 +36,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import InputError, ProtocolErrors
+from ..inputs import PSEUDONYM, parse_measurement
 from ..tomlfile import TomlFile, read_toml
-from ..units import Measured, format_number, parse_measurement
+from ..units import Measured, format_number
 
 __all__ = ["EVENT_TYPES", "PSEUDONYM", "Course", "Lab", "Measurement", "Pin", "Record", "append_record", "load_course", "parse_course",
            "record_text", "rewrite", "stamped"]
 
 EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out")
-PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 _TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
         "measurements": list, "labs": list, "events": list, "calendar": str, "pin": dict, "migrations": list,
@@ -107,6 +108,9 @@ class Pin(NamedTuple):
 
 @dataclass(frozen=True)
 class Course:
+    """One patient's course as recorded: day 0, choices, measurements, labs and events, and the
+    protocol version it is pinned to. Read with :func:`load_course`; re-plan with ``regimen.replan``."""
+
     patient: str
     protocol: str
     arm: str
@@ -153,6 +157,8 @@ class Course:
 
 def load_course(path: str | Path) -> Course:
     """Read and parse a course file (see :func:`parse_course`)."""
+    if not isinstance(path, str | os.PathLike):
+        raise InputError("path", f"expected a course file's path, got {type(path).__name__}")
     path = Path(path)
     return parse_course(read_course_text(path), str(path))
 

@@ -113,9 +113,10 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
     given dose without ``dose`` gets the planned amount written beside it, so the file keeps what
     was given even if a later weight or protocol change would plan another dose.
     """
+    from .. import inputs
     from ..loader import load_protocol
 
-    today = today or date.today()
+    today = today or inputs.today()
     _check_values(kind, activity, value, uln, dose)
     holder: dict = {}
 
@@ -149,14 +150,14 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
 
 def _check_values(kind: str, activity: str | None, value: str | None, uln: str | None, dose: str | None) -> None:
     """The values a record carries, checked before the file is read: errors name the parameter."""
-    from ..units import parse_measurement
+    from ..inputs import parse_measurement
 
     if dose is not None:
         parse_measurement(dose, "mass", "dose")
     if kind in ("weight", "height") and value is not None:
-        from ..patient import Patient
+        from ..inputs import parse_height, parse_weight
 
-        Patient.from_measurements(value if kind == "weight" else "70 kg", value if kind == "height" else None, prefix="")
+        (parse_weight if kind == "weight" else parse_height)(value, "value")
     if kind == "lab":
         from ..labs import parse_lab, parse_uln
 

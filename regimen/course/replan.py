@@ -37,7 +37,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 from ..dosing import Dose, DoseSpec
-from ..errors import LookupFailure
+from ..errors import InputError, LookupFailure
 from ..model import Activity, Protocol
 from ..patient import Patient
 from ..plan import Occurrences, Plan, taken_at_home
@@ -61,6 +61,8 @@ def replan(course: Course, *, horizon: str | date | None = None, today: date | N
 
     With ``today``, planned events before it that were never recorded are marked ``overdue``.
     """
+    if not isinstance(course, Course):
+        raise InputError("course", f"expected a Course (regimen.load_course(path)), got {type(course).__name__}")
     if protocol is None:
         from ..loader import load_protocol
 
@@ -72,7 +74,8 @@ def replan(course: Course, *, horizon: str | date | None = None, today: date | N
     validate(course, protocol, today)
     history = _History(course, protocol, patient, bsa_method, today)
     plan = schedule(protocol, course.arm, patient, course.start, pins=dict(course.pins), choices=dict(course.choices),
-                    horizon=horizon or course.horizon, bsa_method=bsa_method, adjust=history.adjust, clinic=clinic)
+                    horizon=horizon or course.horizon, bsa_method=bsa_method, adjust=history.adjust, clinic=clinic,
+                    allow_past=True)  # a course's day 0 may lie years back
     amendment = _amendment(course, protocol)
     return replace(plan, warnings=(amendment, *plan.warnings)) if amendment else plan
 

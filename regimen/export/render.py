@@ -152,7 +152,7 @@ def check_plotting() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise InputError("--plot", "needs matplotlib: pip install 'regimen[plot]'") from None
+        raise InputError("--plot", "needs matplotlib: pip install 'regimen-calendar[plot]'") from None
 
 
 def plot_supply(lines: list[Line], path: str) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 from ..dosing import Band, DoseSpec, Level, RoundToStep, RoundToStrengths
 from ..errors import InputError, did_you_mean, shown
+from ..inputs import parse_measurement, parse_per
 from ..notation import NotationError, parse_pattern
 from ..patient import BSA_METHODS
 from ..tomlfile import TomlFile as _File
-from ..units import parse_measurement, parse_per
 from . import plausible
 
 __all__ = ["QUANTITY_LIMIT", "plausible_value", "read_days", "read_dose", "read_mass", "read_percent", "read_weight", "short"]

@@ -11,11 +11,11 @@ from typing import Any
 
 from ..dosing import Product
 from ..errors import InputError, did_you_mean, shown
+from ..inputs import parse_measurement
 from ..model import DELAY_SCOPES, GATE_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
 from ..notation import NotationError, parse_rule
 from ..rules import DAY0, Rule, Start
 from ..tomlfile import TomlFile as _File
-from ..units import parse_measurement
 from . import plausible
 from .checks import cross_check
 from .quantities import plausible_value, read_days, read_dose, read_mass, read_percent, short
