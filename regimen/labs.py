@@ -15,7 +15,7 @@ from typing import NamedTuple
 from .errors import InputError
 from .units import convert, format_number
 
-__all__ = ["ANALYTES", "Criterion", "LabValue", "parse_criterion", "parse_lab"]
+__all__ = ["ANALYTES", "GATE_SCOPE_WORDS", "Criterion", "LabValue", "gates_text", "parse_criterion", "parse_lab"]
 
 
 class Analyte(NamedTuple):
@@ -102,3 +102,13 @@ def parse_criterion(lab: str, op: str, text: str, option: str) -> Criterion:
     if match := re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[x×*]\s*ULN\s*", text, re.I):
         return Criterion(lab, op, float(match[1]), True, text.strip())
     return Criterion(lab, op, parse_lab(lab, text, option).value, False, text.strip())
+
+
+GATE_SCOPE_WORDS = {"each": "every occurrence", "first": "the first occurrence only", "cycle": "day 1 of each cycle"}
+
+
+def gates_text(criteria: tuple[Criterion, ...], lookback: int, scope: str | None = None) -> str:
+    """``anc ≥ 1.2 x10^9/L, platelets ≥ 60 x10^9/L within 7 days before``, and with ``scope`` which
+    occurrences they apply to (``; every occurrence``)."""
+    listed = ", ".join(c.describe() for c in criteria)
+    return f"{listed} within {lookback} days before" + (f"; {GATE_SCOPE_WORDS.get(scope, scope)}" if scope else "")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..labs import gates_text
 from ..model import Activity, Arm, Protocol
 from ..notation import format_pattern, format_rule
 from ..plan import DoseSheet, Event, Plan
 
-__all__ = ["GATE_SCOPE_WORDS", "activity_limits", "dose_sheet", "gate_report", "labs_before", "plan_table", "protocol_details", "protocols_table"]
+__all__ = ["activity_limits", "dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
 
 
 def protocols_table(protocols: Iterable[Protocol]) -> str:
@@ -73,17 +74,8 @@ def activity_limits(activity: Activity) -> list[str]:
     if activity.max_delay is not None:
         out.append(f"max_delay: {activity.max_delay} days (later than this, {activity.name} stops)")
     if activity.gates:
-        out.append(f"labs before: {labs_before(activity)}")
+        out.append(f"labs before: {gates_text(activity.gates, activity.gate_lookback, activity.gate_scope)}")
     return out
-
-
-GATE_SCOPE_WORDS = {"each": "every occurrence", "first": "the first occurrence only", "cycle": "day 1 of each cycle"}
-
-
-def labs_before(activity: Activity) -> str:
-    """``anc ≥ 1.2 x10^9/L, platelets ≥ 60 x10^9/L within 7 days before; every occurrence``."""
-    criteria = ", ".join(c.describe() for c in activity.gates)
-    return f"{criteria} within {activity.gate_lookback} days before; {GATE_SCOPE_WORDS.get(activity.gate_scope, activity.gate_scope)}"
 
 
 def dose_sheet(sheet: DoseSheet) -> str:
