@@ -71,7 +71,7 @@ def due_ics(rows: list[DueRow], today: date) -> str:
     calendar = Calendar.new(prodid=PRODID, uid=uid_for("site/due"), name="regimen: due at the site")
     for row in rows:
         summary = f"{row.patient}: {row.what}" + (f" {row.dose}" if row.dose else "") + (f" ({row.status})" if row.status != "due" else "")
-        lines = [f"{row.protocol} arm {row.arm}", f"window {row.window()} ({row.closes()})"]
+        lines = [f"{row.protocol} arm {row.arm}"] + ([f"window {row.window()} ({row.closes()})"] if row.windowed else [])
         if row.labs:
             lines.append(f"labs before: {row.labs}")
         component = Event.new(uid=uid_for(f"{row.calendar}/{row.key}"), stamp=stamp, summary=summary, description="\n".join(lines),

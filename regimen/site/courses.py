@@ -5,6 +5,7 @@ others go on. Each protocol is loaded once (the loader caches it by path and mti
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -75,7 +76,7 @@ def calendar_id(course: Course) -> str:
 def _one_line(exc: RegimenError, path: str) -> str:
     """The reason on one line, without the path the report already names (a file's first problem,
     and how many more)."""
-    lines = [line.removeprefix(f"{path}:").strip() for line in str(exc).strip().splitlines()]
+    lines = [re.sub(r"^(\d+): ", r"line \1: ", line.removeprefix(f"{path}:").strip()) for line in str(exc).strip().splitlines()]
     if len(lines) > 1 and lines[0].endswith("in protocol data:"):
         lines = lines[1:]
     return lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "")

@@ -201,7 +201,7 @@ def _dates(events: list[Event]) -> str:
 
 def deviations(items: Iterable[Replanned | Failed], today: date, failed: Callable[[Failed], None] = lambda f: None
                ) -> tuple[list[Deviation], list[Tally], list[Tally]]:
-    """Every course's deviations (by patient, then date), each patient's tally, and each protocol arm's."""
+    """Every course's deviations (by patient, then date), each patient's tally (by patient), and each protocol arm's."""
     found: list[Deviation] = []
     patients: list[Tally] = []
     for item in items:
@@ -211,4 +211,6 @@ def deviations(items: Iterable[Replanned | Failed], today: date, failed: Callabl
         mine, counts = deviations_of(item, today)
         found += mine
         patients.append(counts)
+    patients.sort(key=lambda t: (t.patient, t.protocol, t.arm))
+    found.sort(key=lambda d: d.patient)  # stable: each patient's stay by date
     return found, patients, tally(patients)

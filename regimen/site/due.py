@@ -48,11 +48,16 @@ class DueRow(NamedTuple):
     key: str  # the first event's stable key: protocol/arm/activity/occurrence
     calendar: str  # what the patient's calendar UIDs derive from (see courses.calendar_id)
     order: int
+    windowed: bool = True  # False for home doses after the first: a tablet's day has no window to close
 
     def window(self) -> str:
+        if not self.windowed:
+            return ""
         return self.earliest.isoformat() if self.earliest == self.latest else f"{self.earliest.isoformat()} to {self.latest.isoformat()}"
 
     def closes(self) -> str:
+        if not self.windowed:
+            return ""
         if self.closes_in > 1:
             return f"closes in {self.closes_in} days"
         if self.closes_in == 1:
@@ -113,7 +118,7 @@ def _row(course: Course, plan: Plan, activity: Activity, events: tuple[Event, ..
         labs = gates_text(activity.gates, activity.gate_lookback)
     return DueRow(head.date, tail.date, head.earliest, head.latest, (head.latest - today).days, course.patient, plan.protocol.id,
                   plan.arm.id, activity.id, what, head.dose.text if head.dose else "", status, labs, len(events), head.key, calendar,
-                  activity.order)
+                  activity.order, not taken_at_home(activity) or head.has_window)
 
 
 
