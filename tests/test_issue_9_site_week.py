@@ -143,3 +143,9 @@ def test_bad_input_is_one_error_line():
     for args, said in ((["--today", "2027-13-01"], "--today"), (["--from", "2027-01-18", "--to", "2027-01-11"], "--to")):
         result = CliRunner().invoke(main, ["due", str(COURSES / "S01-on-time.toml"), *args])
         assert result.exit_code == 2 and result.stderr.startswith(f"Error: {said}") and len(result.stderr.splitlines()) == 1
+
+
+def test_two_worker_processes_give_the_same_rows_and_report_the_same_failure():
+    one, two = (CliRunner().invoke(main, ["due", str(COURSES), str(COURSES / "broken"), "--today", TODAY, "--format", "csv", "--jobs", jobs])
+                for jobs in ("1", "2"))
+    assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr) and one.exit_code == 2

@@ -88,11 +88,11 @@ def supply(ctx: click.Context, inputs: tuple[str, ...], from_courses: bool, toda
     if plot:
         render.check_plotting()
     if from_courses:
-        from ..site import replanned, supply_from_courses
+        from ..site import supply_from_courses
 
         failures = Failures()
-        items = replanned(_course_files(inputs), horizon=end, today=today(today_text), protocol_dirs=ctx.obj["dirs"])
-        totals = supply_from_courses(items, start, end, by, failures)
+        totals = supply_from_courses(_course_files(inputs), start, end, by, today(today_text), protocol_dirs=ctx.obj["dirs"], jobs=jobs,
+                                     failed=failures)
         _supply_out(totals, start, end, by, fmt, output, plot)
         failures.finish()
         return
@@ -161,6 +161,7 @@ def _window(first: str | None, last: str | None, today_text: str | None):
 
 COURSES = click.argument("courses", metavar="COURSES...", nargs=-1, required=True, type=click.Path(exists=True))
 TODAY = click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Today's date (default: the system date).")
+JOBS = click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
 
 
 @main.command()
@@ -168,10 +169,11 @@ TODAY = click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Today'
 @click.option("--from", "first", metavar="YYYY-MM-DD", help="First day (default: today).")
 @click.option("--to", "last", metavar="YYYY-MM-DD", help="Last day, inclusive (default: 7 days after --from).")
 @TODAY
+@JOBS
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "ics"]), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
 @click.pass_context
-def due(ctx: click.Context, courses: tuple[str, ...], first: str | None, last: str | None, today_text: str | None, fmt: str,
+def due(ctx: click.Context, courses: tuple[str, ...], first: str | None, last: str | None, today_text: str | None, jobs: int, fmt: str,
         output: str | None) -> None:
     """What is due across all patients: one row per patient-event, overdue first, with its window,
     dose, status (overdue, due, conditional) and the labs to draw before it.
@@ -182,14 +184,14 @@ def due(ctx: click.Context, courses: tuple[str, ...], first: str | None, last: s
     \b
     Example:
       regimen due courses/ --today 2027-01-11 --to 2027-01-18 --format ics -o site-week.ics
+      regimen due courses/ --jobs 2
     """
     from ..export import site as out
     from ..site import due as due_lib
-    from ..site import replanned
 
     start, end, now = _window(first, last, today_text)
     failures = Failures()
-    rows = due_lib(replanned(_course_files(courses), horizon=end, today=now, protocol_dirs=ctx.obj["dirs"]), start, end, now, failures)
+    rows = due_lib(_course_files(courses), start, end, now, protocol_dirs=ctx.obj["dirs"], jobs=jobs, failed=failures)
     text = {"table": lambda: out.due_table(rows, start, end, now), "csv": lambda: out.due_csv(rows),
             "json": lambda: out.due_json(rows, start, end, now), "ics": lambda: out.due_ics(rows, now)}[fmt]()
     emit(text, output, binary=fmt in ("csv", "ics"))
@@ -199,10 +201,11 @@ def due(ctx: click.Context, courses: tuple[str, ...], first: str | None, last: s
 @main.command()
 @COURSES
 @TODAY
+@JOBS
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of standard output.")
 @click.pass_context
-def deviations(ctx: click.Context, courses: tuple[str, ...], today_text: str | None, fmt: str, output: str | None) -> None:
+def deviations(ctx: click.Context, courses: tuple[str, ...], today_text: str | None, jobs: int, fmt: str, output: str | None) -> None:
     """What deviated from the protocol up to today: events outside their windows, early doses,
     late cycle starts, doses more than 10% off plan, skipped or overdue events, missed home doses
     (per cycle); and events on time / total per patient and per protocol arm.
@@ -215,12 +218,10 @@ def deviations(ctx: click.Context, courses: tuple[str, ...], today_text: str | N
     """
     from ..export import site as out
     from ..site import deviations as deviations_lib
-    from ..site import replanned
 
     now = today(today_text)
     failures = Failures()
-    found, patients, arms = deviations_lib(replanned(_course_files(courses), horizon=now, today=now, protocol_dirs=ctx.obj["dirs"]),
-                                           now, failures)
+    found, patients, arms = deviations_lib(_course_files(courses), now, protocol_dirs=ctx.obj["dirs"], jobs=jobs, failed=failures)
     text = {"table": lambda: out.deviations_table(found, patients, arms, now), "csv": lambda: out.deviations_csv(found, patients, arms),
             "json": lambda: out.deviations_json(found, patients, arms, now)}[fmt]()
     emit(text, output, binary=fmt == "csv")

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from functools import partial
+from itertools import islice
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..course import Course, load_course, replan
 from ..errors import InputError, RegimenError
 from ..plan import Plan
 
-__all__ = ["Failed", "Replanned", "calendar_id", "course_files", "replanned"]
+__all__ = ["Failed", "Replanned", "calendar_id", "course_files", "each_course", "replanned"]
+
+_BATCH = 64  # course files handed to each worker at a time: bounds memory, keeps them busy
 
 
 class Replanned(NamedTuple):
@@ -63,6 +67,29 @@ def replanned(paths: Iterable[str | Path], *, horizon: date, today: date, protoc
             yield Failed(str(path), getattr(exc, "strerror", None) or str(exc))
             continue
         yield Replanned(str(path), course, plan)
+
+
+def each_course(paths: Iterable[str | Path], work: Callable[[Replanned], Any], *, horizon: date, today: date,
+                protocol_dirs: Iterable[str] = (), jobs: int = 1) -> Iterator[Any | Failed]:
+    """``work(course)`` for every course re-planned to ``horizon`` as of ``today``, in path order,
+    ``jobs`` processes at a time; only ``work``'s (small) results cross processes. ``work`` must be
+    a module-level function, or a partial of one, when ``jobs`` > 1."""
+    task = partial(_one, work, horizon, today, tuple(protocol_dirs))
+    paths = iter(paths)
+    if jobs <= 1:
+        yield from map(task, paths)
+        return
+    import multiprocessing
+
+    with multiprocessing.Pool(jobs) as pool:
+        while batch := [str(p) for p in islice(paths, _BATCH * jobs)]:
+            yield from pool.imap(task, batch, chunksize=max(1, _BATCH // 4))
+
+
+def _one(work: Callable[[Replanned], Any], horizon: date, today: date, dirs: tuple[str, ...], path: str | Path) -> Any | Failed:
+    for item in replanned((path,), horizon=horizon, today=today, protocol_dirs=dirs):
+        return item if isinstance(item, Failed) else work(item)
+    raise AssertionError("replanned yields one item a path")  # pragma: no cover
 
 
 def calendar_id(course: Course) -> str:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from functools import partial
+from pathlib import Path
 from typing import NamedTuple
 
 from ..course.replan import DOSE_TOLERANCE
@@ -31,7 +33,7 @@ from ..notation import format_pattern
 from ..plan import Event, Plan, taken_at_home
 from ..rules import CycleDays, Every
 from ..units import format_number
-from .courses import Failed, Replanned
+from .courses import Failed, Replanned, each_course
 
 __all__ = ["KINDS", "Deviation", "Tally", "deviations", "deviations_of", "tally"]
 
@@ -199,16 +201,17 @@ def _dates(events: list[Event]) -> str:
     return ", ".join(run[0].isoformat() if len(run) == 1 else f"{run[0].isoformat()} to {run[-1].isoformat()}" for run in runs)
 
 
-def deviations(items: Iterable[Replanned | Failed], today: date, failed: Callable[[Failed], None] = lambda f: None
-               ) -> tuple[list[Deviation], list[Tally], list[Tally]]:
+def deviations(paths: Iterable[str | Path], today: date, *, protocol_dirs: Iterable[str] = (), jobs: int = 1,
+               failed: Callable[[Failed], None] = lambda f: None) -> tuple[list[Deviation], list[Tally], list[Tally]]:
     """Every course's deviations (by patient, then date), each patient's tally (by patient), and each protocol arm's."""
     found: list[Deviation] = []
     patients: list[Tally] = []
-    for item in items:
-        if isinstance(item, Failed):
-            failed(item)
+    for result in each_course(paths, partial(deviations_of, today=today), horizon=today, today=today, protocol_dirs=protocol_dirs,
+                              jobs=jobs):
+        if isinstance(result, Failed):
+            failed(result)
             continue
-        mine, counts = deviations_of(item, today)
+        mine, counts = result
         found += mine
         patients.append(counts)
     patients.sort(key=lambda t: (t.patient, t.protocol, t.arm))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from functools import partial
+from pathlib import Path
 from typing import NamedTuple
 
 from ..course import Course
@@ -21,7 +23,7 @@ from ..labs import gates_text
 from ..model import Activity
 from ..notation import format_pattern
 from ..plan import Event, Plan, taken_at_home
-from .courses import Failed, Replanned, calendar_id
+from .courses import Failed, Replanned, calendar_id, each_course
 
 __all__ = ["DUE_STATUSES", "DueRow", "due", "due_rows", "sort_due"]
 
@@ -123,13 +125,18 @@ def _row(course: Course, plan: Plan, activity: Activity, events: tuple[Event, ..
 
 
 
-def due(items: Iterable[Replanned | Failed], first: date, last: date, today: date,
+def due(paths: Iterable[str | Path], first: date, last: date, today: date, *, protocol_dirs: Iterable[str] = (), jobs: int = 1,
         failed: Callable[[Failed], None] = lambda f: None) -> list[DueRow]:
     """Every course's rows (re-planned to ``last`` as of ``today``), sorted; each failure goes to ``failed``."""
     rows: list[DueRow] = []
-    for item in items:
-        if isinstance(item, Failed):
-            failed(item)
+    work = partial(_rows_of, first=first, last=last, today=today)
+    for result in each_course(paths, work, horizon=last, today=today, protocol_dirs=protocol_dirs, jobs=jobs):
+        if isinstance(result, Failed):
+            failed(result)
         else:
-            rows += due_rows(item.course, item.plan, first, last, today, calendar_id(item.course))
+            rows += result
     return sort_due(rows)
+
+
+def _rows_of(item: Replanned, *, first: date, last: date, today: date) -> list[DueRow]:
+    return due_rows(item.course, item.plan, first, last, today, calendar_id(item.course))
