@@ -149,3 +149,15 @@ def test_two_worker_processes_give_the_same_rows_and_report_the_same_failure():
     one, two = (CliRunner().invoke(main, ["due", str(COURSES), str(COURSES / "broken"), "--today", TODAY, "--format", "csv", "--jobs", jobs])
                 for jobs in ("1", "2"))
     assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr) and one.exit_code == 2
+
+
+def test_the_readme_shows_what_the_commands_print():
+    import re
+    import shlex
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"tests/test_issue_9_site_week.py checks these outputs -->\n```console\n(.*?)\n```", readme, re.S).group(1)
+    for step in re.split(r"^\$ regimen ", block, flags=re.M)[1:]:
+        command, _, shown = step.partition("\n")
+        argv = [str(Path(__file__).parent.parent / a) if a.startswith("tests/") else a for a in shlex.split(command)]
+        assert run(*argv).output.rstrip("\n") == shown.rstrip("\n")
