@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import reduce
 from itertools import pairwise
 from pathlib import Path
@@ -28,7 +28,7 @@ from ..plan import Event as PlanEvent
 from ..plan import Plan
 from ..units import format_number
 
-__all__ = ["NAMESPACE", "dumps", "system_zone", "uid_for"]
+__all__ = ["NAMESPACE", "dumps", "stamp_for", "system_zone", "uid_for"]
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
@@ -198,13 +198,18 @@ def _alarm(component: Event, remind: timedelta | None, name: str) -> None:
 
 
 def _stamp(plan: Plan) -> datetime:
+    return stamp_for(plan.start)
+
+
+def stamp_for(day: date) -> datetime:
+    """DTSTAMP: ``SOURCE_DATE_EPOCH`` when set, else ``day`` at 00:00 UTC (the same inputs, the same bytes)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
             return datetime.fromtimestamp(int(epoch), tz=UTC)
         except (ValueError, OverflowError, OSError):
             raise InputError("SOURCE_DATE_EPOCH", f"{epoch!r} is not a Unix timestamp in whole seconds") from None
-    return datetime.combine(plan.start, time(0), tzinfo=UTC)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _zone(name: str):

@@ -6,11 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
-
-from ..errors import InputError
 
 if TYPE_CHECKING:
     from ..site import Deviation, DueRow, Tally
@@ -65,9 +62,9 @@ def due_ics(rows: list[DueRow], today: date) -> str:
     the row's event key, so each is unique per patient and stable from week to week."""
     from icalendar import Calendar, Event
 
-    from .ics import PRODID, uid_for
+    from .ics import PRODID, stamp_for, uid_for
 
-    stamp = _stamp(today)
+    stamp = stamp_for(today)
     calendar = Calendar.new(prodid=PRODID, uid=uid_for("site/due"), name="regimen: due at the site")
     for row in rows:
         summary = f"{row.patient}: {row.what}" + (f" {row.dose}" if row.dose else "") + (f" ({row.status})" if row.status != "due" else "")
@@ -82,16 +79,6 @@ def due_ics(rows: list[DueRow], today: date) -> str:
         component.add("x-regimen-key", row.key)
         calendar.add_component(component)
     return calendar.to_ical().decode("utf-8")
-
-
-def _stamp(today: date) -> datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return datetime.fromtimestamp(int(epoch), tz=UTC)
-        except (ValueError, OverflowError, OSError):
-            raise InputError("SOURCE_DATE_EPOCH", f"{epoch!r} is not a Unix timestamp in whole seconds") from None
-    return datetime.combine(today, time(0), tzinfo=UTC)
 
 
 def _percent(tally: Tally) -> str:
