@@ -115,3 +115,21 @@ def test_a_broken_course_is_reported_and_the_others_counted():
     assert result.exit_code == 2
     assert [p["patient"] for p in json.loads(result.stdout)["patients"]] == ["S02"]
     assert result.stderr.count("Error:") == 2 and "S99-bad-weight.toml: line 6" in result.stderr
+
+
+def test_an_activity_stopped_by_its_max_delay_is_a_deviation():
+    """HAIC #2 on 2026-12-22 puts #3 on 2027-01-12; rescheduled to 2027-02-15 it would be 34 days late, past max_delay 30d."""
+    result = run("deviations", str(Path(__file__).parent / "courses" / "haic_delay.toml"), "--today", "2027-01-20", "--format", "json")
+    stopped = [d for d in json.loads(result.output)["deviations"] if d["kind"] == "stopped"]
+    assert stopped == [{"patient": "P-0004", "protocol": "NCT05233358", "arm": "haic", "kind": "stopped", "activity": "haic",
+                        "date": "2027-01-20", "detail": "HAIC #3 would be 34 days late, more than the 30 days the protocol allows: HAIC stops"}]
+
+
+def test_bad_input_is_one_error_line_and_every_site_command_has_an_example():
+    for argv, said in ((["deviations", str(COURSES / "S02-late.toml"), "--today", "11/01/2027"], "Error: --today"),
+                       (["supply", "--courses", str(COURSES / "S02-late.toml"), "--from", "2027-01-11", "--to", "2027-01-01"], "Error: --to")):
+        result = CliRunner().invoke(main, argv)
+        assert result.exit_code == 2 and result.stderr.startswith(said) and len(result.stderr.splitlines()) == 1, result.stderr
+    for command in ("due", "deviations", "supply"):
+        text = run(command, "--help").output
+        assert "Example" in text and f"regimen {command} " in text
