@@ -94,10 +94,11 @@ def _one(work: Callable[[Replanned], Any], horizon: date, today: date, dirs: tup
 
 def calendar_id(course: Course) -> str:
     """What a course's calendar UIDs derive from: its random ``calendar`` id, else a hash of its
-    path and pseudonym (never the pseudonym alone)."""
+    absolute path and pseudonym (never the pseudonym alone)."""
     if course.calendar:
         return course.calendar
-    return hashlib.sha256(f"{course.path}\0{course.patient}".encode()).hexdigest()[:32]
+    where = str(Path(course.path).resolve()) if course.path else ""  # the same file gives the same UIDs from any folder
+    return hashlib.sha256(f"{where}\0{course.patient}".encode()).hexdigest()[:32]
 
 
 def _one_line(exc: RegimenError, path: str) -> str:
