@@ -16,7 +16,8 @@ A deviation is one of:
 
 On time / total counts clinic occurrences up to today (given, skipped or overdue) and home-dosing
 starts (the first dose and each cycle's day 1): an occurrence is on time when it was given with no
-deviation. Home doses are counted apart: taken / planned up to today.
+deviation. Home doses are counted apart: taken / planned up to today. A conditional event still neither
+confirmed nor ruled out is not owed, so it counts neither way (``regimen due`` lists it).
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def deviations_of(item: Replanned, today: date) -> tuple[list[Deviation], Tally]
     on_time = total = taken = planned = 0
     by_activity: dict[str, list[Event]] = {}
     for event in plan.events:
+        if event.conditional:  # not owed until confirmed: neither on time nor late
+            continue
         if event.status in ("given", "skipped") or (event.status == "overdue" and event.date < today):
             by_activity.setdefault(event.activity, []).append(event)
     def add(kind: str, activity: Activity, when: date, detail: str) -> None:
