@@ -133,3 +133,18 @@ def test_bad_input_is_one_error_line_and_every_site_command_has_an_example():
     for command in ("due", "deviations", "supply"):
         text = run(command, "--help").output
         assert "Example" in text and f"regimen {command} " in text
+
+
+def test_a_conditional_event_left_open_is_due_business_not_a_deviation(tmp_path):
+    """Imaging on 2026-12-07 puts the repeat TACE (only if it shows active lesions) on 12-14; nobody
+    recorded confirmed or ruled_out. due lists it as overdue; deviations neither blames nor counts it."""
+    course = tmp_path / "T1.toml"
+    course.write_text('patient = "T1"\nprotocol = "NCT05233358"\narm = "tace"\nstart = 2026-11-02\n\n[[measurements]]\n'
+                      'date = 2026-10-30\nweight = "65 kg"\n\n[[events]]\ntype = "given"\nactivity = "tace"\ndate = 2026-11-02\n\n'
+                      '[[events]]\ntype = "given"\nactivity = "imaging"\ndate = 2026-12-07\n')
+    data = json.loads(run("deviations", str(course), "--today", TODAY, "--format", "json").output)
+    assert {d["activity"] for d in data["deviations"]} == {"regorafenib", "sintilimab"}
+    # TACE, imaging, sintilimab #1-#3 (11-09, 11-30, 12-21; #4 is today, not yet owed), regorafenib C1-C3 (11-09, 12-07, 01-04)
+    assert data["patients"][0]["total"] == 8
+    rows = list(csv.DictReader(io.StringIO(run("due", str(course), "--today", TODAY, "--format", "csv").output)))
+    assert [(r["date"], r["status"]) for r in rows if r["activity"] == "tace_repeat"] == [("2026-12-14", "overdue")]
