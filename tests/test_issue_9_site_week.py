@@ -69,9 +69,7 @@ DUE = [
 def test_the_weeks_due_list_across_twelve_patients():
     result = run("due", str(COURSES), "--today", TODAY, "--format", "csv")
     assert result.exit_code == 0, result.output
-    got = [(r["date"], "" if r["earliest"] == r["latest"] == r["date"] and "doses" in r["what"] else
-            r["earliest"] if r["earliest"] == r["latest"] else f"{r['earliest']} to {r['latest']}",
-            "" if r["earliest"] == r["latest"] == r["date"] and "doses" in r["what"] else r["closes_in"],
+    got = [(r["date"], r["earliest"] if r["earliest"] == r["latest"] else f"{r['earliest']} to {r['latest']}", r["closes_in"],
             r["patient"], r["what"], r["dose"], r["status"], r["labs_before"]) for r in rows(result.output)]
     assert got == DUE
 
@@ -96,8 +94,10 @@ def test_from_and_to_choose_the_window():
 def test_json_rows_carry_numbers():
     data = json.loads(run("due", str(COURSES / "S12-haic-today.toml"), "--today", TODAY, "--format", "json").output)
     assert (data["from"], data["to"], data["today"]) == ("2027-01-11", "2027-01-18", TODAY)
-    haic = data["rows"][0]
+    haic, lenvatinib = data["rows"][0], data["rows"][-1]
     assert (haic["what"], haic["closes_in"], haic["doses"], haic["labs_before"]) == ("HAIC C2", 0, 1, HAIC_LABS)
+    assert (lenvatinib["what"], lenvatinib["latest"], lenvatinib["closes_in"], lenvatinib["doses"]) == (
+        "Lenvatinib PO qd, 8 doses 2027-01-11 to 2027-01-18", None, None, 8)
 
 
 def test_the_coordinators_calendar_has_one_event_per_row_with_uids_unique_per_patient():

@@ -26,8 +26,10 @@ def _columns(rows: list[tuple[str, ...]]) -> str:
 
 
 def _due_cells(row: DueRow) -> tuple[str, ...]:
-    return (row.date.isoformat(), row.last.isoformat(), row.earliest.isoformat(), row.latest.isoformat(), str(row.closes_in),
-            row.patient, row.protocol, row.arm, row.activity, row.what, row.dose, row.status, str(row.doses), row.labs)
+    """CSV cells; a home-dosing row after the first dose has no window: its window cells are empty."""
+    window = (row.earliest.isoformat(), row.latest.isoformat(), str(row.closes_in)) if row.windowed else ("", "", "")
+    return (row.date.isoformat(), row.last.isoformat(), *window, row.patient, row.protocol, row.arm, row.activity, row.what, row.dose,
+            row.status, str(row.doses), row.labs)
 
 
 def due_table(rows: list[DueRow], first: date, last: date, today: date) -> str:
@@ -51,7 +53,8 @@ def due_csv(rows: list[DueRow]) -> str:
 
 
 def due_json(rows: list[DueRow], first: date, last: date, today: date) -> str:
-    body = [{**dict(zip(DUE_COLUMNS, _due_cells(r), strict=True)), "closes_in": r.closes_in, "doses": r.doses} for r in rows]
+    body = [{**dict(zip(DUE_COLUMNS, _due_cells(r), strict=True)), "doses": r.doses,
+             **({"closes_in": r.closes_in} if r.windowed else {"earliest": None, "latest": None, "closes_in": None})} for r in rows]
     return json.dumps({"from": first.isoformat(), "to": last.isoformat(), "today": today.isoformat(), "rows": body},
                       ensure_ascii=False, indent=1) + "\n"
 
