@@ -20,7 +20,7 @@ from typing import NamedTuple
 from .errors import InputError, shown
 from .units import convert, format_number
 
-__all__ = ["ANALYTES", "ULN_MULTIPLE", "Criterion", "LabValue", "parse_criterion", "parse_lab", "parse_uln"]
+__all__ = ["ANALYTES", "GATE_SCOPE_WORDS", "ULN_MULTIPLE", "Criterion", "LabValue", "gates_text", "parse_criterion", "parse_lab", "parse_uln"]
 
 
 class Analyte(NamedTuple):
@@ -146,3 +146,13 @@ def parse_criterion(lab: str, op: str, text: str, option: str) -> Criterion:
                                      f"{format_number(low)}–{format_number(high)} x ULN")
         return Criterion(lab, op, multiple, True, text.strip())
     return Criterion(lab, op, parse_lab(lab, text, option).value, False, text.strip())
+
+
+GATE_SCOPE_WORDS = {"each": "every occurrence", "first": "the first occurrence only", "cycle": "day 1 of each cycle"}
+
+
+def gates_text(criteria: tuple[Criterion, ...], lookback: int, scope: str | None = None) -> str:
+    """``anc ≥ 1.2 x10^9/L, platelets ≥ 60 x10^9/L within 7 days before``, and with ``scope`` which
+    occurrences they apply to (``; every occurrence``)."""
+    listed = ", ".join(c.describe() for c in criteria)
+    return f"{listed} within {lookback} days before" + (f"; {GATE_SCOPE_WORDS.get(scope, scope)}" if scope else "")

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from .dosing import Dose
 from .plan import Plan
 from .units import format_number
 
@@ -94,18 +95,28 @@ class Supply:
 
 
 def summarize(plan: Plan, first: date, last: date, by: str) -> list[tuple[int, str, str | None, int, float, float, tuple]]:
-    """One plan's contribution: (period index, drug, form, administrations, mg each, waste each, units each)."""
+    """One plan's contribution: (period index, drug, form, administrations, mg each, waste each, units each).
+
+    Only what is still to come counts: planned, certain (not conditional) runs; a re-planned course's
+    given, held, skipped and overdue runs need no supply. Each run is counted at its own dose (a
+    course's dose level or recalculated weight), else at the track's.
+    """
     result = []
     bounds = [(a.toordinal(), b.toordinal()) for a, b in periods(first, last, by)]
     for track in plan.tracks:
-        dose = track.dose
-        if dose is None or track.activity.drug is None:
+        if track.activity.drug is None:
             continue
-        certain = track._replace(runs=tuple(r for r in track.runs if not r.conditional))
-        for index, (lo, hi) in enumerate(bounds):
-            count = certain.count_between(lo, hi)
-            if count:
-                result.append((index, track.activity.drug, dose.form, count, dose.amount, dose.waste, dose.units))
+        by_dose: dict[int, tuple[Dose, list]] = {}
+        for run in track.runs:
+            dose = run.dose if run.dose is not None else track.dose
+            if dose is not None and not run.conditional and run.status == "planned":
+                by_dose.setdefault(id(dose), (dose, []))[1].append(run)
+        for dose, runs in by_dose.values():
+            certain = track._replace(runs=tuple(runs))
+            for index, (lo, hi) in enumerate(bounds):
+                count = certain.count_between(lo, hi)
+                if count:
+                    result.append((index, track.activity.drug, dose.form, count, dose.amount, dose.waste, dose.units))
     return result
 
 

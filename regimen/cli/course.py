@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, one_line
 from . import main
 from .output import emit, today
 
@@ -14,7 +14,7 @@ RECORD_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinue
                 "weight", "height", "lab", "undo")
 
 
-@main.command()
+@main.command(short_help="Record what happened in a course file (checked, atomic, under a lock).")
 @click.argument("course_file", metavar="COURSE", type=click.Path(exists=True, dir_okay=False))
 @click.argument("kind", metavar="TYPE", type=click.Choice(RECORD_TYPES))
 @click.argument("activity", required=False)
@@ -108,7 +108,7 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
         click.echo("next 4 weeks: no planned event changes", err=True)
 
 
-@main.group()
+@main.group(short_help="Start a course file, or move it to a new protocol version.")
 def course() -> None:
     """Start a patient's course file, or move it to a new protocol version.
 
@@ -144,7 +144,7 @@ def course_new(ctx: click.Context, file: str, protocol: str, arm: str, start: st
     made = new_course(file, protocol=protocol, arm=arm, start=start, weight=weight, height=height, patient=patient,
                       choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), weighed=weighed,
                       protocol_dirs=ctx.obj["dirs"])
-    click.echo(f"wrote {file}: {made.patient}, {made.protocol} arm {made.arm}, day 0 {made.start}", err=True)
+    click.echo(f"wrote {one_line(file)}: {made.patient}, {made.protocol} arm {made.arm}, day 0 {made.start}", err=True)
 
 
 @course.command("migrate")

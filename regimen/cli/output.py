@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, one_line
 
 __all__ = ["FORMATS", "clock", "count_rows", "drain", "emit", "finish_rows", "levels", "pairs", "span", "today"]
 
@@ -118,7 +118,7 @@ def emit(text: str, output: str | None, *, binary: bool) -> None:
     from ..files import write_file
 
     write_file(output, text.encode("utf-8"))
-    click.echo(f"wrote {output}", err=True)
+    click.echo(f"wrote {one_line(output)}", err=True)
 
 
 

@@ -23,7 +23,7 @@ import math
 import os
 import re
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import reduce
 from itertools import pairwise
 from pathlib import Path
@@ -35,7 +35,7 @@ from ..plan import Event as PlanEvent
 from ..plan import Plan
 from ..units import format_number
 
-__all__ = ["NAMESPACE", "calendar_id", "clean", "dumps", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
+__all__ = ["NAMESPACE", "calendar_id", "clean", "dumps", "stamp_for", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
@@ -366,15 +366,20 @@ def _alarm(component: Event, remind: timedelta | None, name: str) -> None:
 
 
 def _stamp(plan: Plan) -> datetime:
-    """DTSTAMP: SOURCE_DATE_EPOCH when set (reproducible files), else the export's day at 00:00 UTC
-    (the same inputs give the same bytes all day). A course's export passes its last change."""
+    """DTSTAMP: SOURCE_DATE_EPOCH when set, else the export's day at 00:00 UTC (the same inputs
+    give the same bytes all day); never day 0. A course's export passes its last change instead."""
+    return stamp_for(datetime.now(UTC).date())
+
+
+def stamp_for(day: date) -> datetime:
+    """DTSTAMP: ``SOURCE_DATE_EPOCH`` when set, else ``day`` at 00:00 UTC (the same inputs, the same bytes)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
             return datetime.fromtimestamp(int(epoch), tz=UTC)
         except (ValueError, OverflowError, OSError):
             raise InputError("SOURCE_DATE_EPOCH", f"{epoch!r} is not a Unix timestamp in whole seconds") from None
-    return datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _zone(name: str):

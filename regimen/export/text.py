@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import Arm, Protocol
+from ..labs import gates_text
+from ..model import Activity, Arm, Protocol
 from ..notation import format_pattern, format_rule
 from ..plan import DoseSheet, Event, Plan
 from ..protocol.origin import notice as origin_notice
 
-__all__ = ["dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
+__all__ = ["activity_limits", "dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
 
 
 def protocols_table(protocols: Iterable[Protocol]) -> str:
@@ -58,12 +59,26 @@ def _arm(protocol: Protocol, arm: Arm) -> list[str]:
             out.append(f"  {'':<22}   conditional: {activity.condition}")
         if activity.given_after:
             out.append(f"  {'':<22}   on the same day after {activity.given_after}")
+        out += [f"  {'':<22}   {line}" for line in activity_limits(activity)]
     for name in arm.choice_ids():
         choice = protocol.choice(name)
         out.append(f"  choice {name}: {choice.label}")
         for option in choice.options:
             mark = " (default)" if option.id == choice.default else ""
             out.append(f"      {option.id}{mark}: {option.label}")
+    return out
+
+
+def activity_limits(activity: Activity) -> list[str]:
+    """What a coordinator checks before an activity: its duration, how late it may slip, and the labs
+    to draw before it (each criterion, the look-back, and which occurrences the gates apply to)."""
+    out = []
+    if activity.duration_hours:
+        out.append(f"duration: {activity.duration_hours:g} h")
+    if activity.max_delay is not None:
+        out.append(f"max_delay: {activity.max_delay} days (later than this, {activity.name} stops)")
+    if activity.gates:
+        out.append(f"labs before: {gates_text(activity.gates, activity.gate_lookback, activity.gate_scope)}")
     return out
 
 
