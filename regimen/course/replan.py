@@ -31,6 +31,7 @@ kept beside the planned one.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -102,6 +103,9 @@ class _History:
         self.course, self.protocol, self.patient, self.bsa, self.today = course, protocol, patient, bsa_method, today
         self.arm = protocol.arm(course.arm)
         self.last_record = max((r.until or r.date for r in course.records if r.date), default=course.start)
+        self._levels: dict[str, tuple[int, list[int], list[int]]] = {}
+        self._weights: list[tuple[date, Measured]] | None = None
+        self._weight_days: list[int] = []
         known = {a.id for a in self.arm.activities}
         for record in course.records:
             if record.activity not in known:
@@ -176,11 +180,21 @@ class _History:
 
     def level_on(self, activity: Activity, records: list[Record], when: date) -> int:
         """The dose level (an index into the ladder) in force on ``when``."""
-        level = self.start_level(activity)
-        for change in sorted((r for r in records if r.type == "level" and r.date), key=lambda r: r.date):
-            if change.date <= when:
-                level = change.level - 1  # levels are the ladder's, 1 = its highest dose
-        return level
+        key = activity.id
+        if key not in self._levels:  # once per activity: the start level and the dated changes
+            changes = sorted((r.date.toordinal(), r.level - 1) for r in records if r.type == "level" and r.date)
+            self._levels[key] = (self.start_level(activity), [day for day, _ in changes], [level for _, level in changes])
+        start, days, levels = self._levels[key]
+        at = bisect_right(days, when.toordinal())  # levels are the ladder's, 1 = its highest dose
+        return levels[at - 1] if at else start
+
+    def weight_on(self, when: date) -> tuple[Measured, date] | None:
+        """The latest weight measured on or before ``when``, with its date (Course.measured, indexed)."""
+        if self._weights is None:
+            self._weights = list(self.course.weights())
+            self._weight_days = [d.toordinal() for d, _ in self._weights]
+        at = bisect_right(self._weight_days, when.toordinal())
+        return (self._weights[at - 1][1], self._weights[at - 1][0]) if at else None
 
     def _doses(self, activity: Activity, occs: list[Occ], records: list[Record], warnings: list[str]) -> None:
         spec = activity.dose
@@ -195,7 +209,7 @@ class _History:
             level = self.level_on(activity, records, when)
             patient, note = self.patient, None
             if spec.follows_weight and activity.recalculate:
-                latest = self.course.measured("weight", when)
+                latest = self.weight_on(when)
                 if latest is not None:
                     change = (latest[0].value - reference[0].value) / reference[0].value * 100
                     if abs(change) >= threshold:

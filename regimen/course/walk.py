@@ -3,6 +3,7 @@ places a repeating activity's occurrences one after another from what happened (
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date
 from typing import NamedTuple
@@ -14,6 +15,7 @@ from .file import Record
 
 __all__ = ["DONE", "MOVES", "Occ", "Resolved", "Walk", "apply", "compact", "hold", "holds_of", "resolve", "stop_of", "too_late"]
 
+_LAST = 10**9  # sorts after any day ordinal
 _MAX_OCCURRENCES = 20_000  # a guard: ten years of daily dosing is 3,653
 DONE = ("given", "skipped")  # records that settle an occurrence
 MOVES = ("given", "rescheduled", "confirmed")  # records that date an occurrence
@@ -49,15 +51,18 @@ class Resolved(NamedTuple):
 
     by_number: dict[int, Record]
     by_date: dict[int, Record]
-    spans: tuple[Record, ...] = ()
+    spans: tuple[Record, ...] = ()  # sorted by their first day
+    span_days: tuple[tuple[int, int], ...] = ()  # each span's first and last day ordinals
 
     def find(self, number: int, day: int) -> Record | None:
         """The record deciding occurrence ``number``, due on ``day``."""
         found = self.by_number.get(number) or self.by_date.get(day)
-        if found is None:
-            found = next((r for r in self.spans if r.date.toordinal() <= day <= r.until.toordinal()), None)
-            if found is not None:
-                found = found._replace(date=date.fromordinal(day))  # the dose planned that day, taken (or not) that day
+        if found is None and self.spans:
+            at = bisect_right(self.span_days, (day, _LAST)) - 1  # the nearest span starting on or before the day
+            while at >= 0:
+                if day <= self.span_days[at][1]:
+                    return self.spans[at]  # the dose planned that day, taken (or not) that day: see apply
+                at -= 1
         return found
 
 
@@ -88,7 +93,8 @@ def resolve(records: list[Record], home: bool) -> Resolved:
             by_number[number] = record
         elif by_number.get(number) is None or by_number[number].type not in DONE:
             by_number[number] = record
-    return Resolved(by_number, by_date, tuple(spans))
+    spans.sort(key=lambda r: r.date)
+    return Resolved(by_number, by_date, tuple(spans), tuple((r.date.toordinal(), r.until.toordinal()) for r in spans))
 
 
 
@@ -96,6 +102,11 @@ def resolve(records: list[Record], home: bool) -> Resolved:
 def apply(occ: Occ, record: Record | None) -> None:
     """Date or settle one occurrence by its record."""
     if record is None:
+        return
+    if record.until is not None:  # given or skipped over days: settles the dose where it is
+        occ.status = record.type
+        if record.type == "given":
+            occ.conditional, occ.condition = False, None
         return
     if record.type in MOVES and record.date is not None:
         occ.day = record.date.toordinal()
