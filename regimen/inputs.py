@@ -20,7 +20,7 @@ from typing import NamedTuple
 from .errors import InputError
 from .units import Measured, UnitProblem, factor, format_number
 
-__all__ = ["BOUNDS", "KINDS", "PSEUDONYM", "Bound", "horizon_form", "parse_clock", "parse_date", "parse_height", "parse_horizon",
+__all__ = ["BOUNDS", "KINDS", "PSEUDONYM", "Bound", "horizon_form", "last_day", "parse_clock", "parse_date", "parse_height", "parse_horizon",
            "parse_measurement", "parse_per", "parse_reminder", "parse_start", "parse_weight", "today", "within_bounds"]
 
 
@@ -274,6 +274,11 @@ def parse_horizon(value: date | str, start: date | str, name: str = "horizon") -
         raise InputError(name, f"{value if isinstance(value, str) else end.isoformat()!s} is more than {limit} years after day 0 "
                                f"({day0.isoformat()})")
     return end
+
+
+def last_day(start: date) -> date:
+    """The last day a plan from day 0 ``start`` may reach: BOUNDS' 10 years, and never past 2100."""
+    return min(_years(start, BOUNDS["horizon"].high) - timedelta(days=1), BOUNDS["date"].high)
 
 
 def parse_clock(value: object, name: str) -> time | None:

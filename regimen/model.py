@@ -173,7 +173,7 @@ class Protocol(NamedTuple):
         return _find(self.drugs, drug_id, f"drug of {self.id}")
 
     def resolve_choices(self, arm: Arm, given: Mapping[str, str] | None = None) -> dict[str, tuple[str, bool]]:
-        """Each choice the arm uses -> (option id, whether it is the documented default)."""
+        """Each choice the arm uses -> (option id, whether the documented default was taken because none was given)."""
         given = dict(given or {})
         used = arm.choice_ids()
         for name in given:
@@ -185,7 +185,7 @@ class Protocol(NamedTuple):
             choice = self.choice(name)
             if name in given:
                 option = choice.option(given[name])
-                resolved[name] = (option.id, option.id == choice.default)
+                resolved[name] = (option.id, False)  # chosen, even when it is the default: no assumption is made
             else:
                 resolved[name] = (choice.default, True)
         return resolved

@@ -17,7 +17,7 @@ from .rules import CycleDays, Every, Rule, Run
 
 __all__ = ["TAKEN", "DoseSheet", "Event", "Occurrences", "Plan", "Track", "home_dosed", "taken_at_home"]
 
-TAKEN = ("planned", "given")  # statuses of occurrences that happen; held and skipped ones do not
+TAKEN = ("planned", "given", "overdue")  # statuses of occurrences that happen (or were due); held and skipped ones do not
 
 
 class Event(NamedTuple):

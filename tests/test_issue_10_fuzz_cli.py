@@ -95,7 +95,7 @@ COMMANDS = {
         "--start": v(*DATE, needed=True), "--weight": v("72 kg", needed=True), "--height": v("170 cm"), "--weighed": v("2026-11-30"),
         "--patient": v("P-0001"), "--choose": v("ici=atezolizumab")}),
     "course migrate": Command((v("course.toml", needed=True),), {"--on": v(*DATE, needed=True), "--reason": v("amendment 2")}),
-    "check": Command((), {"--course": v("course.toml", needed=True), "--on": v(*DATE)}),
+    "check": Command((), {"--course": v("course.toml", needed=True), "--today": v(*DATE)}),
     "due": Command((v("course.toml", "courses", needed=True),), {
         "--from": v(*DATE), "--to": v("2027-01-31"), "--today": v(*DATE), "--jobs": v("1"), "--format": v("table", "csv", "json", "ics"),
         "-o": v("out.txt")}),

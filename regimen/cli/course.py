@@ -168,7 +168,7 @@ def course_migrate(ctx: click.Context, file: str, day: str, reason: str | None) 
 
 @main.command("check")
 @click.option("--course", "course_file", required=True, type=click.Path(exists=True, dir_okay=False), help="The course file.")
-@click.option("--on", "day", metavar="YYYY-MM-DD", help="The day to check (default: today).")
+@click.option("--on", "--today", "day", metavar="YYYY-MM-DD", help="The day to check (default: today); --today is the same.")
 @click.pass_context
 def check_command(ctx: click.Context, course_file: str, day: str | None) -> None:
     """Do the latest labs allow each event due on a day? Lists missing and failing labs, with

@@ -24,6 +24,8 @@ def pairs(values: Sequence[str], option: str, accepted: str) -> dict[str, str]:
         name, sep, rest = value.partition("=")
         if not sep or not name.strip() or not rest.strip():
             raise InputError(option, f"{value!r} is not accepted; give {accepted}")
+        if name.strip() in pairs:
+            raise InputError(option, f"{name.strip()} was given twice ({pairs[name.strip()]!r}, {rest.strip()!r}); give it once")
         pairs[name.strip()] = rest.strip()
     return pairs
 

@@ -244,10 +244,10 @@ def course_calendar(course, replaces: str | None, **options) -> dict:
     from datetime import timedelta
 
     from ..course import replan
-    from ..inputs import parse_horizon
+    from ..inputs import last_day, parse_horizon
 
     end = parse_horizon(options["horizon"], course.start) if options.get("horizon") else course.start + timedelta(weeks=24)
-    longer = replan(course, **{**options, "horizon": end + timedelta(days=730)})
+    longer = replan(course, **{**options, "horizon": min(end + timedelta(days=730), last_day(course.start))})
     found: dict = {"calendar": course.calendar or None, "later": frozenset(e.key for e in longer.events if e.date > end)}
     if course.changed is not None and not os.environ.get("SOURCE_DATE_EPOCH"):
         found["stamp"] = course.changed

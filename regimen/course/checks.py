@@ -93,6 +93,13 @@ def _check_record(course: Course, protocol: Protocol, arm: Arm, included: dict[s
                     f"{last} is after today ({today}): record a dose once it is given, or record rescheduled to plan it")
     if record.dose is not None and activity.kind != "drug":
         raise _fail(course, record, "dose", f"{activity.name} is a {activity.kind}, not a drug: it has no dose to record")
+    if record.dose is not None:
+        from ..protocol.plausible import check as plausible
+
+        finding = plausible("flat", record.dose)
+        if finding is not None:
+            hint = "; a dose not given is recorded as skipped" if record.dose <= 0 else ""
+            raise _fail(course, record, "dose", f"a recorded dose of {finding.message}{hint}")
     if record.type == "level":
         _check_level(course, activity, record)
     if record.type in ("confirmed", "ruled_out") and activity.condition is None:

@@ -180,7 +180,9 @@ def occurrence_for(course: Course, protocol: Protocol, kind: str, activity: str 
     is that cycle's late day 1.
     """
     the_activity = protocol.arm(course.arm).activity(activity or "")
-    plan = replan(course, protocol=protocol, horizon=max(when or course.start, course.start) + timedelta(days=732))
+    from ..inputs import last_day
+
+    plan = replan(course, protocol=protocol, horizon=min(max(when or course.start, course.start) + timedelta(days=732), last_day(course.start)))
     if plan.track(the_activity.id) is None:  # not in the plan as chosen: the course rules say why
         return occurrence, None
     events = sorted(plan.for_activity(the_activity.id), key=lambda e: e.occurrence)

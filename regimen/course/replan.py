@@ -64,6 +64,10 @@ def replan(course: Course, *, horizon: str | date | None = None, today: date | N
     """
     if not isinstance(course, Course):
         raise InputError("course", f"expected a Course (regimen.load_course(path)), got {type(course).__name__}")
+    if today is not None:
+        from ..inputs import parse_date
+
+        today = parse_date(today, "today")
     if protocol is None:
         from ..loader import load_protocol
 

@@ -191,6 +191,8 @@ class Walk:
                       earliest=first.earliest if number == 1 else None, latest=first.latest if number == 1 else None,
                       conditional=first.conditional, condition=first.condition, first=number == 1 and first.first_window)
             apply(occ, self.resolved.find(number, due))
+            if occ.status == "skipped" and not cycles:
+                occ.cycle = occ.cday = None  # a skipped dose is no cycle: the next one given is
             if occ.day < occ.due and out and not self.home and not cycles:
                 self._early(occ, out[-1], step)
             if occ.status == "planned":

@@ -31,8 +31,8 @@ from pathlib import Path
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
 
 from ..errors import InputError, shown
+from ..plan import TAKEN, Plan
 from ..plan import Event as PlanEvent
-from ..plan import Plan
 from ..units import format_number
 
 __all__ = ["NAMESPACE", "calendar_id", "clean", "dumps", "stamp_for", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
@@ -180,8 +180,6 @@ def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time 
         components.append(component)
     return components
 
-
-TAKEN = ("planned", "given", "overdue")
 
 
 def warnings_by_activity(plan: Plan) -> dict[str, tuple[str, ...]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from ..inputs import BOUNDS
 from ..rules import CycleDays, Every, Rule
 from ..units import format_number
 
@@ -44,7 +45,7 @@ RANGES = {
     "step": Range(0.1, 500, "mg", "pharmacy rounding steps of 1 to 50 mg, margin ×10"),
     "duration": Range(1 / 60, 168, "h", "infusions of 30 min (bolus) to 46 h (5-FU; He 2017); a week at most"),
     # Never excusable: these bound what the scheduler computes.
-    "weight": Range(20, 350, "kg", "the accepted patient weights (patient.WEIGHT_RANGE)", excusable=False),
+    "weight": Range(BOUNDS["weight"].low, BOUNDS["weight"].high, "kg", "the accepted patient weights (inputs.BOUNDS)", excusable=False),
     "tolerance": Range(0, 100, "%", "a share of the dose", excusable=False),
     "weight_change": Range(0.1, 100, "%", "a share of the body weight", excusable=False),
     "days": Range(0, 730, "days", "about 2 years; our longest offset, window, interval or span is 6 months", excusable=False),
