@@ -11,18 +11,18 @@ open-ended ones stop at 24 weeks, with a warning saying so.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from .clinic import Clinic
 from .dosing import Dose
 from .errors import InputError, ScheduleError
-from .inputs import parse_date, parse_horizon, parse_start
+from .inputs import parse_horizon, parse_start
 from .model import Activity, Arm, Protocol
 from .notation import format_rule
 from .patient import Patient
 from .plan import DoseSheet, Occurrences, Plan, Track, home_dosed
+from .prepare import as_mapping, prepare, resolve_pins
 from .rules import DAY0, Rule
 
 __all__ = ["DEFAULT_HORIZON_WEEKS", "doses", "schedule"]
@@ -111,11 +111,11 @@ def schedule(
     what happened (see ``course/replan.py``). Day 0 must lie within 5 years of today; an earlier one
     needs ``allow_past=True``. Bad arguments raise a RegimenError naming the parameter.
     """
-    setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
-    protocol, the_arm, activities = setup.protocol, setup.arm, setup.activities
+    ready = prepare(protocol, arm, patient, choices, levels, bsa_method)
+    protocol, the_arm, activities = ready.protocol, ready.arm, ready.activities
     # a course re-plan (adjust) follows what happened: its day 0 is a recorded fact, however long ago
     day0 = parse_start(start, "start", allow_past=allow_past)
-    pinned = _pins(_mapping(pins, "pins"), the_arm, {a.id for a in activities})
+    pinned = resolve_pins(as_mapping(pins, "pins"), the_arm, {a.id for a in activities})
     horizon_end = parse_horizon(horizon, day0, "horizon") if horizon is not None else None
     if clinic is not None and not isinstance(clinic, Clinic):
         raise InputError("clinic", f"expected a Clinic, like Clinic.parse(\"mon-fri\"), got {type(clinic).__name__}")
@@ -127,7 +127,7 @@ def schedule(
     cut_open: list[str] = []
     ends: dict[str, date] = {}
     for activity in _in_anchor_order(activities):
-        rule = setup.rules[activity.id]
+        rule = ready.rules[activity.id]
         until = horizon_end or (safety_end if rule.bounded else default_end)
         if horizon_end is None and not rule.bounded:
             cut_open.append(activity.name)
@@ -141,9 +141,9 @@ def schedule(
                       open_days=open_days) -> tuple[Occurrences, ...]:
                 return _place(activity, new_rule, anchors, pin, further or until, open_days, warnings)
 
-            runs, notes = adjust(activity, rule, setup.doses.get(activity.id), place, until)
+            runs, notes = adjust(activity, rule, ready.doses.get(activity.id), place, until)
             warnings.extend(notes)
-        tracks[activity.id] = Track(activity, setup.doses.get(activity.id), _notes(the_arm, activity), runs)
+        tracks[activity.id] = Track(activity, ready.doses.get(activity.id), _notes(the_arm, activity), runs)
         ends[activity.id] = until
     if adjust is not None:  # a re-plan may look past the horizon; what it shows stops there, except what happened
         tracks = {key: track._replace(runs=_trim(track.runs, ends[key])) for key, track in tracks.items()}
@@ -160,9 +160,9 @@ def schedule(
         start=day0,
         horizon_end=horizon_end or default_end,
         horizon_given=horizon_end is not None,
-        choices=setup.choice_rows,
-        doses=tuple(setup.doses.items()),
-        warnings=setup.warnings + tuple(warnings),
+        choices=ready.choice_rows,
+        doses=tuple(ready.doses.items()),
+        warnings=ready.warnings + tuple(warnings),
         tracks=tuple(tracks[a.id] for a in activities),
     )
 
@@ -177,92 +177,8 @@ def doses(
     bsa_method: str = "mosteller",
 ) -> DoseSheet:
     """Each drug's dose per administration, with its derivation, for ``patient`` on ``arm``."""
-    setup = _setup(protocol, arm, patient, choices, levels, bsa_method)
-    return DoseSheet(setup.protocol, setup.arm, patient, setup.choice_rows, tuple(setup.doses.items()), setup.warnings)
-
-
-class _Setup(NamedTuple):
-    protocol: Protocol
-    arm: Arm
-    activities: list[Activity]
-    resolved: dict[str, tuple[str, bool]]
-    rules: dict[str, Rule]
-    doses: dict[str, Dose]
-    warnings: tuple[str, ...]
-
-    @property
-    def choice_rows(self) -> tuple[tuple[str, str, bool], ...]:
-        return tuple((name, value, default) for name, (value, default) in self.resolved.items())
-
-
-def _setup(protocol: Protocol | str, arm: str, patient: Patient, choices: Mapping[str, str] | None,
-           levels: Mapping[str, int] | None, bsa_method: str) -> _Setup:
-    """What schedule() and doses() share: arguments checked, choices resolved, activities chosen, doses computed once."""
-    if isinstance(protocol, str):
-        from .loader import load_protocol
-
-        protocol = load_protocol(protocol)
-    elif not isinstance(protocol, Protocol):
-        raise InputError("protocol", f"expected a Protocol or a protocol id like \"NCT05760430\", got {type(protocol).__name__}")
-    for name, value, kind, expected in (("arm", arm, str, 'an arm id like "experimental"'),
-                                        ("patient", patient, Patient, 'a Patient, like Patient.from_measurements(weight="72 kg")'),
-                                        ("bsa_method", bsa_method, str, 'a BSA formula\'s name like "mosteller"')):
-        if not isinstance(value, kind):
-            raise InputError(name, f"expected {expected}, got {type(value).__name__}")
-    choices = _mapping(choices, "choices", str)
-    levels = _mapping(levels, "levels", int)
-    the_arm = protocol.arm(arm)
-    resolved = protocol.resolve_choices(the_arm, choices)
-    chosen = {name: value for name, (value, _) in resolved.items()}
-    activities = [a for a in the_arm.activities if a.applies(chosen)]
-    for name in choices or {}:
-        if not _matters(name, the_arm, activities, chosen):
-            raise InputError("choices", f"{name} = {choices[name]} changes nothing on arm {the_arm.id} as chosen: "
-                                        f"{_depends(name, the_arm, chosen)}")
-    resolved = {name: value for name, value in resolved.items() if _matters(name, the_arm, activities, chosen)}
-    _check_levels(levels or {}, the_arm)
-    rules, doses_by_id = {}, {}
-    for activity in activities:
-        rules[activity.id], dose = _dose_and_rule(protocol, activity, patient, resolved, levels or {}, bsa_method)
-        if dose is not None:
-            doses_by_id[activity.id] = dose
-    warnings = tuple(_plan_warnings(protocol, activities, resolved))
-    return _Setup(protocol, the_arm, activities, resolved, rules, doses_by_id, warnings)
-
-
-def _matters(name: str, arm: Arm, included: list[Activity], chosen: Mapping[str, str]) -> bool:
-    """Whether a choice can change this plan: it picks a dose level, or decides between activities."""
-    if any(a.dose is not None and a.dose.choice == name for a in included):
-        return True
-    # it decides between activities: one of them applies for some value of this choice
-    return any(activity.applies({**chosen, name: value}) for activity in arm.activities
-               for choice, values in activity.when if choice == name for value in values)
-
-
-def _depends(name: str, arm: Arm, chosen: Mapping[str, str]) -> str:
-    """Which other choice keeps ``name`` from mattering, said as the condition to set."""
-    users = [a for a in arm.activities if any(c == name for c, _ in a.when) or (a.dose is not None and a.dose.choice == name)]
-    needed = sorted({(c, " or ".join(v)) for a in users for c, v in a.when if c != name and chosen.get(c) not in v})
-    if not needed:
-        return "no activity it picks is in the plan"
-    return "it applies only when " + " and ".join(f"{c} = {v} (now {chosen.get(c, 'unset')})" for c, v in needed)
-
-
-def _dose_and_rule(protocol: Protocol, activity: Activity, patient: Patient,
-                   resolved: Mapping[str, tuple[str, bool]], levels: Mapping[str, int], bsa: str) -> tuple[Rule, Dose | None]:
-    if activity.dose is None:
-        return activity.rule, None
-    level = 0
-    if activity.dose.choice:
-        level = activity.dose.index_of(resolved[activity.dose.choice][0]) or 0
-    if activity.id in levels:
-        level = levels[activity.id] - 1  # dose level N of the protocol's ladder, 1 = its highest dose
-    product = protocol.drug(activity.drug).product if activity.drug else None
-    dose = activity.dose.compute(patient, product=product, bsa=bsa, level=level, drug=activity.name)
-    rule = activity.rule
-    if dose.pattern is not None and rule.pattern is not None and dose.pattern != rule.pattern:
-        rule = replace(rule, pattern=dose.pattern)
-    return rule, dose
+    ready = prepare(protocol, arm, patient, choices, levels, bsa_method)
+    return DoseSheet(ready.protocol, ready.arm, patient, ready.choice_rows, tuple(ready.doses.items()), ready.warnings)
 
 
 def _anchor_occurrences(activity: Activity, rule: Rule, day0: date, done: Mapping[str, Track],
@@ -362,53 +278,3 @@ def _in_anchor_order(activities: list[Activity]) -> list[Activity]:
     return list(placed.values())
 
 
-def _plan_warnings(protocol: Protocol, activities: list[Activity], resolved: Mapping[str, tuple[str, bool]]) -> list[str]:
-    ids: dict[str, None] = {}
-    for name, (_, is_default) in resolved.items():
-        if is_default:
-            for assumption in protocol.choice(name).assumptions:
-                ids.setdefault(assumption)
-    for activity in activities:
-        for assumption in activity.assumptions:
-            ids.setdefault(assumption)
-    notes = []
-    for name, (value, is_default) in resolved.items():
-        choice = protocol.choice(name)
-        how = "the documented default" if is_default else "as chosen"
-        notes.append(f"choice {name} = {value} ({how}): {choice.option(value).label}")
-    conditional = sorted({a.name for a in activities if a.condition})
-    if conditional:
-        notes.append(f"conditional events are planned but not certain: {', '.join(conditional)}")
-    return notes + [protocol.assumption(i).warning() for i in ids]
-
-
-def _mapping(value: object, name: str, kind: type | None = None) -> dict:
-    """``value`` as a dict of names to ``kind`` values (None: no mapping given), or an InputError naming ``name``."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise InputError(name, f"expected a mapping of names to values, like {{\"ici\": \"camrelizumab\"}}, got {type(value).__name__}")
-    for key, item in value.items():
-        if not isinstance(key, str) or (kind is not None and (not isinstance(item, kind) or isinstance(item, bool))):
-            raise InputError(f"{name}.{key}", f"{item!r} is not accepted; give {'a number' if kind is int else 'text'}")
-    return dict(value)
-
-
-def _pins(pins: Mapping[str, date | str], arm: Arm, included: set[str]) -> dict[str, date]:
-    result = {}
-    for activity_id, value in pins.items():
-        arm.activity(activity_id)
-        if activity_id not in included:
-            raise ScheduleError("this activity is not part of the plan with the chosen options", option=f"pins.{activity_id}")
-        result[activity_id] = parse_date(value, f"pins.{activity_id}")
-    return result
-
-
-def _check_levels(levels: Mapping[str, int], arm: Arm) -> None:
-    for activity_id, level in levels.items():
-        activity = arm.activity(activity_id)
-        if activity.dose is None or not activity.dose.reducible:
-            raise InputError(f"levels.{activity_id}", f"{activity.name} has no dose levels to reduce "
-                                                       f"(doses: {activity.dose.describe() if activity.dose else 'none'})")
-        if level < 1:
-            raise InputError(f"levels.{activity_id}", f"{level!r}: give a dose level, 1 = the highest ({activity.dose.describe()})")

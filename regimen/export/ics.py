@@ -28,12 +28,13 @@ from functools import reduce
 from itertools import pairwise
 from pathlib import Path
 
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vText
+from icalendar import Alarm, Calendar, Event, vText
 
 from ..errors import InputError, shown
 from ..plan import TAKEN, Plan
 from ..plan import Event as PlanEvent
 from ..units import format_number
+from .vtimezone import time_zone, vtimezone
 
 __all__ = ["NAMESPACE", "calendar_id", "clean", "dumps", "stamp_for", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
 
@@ -72,7 +73,7 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     if label is not None and (not label.strip() or _CONTROL.search(label) or len(label) > LABEL_LIMIT):
         raise InputError("--label", f"{shown(label)} is not accepted; give one line of printable text (no line breaks or control "
                                     f"characters), at most {LABEL_LIMIT} characters")
-    zone = _zone(tz or system_zone()) if at is not None else None
+    zone = time_zone(tz or system_zone()) if at is not None else None
     stamp = stamp or _stamp(plan)
     name = clean(label or f"{plan.protocol.id} {plan.arm.label}")
     cal_id = calendar or calendar_id(plan)
@@ -96,74 +97,6 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     for component in components:
         ical.add_component(component)
     return ical.to_ical().decode("utf-8")
-
-
-def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
-    """The VTIMEZONE of ``name`` for ``first_year`` to ``last_year`` only (RFC 5545 §3.6.5): one
-    STANDARD or DAYLIGHT component per recurring transition, as an RRULE ending with the last
-    year, each DTSTART the onset in the local time before the change; the change in force on
-    1 January of the first year (from the year before) is included, so every event has an offset."""
-    zone = _zone(name)
-    earlier = _transitions(zone, first_year - 1, first_year - 1)[-1:]  # the change in force on 1 January of the first year
-    transitions = earlier + _transitions(zone, first_year, last_year)
-    timezone = Timezone()
-    timezone.add("tzid", name)
-    if not transitions:  # no change in these years: one STANDARD component says the offset
-        start = datetime(first_year, 1, 1)
-        offset = start.replace(tzinfo=zone).utcoffset()
-        timezone.add_component(_observance(TimezoneStandard, start, offset, offset, start.replace(tzinfo=zone).tzname()))
-        return timezone
-    groups: dict[tuple, list[tuple[datetime, datetime]]] = {}
-    for onset, utc, before, after, tzname, dst in transitions:
-        groups.setdefault((dst, before, after, tzname, onset.month, _byday(onset), onset.time()), []).append((onset, utc))
-    for (dst, before, after, tzname, month, byday, _), onsets in groups.items():
-        component = _observance(TimezoneDaylight if dst else TimezoneStandard, onsets[0][0], before, after, tzname)
-        if len(onsets) > 1:
-            component.add("rrule", {"freq": "yearly", "bymonth": month, "byday": byday, "until": onsets[-1][1]})
-        timezone.add_component(component)
-    return timezone
-
-
-def _observance(kind, onset: datetime, before: timedelta, after: timedelta, tzname: str | None):
-    component = kind()
-    component.add("dtstart", onset)
-    component.add("tzoffsetfrom", before)
-    component.add("tzoffsetto", after)
-    if tzname:
-        component.add("tzname", tzname)
-    return component
-
-
-def _transitions(zone, first_year: int, last_year: int) -> list[tuple]:
-    """(local onset before the change, UTC instant, offset before, offset after, name after, is DST)
-    for every change of UTC offset from ``first_year`` to ``last_year``."""
-    found = []
-    day = datetime(first_year, 1, 1, tzinfo=UTC)
-    end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
-    while day < end:
-        nxt = day + timedelta(days=1)
-        if day.astimezone(zone).utcoffset() != nxt.astimezone(zone).utcoffset():
-            low, high = day, nxt  # the change lies in (low, high]: halve to the second
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
-                    low = middle
-                else:
-                    high = middle
-            instant = high.replace(microsecond=0)
-            before, local = low.astimezone(zone).utcoffset(), instant.astimezone(zone)
-            onset = (instant + before).replace(tzinfo=None)
-            found.append((onset, instant, before, local.utcoffset(), local.tzname(), bool(local.dst())))
-        day = nxt
-    return found
-
-
-def _byday(day: datetime) -> str:
-    """The RRULE BYDAY of ``day`` in its month: "2SU" (second Sunday), or "-1SU" for the last."""
-    code = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[day.weekday()]
-    if (day + timedelta(days=7)).month != day.month:
-        return f"-1{code}"
-    return f"{(day.day - 1) // 7 + 1}{code}"
 
 
 def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone, cal_id: str) -> list[Event]:
@@ -378,15 +311,6 @@ def stamp_for(day: date) -> datetime:
         except (ValueError, OverflowError, OSError):
             raise InputError("SOURCE_DATE_EPOCH", f"{epoch!r} is not a Unix timestamp in whole seconds") from None
     return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError("--tz", f"{name!r} is not a known time zone; give an IANA name like Asia/Shanghai or Europe/London") from None
 
 
 def system_zone() -> str:
