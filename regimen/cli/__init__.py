@@ -152,13 +152,4 @@ def load(ctx: click.Context, ref: str):
 
 from . import course, plan, site  # noqa: E402,F401  (each registers its commands on main)
 
-
-def _lab_names() -> None:
-    from ..labs import ANALYTES
-
-    main.commands["check"].epilog = "Labs: " + ", ".join(ANALYTES) + " (as in the course file's [[labs]] name)."
-
-
-_lab_names()
-
 __all__ = ["Once", "error", "main"]

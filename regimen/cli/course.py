@@ -166,7 +166,17 @@ def course_migrate(ctx: click.Context, file: str, day: str, reason: str | None) 
     click.echo(f"migrated {file} from {day}:\n" + "\n".join(f"  {line}" for line in changed), err=True)
 
 
-@main.command("check")
+class _WithLabNames(click.Command):
+    """A command whose help ends with the lab names, looked up only when the help is shown."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ..labs import ANALYTES
+
+        self.epilog = "Labs: " + ", ".join(ANALYTES) + " (as in the course file's [[labs]] name)."
+        super().format_epilog(ctx, formatter)
+
+
+@main.command("check", cls=_WithLabNames)
 @click.option("--course", "course_file", required=True, type=click.Path(exists=True, dir_okay=False), help="The course file.")
 @click.option("--on", "--today", "day", metavar="YYYY-MM-DD", help="The day to check (default: today); --today is the same.")
 @click.pass_context
