@@ -7,29 +7,55 @@
 [datetime.date(2026, 12, 15)]
 >>> plan.dose("camrelizumab").text
 '216 mg'
+
+Functions (``__all__``): plan with ``schedule`` and ``doses``; follow a patient with ``load_course``,
+``replan`` and ``check``; read protocols with ``load_protocol``, ``list_protocols``, ``load_file`` and
+``validate_files``; ``parse_rule``/``format_rule`` for timing notation, ``parse_horizon``, ``bsa``,
+``cockcroft_gault``.
+
+Values (import them by name; ``help(regimen.Plan)`` and so on for each):
+
+* ``Patient``: measurements with units, checked for plausibility; ``Patient.from_measurements(...)``.
+* ``Plan``: a patient's calendar (``events``, ``dates()``, ``dose()``, ``to_json()``, ``to_csv()``, ``to_ics()``);
+  ``Event``: one dated occurrence; ``DoseSheet``: every drug's dose, from ``doses``.
+* ``Dose``: one administration's dose with its derivation.
+* ``Protocol``, ``Arm``, ``Activity``, ``Choice``, ``Assumption``: a cited protocol, as values.
+* ``Course``: one patient's recorded course (``load_course``).
+* Errors: ``RegimenError`` and its subclasses ``InputError``, ``LookupFailure``, ``ProtocolError``,
+  ``ProtocolErrors``, ``ScheduleError``; every message names what was wrong and what is accepted.
 """
 
 from __future__ import annotations
 
-from .dosing import Dose
-from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, RegimenError, ScheduleError
+from .dosing import Dose as Dose
+from .errors import InputError as InputError
+from .errors import LookupFailure as LookupFailure
+from .errors import ProtocolError as ProtocolError
+from .errors import ProtocolErrors as ProtocolErrors
+from .errors import RegimenError as RegimenError
+from .errors import ScheduleError as ScheduleError
 from .inputs import parse_horizon
 from .loader import list_protocols, load_file, load_protocol, validate_files
-from .model import Activity, Arm, Assumption, Choice, Protocol
+from .model import Activity as Activity
+from .model import Arm as Arm
+from .model import Assumption as Assumption
+from .model import Choice as Choice
+from .model import Protocol as Protocol
 from .notation import format_rule, parse_rule
-from .patient import Patient, bsa, cockcroft_gault
-from .plan import DoseSheet, Event, Plan
+from .patient import Patient as Patient
+from .patient import bsa, cockcroft_gault
+from .plan import DoseSheet as DoseSheet
+from .plan import Event as Event
+from .plan import Plan as Plan
 from .schedule import doses, schedule
 
-__all__ = [
-    "Activity", "Arm", "Assumption", "Choice", "Course", "Dose", "DoseSheet", "Event", "InputError", "LookupFailure", "Patient", "Plan",
-    "Protocol", "ProtocolError", "ProtocolErrors", "RegimenError", "ScheduleError", "bsa", "cockcroft_gault", "doses",
-    "format_rule", "list_protocols", "load_course", "load_file", "load_protocol", "parse_horizon", "parse_rule", "replan", "schedule",
-    "validate_files",
-]
+# The functions: help(regimen) stays a short map (the values above are documented on their own, and
+# re-exported with "as" so type checkers treat them as public).
+__all__ = ["bsa", "check", "cockcroft_gault", "doses", "format_rule", "list_protocols", "load_course", "load_file", "load_protocol",
+           "parse_horizon", "parse_rule", "replan", "schedule", "validate_files"]
 __version__ = "0.1.0"
 
-_LAZY = {"Course": ".course", "load_course": ".course", "replan": ".course"}
+_LAZY = {"Course": ".course", "load_course": ".course", "replan": ".course", "check": ".course"}
 
 
 def __getattr__(name: str):

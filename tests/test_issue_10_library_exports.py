@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from click.testing import CliRunner
 
@@ -64,8 +66,37 @@ def test_reprs_are_one_short_line():
         "<DoseSheet NCT05760430/experimental: camrelizumab 216 mg, apatinib 250 mg>"
 
 
-# Names whose module belongs to the course work (regimen/course.py): their docstrings come with it.
+# The functions of __all__; the values below them
 @pytest.mark.parametrize("name", sorted(regimen.__all__))
 def test_every_public_name_has_a_docstring_of_its_own(name):
     doc = (getattr(regimen, name).__doc__ or "").strip()
     assert doc and not doc.startswith(f"{name}("), f"{name} has no docstring (or only the generated signature)"
+
+
+VALUES = ["Activity", "Arm", "Assumption", "Choice", "Course", "Dose", "DoseSheet", "Event", "InputError", "LookupFailure", "Patient",
+          "Plan", "Protocol", "ProtocolError", "ProtocolErrors", "RegimenError", "ScheduleError"]
+
+
+@pytest.mark.parametrize("name", VALUES)
+def test_every_public_value_has_a_docstring_and_is_named_in_the_module_map(name):
+    doc = (getattr(regimen, name).__doc__ or "").strip()
+    assert doc and not doc.startswith(f"{name}("), f"{name} has no docstring (or only the generated signature)"
+    assert f"``{name}``" in regimen.__doc__  # help(regimen) says where to look
+
+
+def test_help_of_the_package_fits_in_200_lines():
+    import pydoc
+
+    text = pydoc.render_doc(regimen, renderer=pydoc.plaintext)
+    assert len(text.splitlines()) <= 200
+    assert "schedule(" in text and "Plan" in text
+
+
+def test_check_is_a_library_call_with_a_typed_result(tmp_path):
+    from conftest import COURSE_HEAD
+
+    path = tmp_path / "P-0001.toml"
+    path.write_text(COURSE_HEAD.replace("NCT05760430", "NCT05233358").replace('"experimental"', '"haic"') + 'height = "170 cm"\n')
+    report = regimen.check(regimen.load_course(path), date(2026, 12, 1))
+    assert [c.event.name for c in report.checks] == ["HAIC"] and not report.cleared  # no labs recorded: missing
+    assert report.checks[0].results[0].lab is None
