@@ -32,7 +32,8 @@ class Reference(NamedTuple):
 class Assumption(NamedTuple):
     """A number or choice the trial record does not state, with where our value comes from.
 
-    ``status`` is the verification status of that source (clinical-facts.md's legend), or
+    ``status`` is the verification status of that source (VERIFIED: seen in a retrieved source;
+    PARTIAL: the core number seen, some detail secondary; UNVERIFIED: not confirmed), or
     ``NONE`` for a placeholder with no published source.
     """
 

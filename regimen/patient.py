@@ -1,8 +1,17 @@
 """The patient: measurements with their units, checked for plausibility, and the body-size formulas.
 
-Formulas and their test vectors are from ../shared/reference/clinical-facts.md §3 (all VERIFIED):
-BSA by Mosteller (default), DuBois & DuBois, Haycock, Gehan & George and Boyd; creatinine
-clearance by Cockcroft–Gault. No BSA cap is applied unless a protocol sets one.
+Formulas (all VERIFIED against globalrph.com/bsa2.htm, harderworld.com BSA references and
+calculators.im for BSA; medicalalgorithms.com, Taber's and rxkinetics for Cockcroft–Gault):
+
+- BSA, Mosteller (default): Mosteller RD. Simplified calculation of body-surface area.
+  N Engl J Med 1987;317:1098. BSA = sqrt(H cm x W kg / 3600).
+- BSA, DuBois & DuBois: DuBois D, DuBois EF. Arch Intern Med 1916;17:863.
+- BSA, Haycock: Haycock GB et al. J Pediatr 1978;93:62.
+- BSA, Gehan & George: Gehan EA, George SL. Cancer Chemother Rep 1970;54:225.
+- BSA, Boyd: Boyd E, 1935 (weight in grams).
+- Creatinine clearance: Cockcroft DW, Gault MH. Nephron 1976;16:31.
+
+No BSA cap is applied unless a protocol sets one.
 """
 
 from __future__ import annotations
