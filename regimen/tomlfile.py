@@ -44,34 +44,14 @@ def open_text_stream(path: str | Path, what: str, limit: int):
     A byte that does not decode surfaces as UnicodeDecodeError while reading: see ``undecodable``."""
     import io
 
-    name = str(path)
-    try:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        raise InputError(name, f"cannot read this {what}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(name, f"is not a regular file (a device, FIFO or folder); give a {what}")
-        if info.st_size > limit:
-            raise InputError(name, f"is {info.st_size:,} bytes; a {what} may be at most {limit:,} bytes")
-        raw = os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-    head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+    raw = os.fdopen(_open_regular(str(path), what, limit), "rb")
+    head = raw.peek(4)[:4]
     encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
     return io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
 
 
-def undecodable(name: str, exc: UnicodeDecodeError, line: int) -> InputError:
-    """The one-line error for a byte that does not decode, found while streaming near ``line``."""
-    return InputError(name, f"is not {exc.encoding.upper().replace('-SIG', '')} text: a byte near line {line} does not decode; save it as UTF-8")
-
-
-def read_file_bytes(path: str | Path, what: str, limit: int) -> bytes:
-    """The bytes of the regular file ``path``, with the checks of ``read_text_file`` but the encoding's."""
-    name = str(path)
+def _open_regular(name: str, what: str, limit: int) -> int:
+    """A file descriptor for ``name``, refused unless it is a regular file of at most ``limit`` bytes."""
     try:  # O_NONBLOCK: opening a FIFO must not wait for a writer; we refuse it below anyway
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
@@ -82,6 +62,22 @@ def read_file_bytes(path: str | Path, what: str, limit: int) -> bytes:
             raise InputError(name, f"is not a regular file (a device, FIFO or folder); give a {what}")
         if info.st_size > limit:
             raise InputError(name, f"is {info.st_size:,} bytes; a {what} may be at most {limit:,} bytes")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def undecodable(name: str, exc: UnicodeDecodeError, line: int) -> InputError:
+    """The one-line error for a byte that does not decode, found while streaming near ``line``."""
+    return InputError(name, f"is not {exc.encoding.upper().replace('-SIG', '')} text: a byte near line {line} does not decode; save it as UTF-8")
+
+
+def read_file_bytes(path: str | Path, what: str, limit: int) -> bytes:
+    """The bytes of the regular file ``path``, with the checks of ``read_text_file`` but the encoding's."""
+    name = str(path)
+    fd = _open_regular(name, what, limit)
+    try:
         with os.fdopen(os.dup(fd), "rb") as stream:
             data = stream.read(limit + 1)  # the file may have grown since fstat
     except OSError as exc:
