@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import json
+import math
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 import regimen
 
@@ -51,3 +54,62 @@ def plan_for():
         return regimen.schedule(protocol, arm, patient, start, **options)
 
     return make
+
+
+# Hostile values for the mutation properties (protocol files, course files), and the means to write them.
+
+def leaves(value, path=()):
+    """Every key path to a value (tables and lists included), for a mutation to replace."""
+    yield path
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield from leaves(child, (*path, key))
+
+
+
+
+def deep(depth: int):
+    value: object = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+HOSTILE = st.one_of(
+    st.sampled_from([0, -1, 10**18, -(10**18), 0.0, -0.0, math.inf, -math.inf, math.nan, 1e308, True, False,
+                     date(1, 1, 1), date(9999, 12, 31)]),
+    st.sampled_from(["", " ", "0 mg", "-5 mg", "1e400 mg", "3 g/kg", "1e9 h", "0 h", "0%", "1000%", "nan mg", "inf mg/kg",
+                     "3 mg/kg", "85 mg/m2", "200 mg", "4 mg qod", "72 kg", "0 kg", "99999d", "0d", "q99999999w from +0d after day0",
+                     "qd for 99999mo from +0d after day0", "+0d [-99999d..99999d] after day0", "qd from +0d after haic",
+                     "d1-21 q28d x99999 from +0d after day0", "+1d after each nothing", "../../x", "x" * 200, "√≥±\u202e\x00",
+                     "2 x ULN", "1e9 x ULN", "mosteller", "vial", "tablet", "this", "cycle", "drug", "procedure"]),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.text(max_size=30),
+    st.lists(st.sampled_from(["", "0 mg", "160 mg", "1e400 mg", 5, []]), max_size=4),
+    st.dictionaries(st.sampled_from(["flat", "per_kg", "levels", "x", "step", "from", "below"]), st.sampled_from(["0 mg", "1 mg", "", 1]), max_size=3),
+    st.sampled_from([[], {}, deep(40), deep(600), {"a": {"b": {"c": {}}}}]),
+)
+
+
+def toml_value(value) -> str:
+    """TOML for any value the mutations make: inline tables and arrays, JSON-escaped strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, int | str):
+        return json.dumps(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(str(k))} = {toml_value(v)}" for k, v in value.items()) + "}"
+
+
+def replaced(data, path, new):
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        return {k: (replaced(v, rest, new) if k == head else v) for k, v in data.items()}
+    return [(replaced(v, rest, new) if i == head else v) for i, v in enumerate(data)]

@@ -1,0 +1,52 @@
+"""Issue 15, property: a course file with one value replaced by a hostile one is re-planned, checked
+and recorded into without a traceback. Every command answers with exit status 0, 1 or 2; a refusal
+is Error: lines only; a refused record leaves the file byte-identical and no temporary file."""
+
+import itertools
+import json
+import tomllib
+
+from click.testing import CliRunner
+from conftest import HERE, HOSTILE, leaves, replaced, toml_value
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from regimen.cli import main
+
+COURSES = {path.name: tomllib.loads(path.read_text(encoding="utf-8")) for path in sorted((HERE / "courses").glob("*.toml"))}
+PATHS = {name: list(leaves(data))[1:] for name, data in COURSES.items()}
+COMMANDS = [
+    ["schedule", "--course", "{file}", "--today", "2027-01-12", "--horizon", "12w", "--format", "json"],
+    ["schedule", "--course", "{file}", "--today", "2027-01-12", "--format", "ics"],
+    ["check", "--course", "{file}", "--on", "2027-01-12"],
+    ["record", "{file}", "weight", "--date", "2027-01-12", "--value", "70 kg", "--today", "2027-01-12"],
+    ["record", "{file}", "undo"],
+]
+_names = itertools.count()
+
+
+@st.composite
+def mutations(draw):
+    name = draw(st.sampled_from(sorted(COURSES)))
+    return name, draw(st.sampled_from(PATHS[name])), draw(HOSTILE), draw(st.sampled_from(COMMANDS))
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(mutation=mutations())
+def test_a_hostile_course_value_never_makes_a_traceback(mutation, tmp_path):
+    name, path, value, command = mutation
+    data = replaced(COURSES[name], path, value)
+    folder = tmp_path / str(next(_names))
+    folder.mkdir()
+    file = folder / name
+    file.write_text("".join(f"{json.dumps(key)} = {toml_value(v)}\n" for key, v in data.items()), encoding="utf-8")
+    before = file.read_bytes()
+    result = CliRunner().invoke(main, [part.format(file=file) for part in command])
+    assert result.exception is None or isinstance(result.exception, SystemExit), (path, value, command, result.exception)
+    assert result.exit_code in (0, 1, 2), (path, value, command, result.exit_code)
+    if result.exit_code == 2:
+        lines = result.stderr.splitlines()
+        assert lines and all(line.startswith("Error: ") for line in lines), (path, value, command, lines[:3])
+        if command[0] == "record":
+            assert file.read_bytes() == before  # a refused record writes nothing
+    assert sorted(p.name for p in folder.iterdir()) == [name]  # no temporary file, whatever happened
