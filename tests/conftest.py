@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -77,7 +77,7 @@ def deep(depth: int):
 
 HOSTILE = st.one_of(
     st.sampled_from([0, -1, 10**18, -(10**18), 0.0, -0.0, math.inf, -math.inf, math.nan, 1e308, True, False,
-                     date(1, 1, 1), date(9999, 12, 31)]),
+                     date(1, 1, 1), date(9999, 12, 31), datetime(2026, 12, 1, 9, 0)]),
     st.sampled_from(["", " ", "0 mg", "-5 mg", "1e400 mg", "3 g/kg", "1e9 h", "0 h", "0%", "1000%", "nan mg", "inf mg/kg",
                      "3 mg/kg", "85 mg/m2", "200 mg", "4 mg qod", "72 kg", "0 kg", "99999d", "0d", "q99999999w from +0d after day0",
                      "qd for 99999mo from +0d after day0", "+0d [-99999d..99999d] after day0", "qd from +0d after haic",

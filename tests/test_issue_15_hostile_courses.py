@@ -50,3 +50,13 @@ def test_a_hostile_course_value_never_makes_a_traceback(mutation, tmp_path):
         if command[0] == "record":
             assert file.read_bytes() == before  # a refused record writes nothing
     assert sorted(p.name for p in folder.iterdir()) == [name]  # no temporary file, whatever happened
+
+
+def test_a_course_dated_with_a_time_of_day_or_out_of_range_is_refused_located(tmp_path):
+    file = tmp_path / "P-1.toml"
+    file.write_text('patient = "P-1"\nprotocol = "NCT05760430"\narm = "experimental"\nstart = 2026-12-01T09:00:00\n\n'
+                    '[[measurements]]\ndate = 0201-11-28\nweight = "72 kg"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["schedule", "--course", str(file), "--today", "2026-12-01"])
+    assert result.exit_code == 2
+    assert f"Error: {file}:4: start: 2026-12-01T09:00:00 has a time of day; give a date, like 2026-12-01" in result.stderr
+    assert f"Error: {file}:7: measurements[0].date: 0201-11-28 is outside the accepted dates 1900-01-01 to 2100-12-31" in result.stderr

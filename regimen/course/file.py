@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import InputError, ProtocolErrors
-from ..inputs import PSEUDONYM, parse_measurement
+from ..inputs import PSEUDONYM, parse_date, parse_measurement
 from ..tomlfile import TomlFile, read_toml
 from ..units import Measured, format_number
 
@@ -205,16 +205,15 @@ def parse_course(text: str, name: str = "course.toml") -> Course:
 
 
 def _date(file: TomlFile, path: str, value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    if value is not None:
-        file.error(path, f"expected a date like 2026-12-01, got {value!r}")
-    return None
+    """A date through the one date parser (ISO, no time of day, within 1900–2100); an error is recorded, located."""
+    if value is None:
+        return None
+    try:
+        return parse_date(value, path)
+    except InputError as exc:
+        text = value.strip() if isinstance(value, str) else value
+        file.error(path, exc.detail if isinstance(value, date) else f"expected a date like 2026-12-01, got {text!r}")
+        return None
 
 
 def _measurement(file: TomlFile, index: int, item: Any) -> Measurement | None:
