@@ -34,6 +34,53 @@ def run_cli(*args, env=None):
     return CliRunner(env=env).invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
+README = HERE.parent / "README.md"
+
+
+def run_readme_block(name: str, folder: Path, monkeypatch) -> int:
+    """Run the README's console block introduced by ``<!-- NAME: tests/... runs it ... -->`` in ``folder``.
+
+    Each ``$ regimen ...`` line is run with exit status 0 expected, and every line shown under it
+    must appear in order in its output ("..." stands for any lines, and the output ends where the
+    shown lines end). Returns the number of commands run.
+    """
+    import re
+    import shlex
+
+    from click.testing import CliRunner
+
+    from regimen.cli import main
+
+    text = README.read_text(encoding="utf-8")
+    found = re.search(r"<!-- " + re.escape(name) + r": tests/.*?-->\n```console\n(.*?)\n```", text, re.S)
+    assert found, f"README has no console block marked {name!r}"
+    steps: list[tuple[str, list[str]]] = []
+    for line in found.group(1).splitlines():
+        if line.startswith("$ regimen "):
+            steps.append((line[len("$ regimen "):], []))
+        else:
+            steps[-1][1].append(line)
+    monkeypatch.chdir(folder)
+    for command, shown in steps:
+        result = CliRunner().invoke(main, shlex.split(command))
+        assert result.exit_code == 0, (command, result.output)
+        _readme_lines_match(result.output.splitlines(), shown, command)
+    return len(steps)
+
+
+def _readme_lines_match(lines: list[str], shown: list[str], command: str) -> None:
+    at = 0
+    for index, want in enumerate(shown):
+        if want == "...":
+            following = shown[index + 1] if index + 1 < len(shown) else None
+            while following is not None and at < len(lines) and lines[at] != following:
+                at += 1
+            continue
+        assert at < len(lines) and lines[at] == want, (command, want, lines[at] if at < len(lines) else "(no more output)")
+        at += 1
+    assert at == len(lines), (command, lines[at:])
+
+
 def days(first: str, last: str, step: int = 1) -> list[date]:
     """Every ``step``-th date from ``first`` to ``last`` inclusive (ISO strings)."""
     start, end = date.fromisoformat(first), date.fromisoformat(last)

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import run_readme_block
 
 from regimen.cli import main
 
@@ -32,32 +33,5 @@ def test_main_job_output_is_what_the_readme_shows():
 
 
 def test_the_course_workflow_runs_as_shown(tmp_path, monkeypatch):
-    import shlex
-
-    block = re.search(r"tests/test_readme.py runs it in an empty folder.*?\n```console\n(.*?)\n```", README, re.S).group(1)
-    steps: list[tuple[str, list[str]]] = []
-    for line in block.splitlines():
-        if line.startswith("$ regimen "):
-            steps.append((line[len("$ regimen "):], []))
-        else:
-            steps[-1][1].append(line)
-    monkeypatch.chdir(tmp_path)
-    assert len(steps) >= 8
-    for command, shown in steps:
-        result = CliRunner().invoke(main, shlex.split(command))
-        assert result.exit_code == 0, (command, result.output)
-        _matches(result.output.splitlines(), shown, command)
-
-
-def _matches(lines: list[str], shown: list[str], command: str) -> None:
-    """Every shown line in order; "..." stands for any lines."""
-    at = 0
-    for index, want in enumerate(shown):
-        if want == "...":
-            following = shown[index + 1] if index + 1 < len(shown) else None
-            while following is not None and at < len(lines) and lines[at] != following:
-                at += 1
-            continue
-        assert at < len(lines) and lines[at] == want, (command, want, lines[at] if at < len(lines) else "(no more output)")
-        at += 1
-    assert at == len(lines), (command, lines[at:])
+    steps = run_readme_block("the course workflow", tmp_path, monkeypatch)
+    assert steps >= 8
