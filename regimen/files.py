@@ -11,7 +11,7 @@ from typing import IO
 
 from .errors import InputError, shown
 
-__all__ = ["AtomicFile", "write_file"]
+__all__ = ["AtomicFile", "Utf8Stdout", "write_file"]
 
 
 class AtomicFile:
@@ -87,6 +87,29 @@ def write_file(target: str | Path, data: bytes, option: str = "--output") -> Non
     """``data`` into ``target`` through an AtomicFile."""
     with AtomicFile(target, option) as stream:
         stream.write(data)
+
+
+class Utf8Stdout:
+    """Standard output as a text stream that writes UTF-8 whatever the locale's encoding
+    (``PYTHONIOENCODING=latin-1``, a C locale): the same bytes in every environment. A text-only
+    stream (an embedding application's, click's test runner without a buffer) takes the text."""
+
+    def __init__(self) -> None:
+        import sys
+
+        self.text = sys.stdout
+        self.buffer = getattr(sys.stdout, "buffer", None)
+        if self.buffer is not None:
+            self.text.flush()
+
+    def write(self, text: str) -> int:
+        if self.buffer is None:
+            return self.text.write(text)
+        self.buffer.write(text.encode("utf-8"))
+        return len(text)
+
+    def flush(self) -> None:
+        (self.text if self.buffer is None else self.buffer).flush()
 
 
 def _umask() -> int:

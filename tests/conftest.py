@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,19 @@ start = 2026-12-01
 date = 2026-11-28
 weight = "72 kg"
 """  # a course file's opening: 72 kg, cTACE on 2026-12-01
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line with the fuzz suites' figures: cases run (each test records ``fuzz_cases``) and failures."""
+    reports = [r for kind in ("passed", "failed") for r in terminalreporter.stats.get(kind, ()) if getattr(r, "when", "") == "call"]
+    fuzzed = [r for r in reports if "fuzz" in r.keywords]
+    if not fuzzed:
+        return
+    cases = sum(value for r in fuzzed for name, value in r.user_properties if name == "fuzz_cases")
+    failed = sum(r.failed for r in fuzzed)
+    seed = os.environ.get("FUZZ_SEED")
+    terminalreporter.write_line(f"fuzz suite: {cases:,} cases in {len(fuzzed)} tests, {failed} failed"
+                                f" ({'seed ' + seed if seed else 'derandomized; FUZZ_SEED=N draws others'})")
 
 
 def run_cli(*args, env=None):

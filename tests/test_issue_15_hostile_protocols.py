@@ -8,9 +8,11 @@ import json
 import time
 import tomllib
 
+import pytest
 from click.testing import CliRunner
 from conftest import HERE, HOSTILE, leaves, replaced, toml_value
-from hypothesis import HealthCheck, given, settings
+from fuzzing import fuzz
+from hypothesis import given
 from hypothesis import strategies as st
 
 import regimen
@@ -31,9 +33,11 @@ def mutations(draw):
     return name, path, draw(HOSTILE)
 
 
-@settings(max_examples=1500, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@pytest.mark.fuzz
+@fuzz(1500)
 @given(mutation=mutations())
-def test_a_hostile_value_is_refused_with_located_errors_or_plans_every_arm_for_ten_years(mutation, tmp_path):
+def test_a_hostile_value_is_refused_with_located_errors_or_plans_every_arm_for_ten_years(mutation, tmp_path, record_property):
+    record_property("fuzz_cases", 1)
     name, path, value = mutation
     data = replaced(SHIPPED[name], path, value)
     text = "".join(f"{json.dumps(key)} = {toml_value(v)}\n" for key, v in data.items())

@@ -6,6 +6,7 @@ stderr and exit status 2; exporters are imported only by the command that needs 
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
@@ -53,6 +54,23 @@ def _on_the_command_line(exc: RegimenError, command: click.Command | None) -> st
     return f"{flags[head]}{' ' + rest if rest else ''}: {exc.detail}"
 
 
+_SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+def _utf8_arguments(args: list[str]) -> list[str]:
+    """The command line as UTF-8 text whatever the locale: under a C or missing locale without UTF-8
+    mode, Python decodes ``≥`` in an argument as ASCII with escapes (surrogates); the original bytes are
+    UTF-8, so they are decoded again. Bytes that are not UTF-8 keep their escapes (and are refused)."""
+    return [_redecoded(arg) if _SURROGATES.search(arg) else arg for arg in args]
+
+
+def _redecoded(arg: str) -> str:
+    try:
+        return os.fsencode(arg).decode("utf-8")
+    except UnicodeDecodeError:
+        return arg
+
+
 class _Group(click.Group):
     """Turns every RegimenError and usage error into one line on stderr and exit status 2, never a traceback."""
 
@@ -63,9 +81,11 @@ class _Group(click.Group):
         super().add_command(cmd, name)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        args = sys.argv[1:] if args is None else list(args)
-        if any("\x00" in arg for arg in args):  # no shell can pass one; a caller can, and os.stat would raise
-            error("an argument contains a NUL character")
+        args = _utf8_arguments(sys.argv[1:]) if args is None else list(args)
+        problem = "an argument contains a NUL character" if any("\x00" in arg for arg in args) else (  # no shell can pass one; a caller can
+            "an argument is not UTF-8 text" if any(_SURROGATES.search(arg) for arg in args) else None)
+        if problem:
+            error(problem)
             if not standalone_mode:
                 return 2
             sys.exit(2)

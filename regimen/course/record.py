@@ -71,7 +71,7 @@ def new_course(path: str | Path, *, protocol: str, arm: str, start: date | str, 
     import os
     import secrets
 
-    from ..inputs import parse_date
+    from ..inputs import parse_date, parse_height, parse_weight, within_bounds
     from ..loader import load_protocol
 
     path = Path(path)
@@ -81,13 +81,16 @@ def new_course(path: str | Path, *, protocol: str, arm: str, start: date | str, 
                                     "never a name; name the file after the pseudonym or give --patient")
     day0 = parse_date(start, "start")
     when = parse_date(weighed, "weighed") if weighed else day0
+    within_bounds(parse_weight(weight), "weight", "weight")  # the option named, before the file is built
+    if height is not None:
+        within_bounds(parse_height(height), "height", "height")
     the_protocol = load_protocol(protocol, protocol_dirs)
     lines = [f"patient = {_q(pseudonym)}", f"protocol = {_q(the_protocol.id)}", f"arm = {_q(arm)}", f"start = {day0}",
              f"calendar = {_q(secrets.token_hex(16))}"]
     if choices:
         lines += ["", "[choices]", *(f"{name} = {_q(value)}" for name, value in choices.items())]
     lines += ["", pin_text(fingerprint(the_protocol)).rstrip(), "", "[[measurements]]", f"date = {when}", f"weight = {_q(weight)}"]
-    if height:
+    if height is not None:
         lines.append(f"height = {_q(height)}")
     text = stamped("\n".join(lines) + "\n", 1)
     course = parse_course(text, str(path))

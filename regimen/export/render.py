@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, shown
-from ..files import AtomicFile, write_file
+from ..files import AtomicFile, Utf8Stdout, write_file
 from ..units import format_number
 
 if TYPE_CHECKING:
@@ -72,9 +72,7 @@ class Sink:
             self.file = AtomicFile(self.target, text=True)
             self.stream = self.file.__enter__()
         else:
-            import sys
-
-            self.stream = sys.stdout
+            self.stream = Utf8Stdout()  # the same bytes whatever the locale's encoding
         if fmt == "csv":
             from .csv import COLUMNS
 
