@@ -119,8 +119,17 @@ def apply(occ: Occ, record: Record | None) -> None:
         occ.status = "skipped"
 
 
+OPEN_END = date(2100, 12, 31).toordinal()  # a hold until recovery with no restart yet: held to the last accepted date
+
+
 def holds_of(records: list[Record]) -> list[tuple[int, int]]:
-    return sorted((r.date.toordinal(), r.until.toordinal()) for r in records if r.type == "held" and r.date and r.until)
+    """(first, last) day of each hold; a hold until recovery ends the day before the next ``restarted``."""
+    return sorted((r.date.toordinal(), r.until.toordinal() if r.until else open_end(r, records)) for r in records if r.type == "held" and r.date)
+
+
+def open_end(hold: Record, records: list[Record]) -> int:
+    """The last day of a hold until recovery: the day before the first later ``restarted``, else OPEN_END."""
+    return min((r.date.toordinal() - 1 for r in records if r.type == "restarted" and r.date and r.date > hold.date), default=OPEN_END)
 
 
 def stop_of(records: list[Record]) -> int | None:
