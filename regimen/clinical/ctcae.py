@@ -167,7 +167,7 @@ def _increased(term: Term, value: float, uln: LabValue, baseline: LabValue | Non
     if baseline is not None and not term.baseline:
         raise InputError("baseline", f"{term.term} is graded here against the ULN only; its baseline rule is not encoded")
     reference, name = (baseline.value, "baseline") if abnormal else (uln.value, "ULN")
-    multiple = value / reference
+    multiple = round(value / reference, 9)  # a value and its limit converted alike: 1.8 / 1.2 mg/dL is 1.5 x ULN, not 1.5000000000000002
     unit = ANALYTES[term.lab].unit
     lines = [f"ULN {uln.show(ANALYTES[term.lab])}"]
     if baseline is not None:

@@ -116,7 +116,9 @@ def _check_level(course: Course, activity: Activity, record: Record) -> None:
     spec = activity.dose
     if spec is None or not spec.reducible:
         raise _fail(course, record, "level", f"{activity.name} has no dose levels (dose: {spec.describe() if spec else 'none'})")
-    count = len(spec.levels) if spec.levels else min(len(band.levels) for band in spec.bands)
+    weight = course.measured("weight", course.start) or next(((w, d) for d, w in course.weights()), None)
+    bands = [spec.band_for(weight[0].value)] if spec.bands and weight is not None else spec.bands  # the band fixed at the start
+    count = len(spec.levels) if spec.levels else min(len(band.levels) for band in bands)
     if not 1 <= (record.level or 0) <= count:
         raise _fail(course, record, "level", f"{activity.name} has dose levels 1 to {count} (1 = {spec.describe().split(' → ')[0]}, "
                                              f"the highest); got {record.level}")
