@@ -20,7 +20,8 @@ from regimen.clinical.ctcae import grade_lab
 from regimen.course import load_course, replan, undo
 from regimen.errors import InputError, LookupFailure, ProtocolErrors
 from regimen.guidance.labels import check_label, label_dir, load_label, load_label_file
-from regimen.guidance.toxicity import apply, toxicity
+from regimen.guidance.toxicity import apply_toxicity as apply
+from regimen.guidance.toxicity import toxicity
 
 D = date.fromisoformat
 

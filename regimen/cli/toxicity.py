@@ -77,7 +77,7 @@ def toxicity(ctx: click.Context, course_file: str, drug: str | None, ae: str | N
     """
     from ..course import load_course
     from ..export.toxicity import answer_json, answer_text
-    from ..guidance.toxicity import apply
+    from ..guidance.toxicity import apply_toxicity
     from ..guidance.toxicity import toxicity as answer_for
     from ..inputs import parse_date
 
@@ -88,7 +88,7 @@ def toxicity(ctx: click.Context, course_file: str, drug: str | None, ae: str | N
     answer = answer_for(load_course(course_file), drug=drug, ae=ae, grade=grade_, lab=lab, on=day, protocol_dirs=ctx.obj["dirs"])
     emit(answer_json(answer) if fmt == "json" else answer_text(answer), None, binary=False)
     if do_apply:
-        done = apply(course_file, answer, today=now, protocol_dirs=ctx.obj["dirs"])
+        done = apply_toxicity(course_file, answer, today=now, protocol_dirs=ctx.obj["dirs"])
         click.echo(f"recorded in {course_file}:", err=True)
         for record in done.course.records[-done.block.count("[[events]]"):]:
             click.echo(f"  {record.describe()}", err=True)

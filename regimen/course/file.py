@@ -16,13 +16,17 @@
 
     [[events]]
     type = "given"                     # given, rescheduled, held, skipped, level, discontinued,
-    activity = "camrelizumab"          # restarted, confirmed, ruled_out
+    activity = "camrelizumab"          # restarted, confirmed, ruled_out, ae
     date = 2026-12-08
     occurrence = 1                     # given, rescheduled, skipped: which occurrence (default: the next)
     dose = "216 mg"                    # given: the dose actually given (optional)
 
-``held`` takes ``from`` and ``to``; ``level`` takes ``level`` (1 = starting level); every event
-may carry a ``reason``. Events are kept in the order they were recorded.
+``held`` takes ``from`` and ``to``, or, held until recovery (``toxicity --apply``), ``from`` and the label's
+``resume`` condition (with its time ``limit``): a later ``restarted`` ends it; ``level`` takes ``level``
+(1 = starting level); ``ae`` (an adverse event attributed to a drug) takes ``date``, ``term`` (CTCAE v5.0)
+and ``grade``; a record set by a label rule names it (``rule``), and records written together share a
+``group`` that ``undo`` takes back whole. Every event may carry a ``reason``. Events are kept in the
+order they were recorded.
 """
 
 from __future__ import annotations

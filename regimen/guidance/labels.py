@@ -76,7 +76,7 @@ class Reference(NamedTuple):
     url: str
 
     def citation(self) -> str:
-        return f"{self.authors}. {self.title}. {self.source}, {self.year}. {self.url}"
+        return f"{self.authors.rstrip('.')}. {self.title.rstrip('.')}. {self.source}, {self.year}. {self.url}"
 
 
 class General(NamedTuple):

@@ -25,7 +25,7 @@ from ..patient import Patient
 from .labels import STRICTNESS, Label, LabelRule, load_label
 from .terms import LAB_TERMS, covers, term_of
 
-__all__ = ["Answer", "DrugAnswer", "Matched", "toxicity"]
+__all__ = ["Answer", "DrugAnswer", "Matched", "apply_toxicity", "toxicity"]
 
 
 class Matched(NamedTuple):
@@ -95,7 +95,7 @@ def toxicity(course, *, drug: str | None = None, ae: str | None = None, grade: i
             raise InputError("grade", f"CTCAE v5.0 grades are 1 to 5, got {grade!r}")
         term = term_of(ae)
     activities = _drugs(course, protocol, drug)
-    answers = tuple(_answer(course, protocol, a, term, grade, day) for a in activities)
+    answers = tuple(_tied(protocol.arm(course.arm), _answer(course, protocol, a, term, grade, day)) for a in activities)
     return Answer(course.patient, protocol.id, course.arm, day, term, grade, graded, answers)
 
 
@@ -148,6 +148,19 @@ def _answer(course, protocol: Protocol, activity: Activity, term: str, grade: in
     if chosen is None:
         return _no_rule(base, label, term, grade)
     return _decide(base, label, chosen, activity, patient, course, day)
+
+
+def _tied(arm, found: DrugAnswer) -> DrugAnswer:
+    """A hold or stop also moves what the protocol times after the drug (bevacizumab "+0d after each atezolizumab"): said, flagged."""
+    if found.action not in ("hold", "discontinue"):
+        return found
+    tied = [a.name for a in arm.activities if a.kind == "drug" and a.id != found.activity and a.anchor == found.activity]
+    if not tied:
+        return found
+    names = " and ".join(tied)
+    return found._replace(warnings=(*found.warnings, f"{names} {'is' if len(tied) == 1 else 'are'} timed after each {found.name} in this "
+                                    f"protocol: the plan holds or stops {'it' if len(tied) == 1 else 'them'} with {found.name}, though "
+                                    f"this rule is {found.name}'s alone; check what the protocol says for {names}"))
 
 
 def _patient(course) -> Patient:
@@ -312,7 +325,7 @@ def _compact(text: str) -> str:
     return "".join(text.split()).lower()
 
 
-def apply(path, answer: Answer, *, today: date | None = None, protocol_dirs=()):
+def apply_toxicity(path, answer: Answer, *, today: date | None = None, protocol_dirs=()):
     """Record the answer in the course file: the ``ae`` and what the chosen rule does (``held`` until recovery with its
     resume condition and time limit, a ``level``, or ``discontinued``), each naming the rule; one group, written under
     the course's lock after every course rule and a re-plan pass (``course.record_group``). ``undo`` takes it back whole."""
