@@ -282,6 +282,32 @@ def test_lenvatinib_first_grade_3_neutropenia_holds_without_reduction(tmp_path):
     assert found.chosen.rule.id == "haematological-first"
 
 
+def test_a_labels_specific_rule_beats_its_general_one(tmp_path):
+    labs = '[[labs]]\ndate = 2026-12-20\nname = "proteinuria"\nvalue = "2.4 g/24h"\n'
+    path = course_file(tmp_path, *LENVATINIB, "72 kg", labs)
+    found = toxicity(load_course(path), drug="lenvatinib", lab="proteinuria", on=D("2026-12-21")).drugs[0]
+    # 2.4 g/24h is CTCAE grade 2: the general "G2 or G3 → one level lower" matches too, but the first proteinuria
+    # event has its own rule: "no dose reduction needed at the first occurrence ... resume when <2 g/24 h"
+    assert found.chosen.rule.id == "proteinuria-first" and found.next_level is None
+    assert "non-haematological-g2-g3" in {m.rule.id for m in found.matched}
+    # lenvatinib: a grade 4 lab abnormality that is not life-threatening is managed as grade 3, not discontinued
+    ast = toxicity(load_course(path), drug="lenvatinib", ae="ast", grade=4, on=D("2026-12-21")).drugs[0]
+    assert (ast.action, ast.next_dose) == ("hold", "8 mg")
+
+
+def test_regorafenib_grade_3_aminotransferases_restart_at_120_never_lower_or_higher(tmp_path):
+    path = course_file(tmp_path, "NCT05233358", "haic", "70 kg", '[choices]\nici = "sintilimab"\n')
+    at_160 = ask(path, "2026-12-10", drug="regorafenib", ae="ast", grade=3)[0]
+    assert (at_160.action, at_160.next_dose) == ("hold", "120 mg")  # "G3 AST/ALT: hold, then restart at 120 mg"
+    regimen_record(path, "given", "regorafenib", "2026-12-08")
+    from regimen.course import record
+
+    record(path, "level", "regorafenib", when=D("2026-12-09"), level=2, today=D("2026-12-09"))
+    at_120 = ask(path, "2026-12-10", drug="regorafenib", ae="ast", grade=3)[0]
+    # the any-grade-3 rule would go to 80 mg, but hepatotoxicity is its stated exception: 120 mg stays
+    assert (at_120.action, at_120.level_text, at_120.next_level) == ("hold", "120 mg", None)
+
+
 def test_bevacizumab_proteinuria_2_4_g_holds_until_below_2_g(tmp_path):
     labs = '[[labs]]\ndate = 2026-12-20\nname = "proteinuria"\nvalue = "2.4 g/24h"\n'
     path = course_file(tmp_path, "NCT05760430", "control", "72 kg", labs)
@@ -383,3 +409,34 @@ def test_applied_events_keep_levels_real_and_nothing_after_a_stop(tmp_path_facto
 
 def test_readme_toxicity_block(tmp_path, monkeypatch):
     assert run_readme_block("adverse events", tmp_path, monkeypatch) >= 6
+
+
+def test_grade_a_courses_recorded_labs(tmp_path):
+    labs = ('[[labs]]\ndate = 2026-11-28\nname = "ast"\nvalue = "80 U/L"\nuln = "40 U/L"\n\n'
+            '[[labs]]\ndate = 2026-12-20\nname = "ast"\nvalue = "130 U/L"\nuln = "40 U/L"\n\n'
+            '[[labs]]\ndate = 2026-12-20\nname = "anc"\nvalue = "900 /uL"\n\n'
+            '[[labs]]\ndate = 2026-12-20\nname = "tbil"\nvalue = "30 umol/L"\n')
+    path = course_file(tmp_path, "NCT05233358", "haic", "70 kg", labs)
+    rows = regimen.grade_course(load_course(path))
+    # 2026-11-28 (before day 0): 80/40 = 2.0 x ULN, grade 1; 2026-12-20: 130 U/L against that abnormal baseline,
+    # 130/80 = 1.625 x baseline, grade 1 (>1.5-3.0 x baseline); ANC 0.9 grade 3; bilirubin without a ULN: not determined
+    assert [(str(d), g.lab, g.grade) for d, g in rows] == [("2026-11-28", "ast", 1), ("2026-12-20", "anc", 3), ("2026-12-20", "ast", 1),
+                                                          ("2026-12-20", "tbil", None)]
+    out = run_cli("grade", "--course", path, "--format", "json")
+    assert out.exit_code == 0 and [r["grade"] for r in json.loads(out.stdout)] == [1, 3, 1, None]
+
+
+def test_toxicity_command_json_and_one_line_errors(tmp_path):
+    path = course_file(tmp_path, "NCT05760430", "control", "72 kg")
+    out = run_cli("toxicity", path, "--drug", "atezolizumab", "--ae", "pneumonitis", "--grade", "4", "--date", "2026-12-20",
+                  "--today", "2026-12-20", "--format", "json")
+    data = json.loads(out.stdout)
+    assert data["ctcae_version"] == "5.0" and data["drugs"][0]["action"] == "discontinue" and data["drugs"][0]["rule"] == "pneumonitis-g3-g4"
+    before = path.read_bytes()
+    for args, message in ((["--ae", "pneumonitis", "--grade", "2", "--apply"], "give --drug"),
+                          (["--ae", "pneumonits", "--grade", "2"], 'did you mean "pneumonitis"'),
+                          (["--drug", "atezolizumab", "--lab", "ast"], "records no ast result"),
+                          (["--drug", "sorafenib", "--ae", "pneumonitis", "--grade", "2"], "unknown drug")):
+        bad = run_cli("toxicity", path, *args, "--date", "2026-12-20", "--today", "2026-12-20")
+        assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and message in bad.stderr, (args, bad.stderr)
+    assert path.read_bytes() == before

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import LookupFailure
 
-__all__ = ["ALIASES", "GROUPS", "LAB_TERMS", "covers", "term_of"]
+__all__ = ["ALIASES", "CATCH_ALL", "GROUPS", "LAB_TERMS", "covers", "specificity", "term_of"]
 
 # CTCAE v5.0 terms (as the NCI writes them) -> short names accepted on the command line
 ALIASES = {
@@ -51,6 +51,9 @@ GROUPS: dict[str, tuple[str, ...] | None] = {
     "any adverse event": None,
     "haematological": ("Neutrophil count decreased", "Platelet count decreased", "Anemia", "White blood cell decreased"),
     "non-haematological": (),  # every term not in "haematological" (see covers)
+    "non-haematological, not a lab abnormality": (),  # every term neither haematological nor a lab value's (see covers)
+    "lab abnormality (non-haematological)": ("Aspartate aminotransferase increased", "Alanine aminotransferase increased",
+                                             "Blood bilirubin increased", "Alkaline phosphatase increased", "Creatinine increased"),
     "aminotransferases increased": ("Aspartate aminotransferase increased", "Alanine aminotransferase increased"),
     "endocrinopathy": ("Hypothyroidism", "Hyperthyroidism", "Adrenal insufficiency", "Hypophysitis"),
 }
@@ -87,4 +90,14 @@ def covers(event: str, term: str) -> bool:
         return True
     if event == "non-haematological":
         return term not in (GROUPS["haematological"] or ())
+    if event == "non-haematological, not a lab abnormality":
+        return term not in (GROUPS["haematological"] or ()) and term not in LAB_TERMS.values()
     return term in members
+
+
+CATCH_ALL = ("any adverse event", "non-haematological", "non-haematological, not a lab abnormality")
+
+
+def specificity(event: str) -> int:
+    """2 for a term, 1 for a named group of terms, 0 for a catch-all: a label's specific rule is its exception to the general one."""
+    return 2 if event in ALIASES else 0 if event in CATCH_ALL else 1

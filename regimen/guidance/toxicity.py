@@ -23,7 +23,7 @@ from ..labs import ANALYTES, LabValue
 from ..model import Activity, Protocol
 from ..patient import Patient
 from .labels import STRICTNESS, Label, LabelRule, load_label
-from .terms import LAB_TERMS, covers, term_of
+from .terms import LAB_TERMS, covers, specificity, term_of
 
 __all__ = ["Answer", "DrugAnswer", "Matched", "apply_toxicity", "toxicity"]
 
@@ -140,8 +140,9 @@ def _answer(course, protocol: Protocol, activity: Activity, term: str, grade: in
     level, level_text, band = _level(course, protocol, activity, patient, day)
     matched = tuple(m for rule in label.rules if (m := _match(rule, term, grade, earlier, level_text, band, course, day)) is not None)
     usable = [m for m in matched if m.met]
-    chosen = max(usable, key=lambda m: (STRICTNESS[m.rule.action], _drop(m.rule, activity, level, patient) or 0, m.rule.min_hold or 0),
-                 default=None)
+    # the most specific rules first (a label's exception for one event beats its rule for any event), then the strictest
+    chosen = max(usable, key=lambda m: (specificity(m.rule.event), STRICTNESS[m.rule.action], _drop(m.rule, activity, level, patient) or 0,
+                                        m.rule.min_hold or 0), default=None)
     held = _held(course, activity, day)
     base = DrugAnswer(activity.drug or "", activity.id, name, matched, chosen, None, level, level_text, None, None, held=held,
                       sources=tuple(dict.fromkeys(label.reference(m.rule.source).citation() for m in matched if label.reference(m.rule.source))))
@@ -232,6 +233,8 @@ def _decide(base: DrugAnswer, label: Label, chosen: Matched, activity: Activity,
                 for rule in [rule] if not rule.verified]
     ladder = _levels(activity, patient)
     action, drop = rule.action, _drop(rule, activity, base.level, patient)
+    if drop is not None and drop == (base.level or 0):
+        drop = None  # "restart at 120 mg" when already at 120 mg: the level stays
     said = [f"{base.name}: {_phrase(rule)} (rule {rule.id}, occurrence {chosen.occurrence})", f"  label: \"{rule.quote}\""]
     if rule.note:
         said.append(f"  note: {rule.note}")
