@@ -234,8 +234,8 @@ def regimen_record(path: Path, kind: str, activity: str, when: str) -> None:
 def test_regorafenib_grade_3_hfsr_interrupts_at_least_7_days(tmp_path):
     path = course_file(tmp_path, "NCT05233358", "haic", "70 kg", '[choices]\nici = "sintilimab"\n')
     found = ask(path, "2026-12-10", drug="regorafenib", ae="hfsr", grade=3)[0]
-    # "G3 HFSR (interrupt ≥7 days)": held 2026-12-10 to 2026-12-16 at the least; after recovery 120 mg
-    assert (found.action, found.min_hold_until, found.next_dose) == ("hold", D("2026-12-16"), "120 mg")
+    # "G3 HFSR (interrupt ≥7 days)": held 2026-12-10 to 2026-12-16 at the least, back on 2026-12-17 at the earliest; then 120 mg
+    assert (found.action, found.earliest_resume, found.next_dose) == ("hold", D("2026-12-17"), "120 mg")
     assert {m.rule.id for m in found.matched} == {"hfsr-g3", "any-g3"}  # both listed; equally strict, the HFSR one first by hold
 
 

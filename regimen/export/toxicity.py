@@ -61,7 +61,7 @@ def answer_json(answer: Answer) -> str:
                 "occurrence": d.chosen.occurrence if d.chosen else None, "level": None if d.level is None else d.level + 1,
                 "level_text": d.level_text, "next_level": None if d.next_level is None else d.next_level + 1, "next_dose": d.next_dose,
                 "resume": d.resume or None, "limit": d.limit.isoformat() if d.limit else None,
-                "min_hold_until": d.min_hold_until.isoformat() if d.min_hold_until else None, "held": d.held or None,
+                "earliest_resume": d.earliest_resume.isoformat() if d.earliest_resume else None, "held": d.held or None,
                 "also_matching": [m.rule.id for m in d.matched if m is not d.chosen], "said": list(d.said), "warnings": list(d.warnings),
                 "sources": list(d.sources)}
 

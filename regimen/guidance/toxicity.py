@@ -50,7 +50,7 @@ class DrugAnswer(NamedTuple):
     next_dose: str | None
     resume: str = ""
     limit: date | None = None
-    min_hold_until: date | None = None
+    earliest_resume: date | None = None  # a minimum hold's first day back
     held: str = ""  # the hold in force on the day, if any
     said: tuple[str, ...] = ()  # the answer in words, one line each
     warnings: tuple[str, ...] = ()
@@ -229,56 +229,68 @@ def _drop(rule: LabelRule, activity: Activity, level: int | None, patient: Patie
 
 def _decide(base: DrugAnswer, label: Label, chosen: Matched, activity: Activity, patient: Patient, course, day: date) -> DrugAnswer:
     rule = chosen.rule
-    warnings = [f"{base.name}: rule {rule.id} is {rule.status} (source {rule.source}): used as a flagged assumption; check the label"
-                for rule in [rule] if not rule.verified]
-    ladder = _levels(activity, patient)
-    action, drop = rule.action, _drop(rule, activity, base.level, patient)
-    if drop is not None and drop == (base.level or 0):
-        drop = None  # "restart at 120 mg" when already at 120 mg: the level stays
+    warnings = [] if rule.verified else [f"{base.name}: rule {rule.id} is {rule.status} (source {rule.source}): used as a flagged "
+                                         "assumption; check the label"]
     said = [f"{base.name}: {_phrase(rule)} (rule {rule.id}, occurrence {chosen.occurrence})", f"  label: \"{rule.quote}\""]
     if rule.note:
         said.append(f"  note: {rule.note}")
-    next_dose = None
+    action, drop, next_dose = _levelled(base, label, rule, activity, patient, day, said)
+    if action is None:
+        return base._replace(said=tuple(said), warnings=tuple(warnings))
+    limit = earliest = None
+    if action == "hold":
+        limit, earliest = _hold_said(rule, course, activity, day, said)
+    if base.held:
+        said.append(f"  already {base.held}: the stricter of the two applies")
+    said += [f"  also matches: {_phrase(m.rule)} (rule {m.rule.id})" + ("" if m.met else f" — not applied: {'; '.join(m.conditions)}")
+             for m in base.matched if m is not chosen]
+    said += [f"  condition: {c}" for c in chosen.conditions]
+    return base._replace(action=action, next_level=drop, next_dose=next_dose, resume=rule.resume if action == "hold" else "",
+                         limit=limit, earliest_resume=earliest, said=tuple(said), warnings=tuple(warnings))
+
+
+def _levelled(base: DrugAnswer, label: Label, rule: LabelRule, activity: Activity, patient: Patient, day: date,
+              said: list[str]) -> tuple[str | None, int | None, str | None]:
+    """The action after the level step: past the lowest level, the label's own word for it (or None: no rule); the new level and its dose."""
+    ladder = _levels(activity, patient)
+    drop = _drop(rule, activity, base.level, patient)
+    if drop is not None and drop == (base.level or 0):
+        drop = None  # "restart at 120 mg" when already at 120 mg: the level stays
     if drop is not None and ladder and drop >= len(ladder):
         lowest = next((low for low in label.lowest if low.band in (None, _band(activity, patient))), None)
         if lowest is None:
             said.append(f"  no lower level: {base.level_text} is the lowest for this patient, and the label states no step below it; "
                         "decide and record it (record discontinued or held)")
-            return base._replace(said=tuple(said), warnings=tuple(warnings), action=None)
-        action = lowest.action
+            return None, None, None
         said.append(f"  {base.level_text} is the lowest level: \"{lowest.quote}\" ({lowest.source}, {lowest.status}) → {lowest.action}")
-        drop = None
-    elif drop is not None and ladder:
-        spec = activity.dose
-        next_dose = spec.compute(patient, level=drop, drug=activity.name).text if spec else None
-        pattern = ladder[drop].pattern
-        if pattern is not None:
+        return lowest.action, None, None
+    if drop is not None and ladder and activity.dose is not None:
+        next_dose = activity.dose.compute(patient, level=drop, drug=activity.name).text
+        if ladder[drop].pattern is not None:
             from ..notation import format_pattern
 
-            next_dose = f"{next_dose} {format_pattern(pattern)}"
+            next_dose = f"{next_dose} {format_pattern(ladder[drop].pattern)}"
         said.append(f"  level {(base.level or 0) + 1} ({base.level_text}) → level {drop + 1} ({next_dose})"
-                    + (" when it resumes" if action == "hold" else f" from {day}"))
-    elif base.level_text is not None and action in ("hold", "continue"):
+                    + (" when it resumes" if rule.action == "hold" else f" from {day}"))
+        return rule.action, drop, next_dose
+    if base.level_text is not None and rule.action in ("hold", "continue"):
         said.append(f"  level stays {(base.level or 0) + 1} ({base.level_text})")
-    limit = hold_until = None
-    if action == "hold":
-        said.append(f"  resume when: {rule.resume}")
-        if rule.min_hold:
-            hold_until = day + timedelta(days=rule.min_hold - 1)
-            said.append(f"  hold at least {rule.min_hold} days: to {hold_until} at the earliest")
-        if rule.limit:
-            start = _last_dose(course, activity, day) if rule.limit_from == "last dose" else day
-            limit = start + timedelta(days=rule.limit)
-            said.append(f"  time limit: {rule.limit // 7 if rule.limit % 7 == 0 else rule.limit} {'weeks' if rule.limit % 7 == 0 else 'days'} "
-                        f"from the {rule.limit_from} ({start}): without recovery by {limit}, the label asks to {rule.after_limit}")
-    if base.held:
-        said.append(f"  already {base.held}: the stricter of the two applies")
-    others = [m for m in base.matched if m is not chosen]
-    said += [f"  also matches: {_phrase(m.rule)} (rule {m.rule.id})" + ("" if m.met else f" — not applied: {'; '.join(m.conditions)}")
-             for m in others]
-    said += [f"  condition: {c}" for c in chosen.conditions]
-    return base._replace(action=action, next_level=drop, next_dose=next_dose, resume=rule.resume if action == "hold" else "",
-                         limit=limit, min_hold_until=hold_until, said=tuple(said), warnings=tuple(warnings))
+    return rule.action, None, None
+
+
+def _hold_said(rule: LabelRule, course, activity: Activity, day: date, said: list[str]) -> tuple[date | None, date | None]:
+    """The resume condition, the earliest resume day of a minimum hold, and the day the time limit expires."""
+    said.append(f"  resume when: {rule.resume}")
+    limit = earliest = None
+    if rule.min_hold:
+        earliest = day + timedelta(days=rule.min_hold)
+        said.append(f"  hold at least {rule.min_hold} days: resume on {earliest} at the earliest")
+    if rule.limit:
+        start = _last_dose(course, activity, day) if rule.limit_from == "last dose" else day
+        limit = start + timedelta(days=rule.limit)
+        span = f"{rule.limit // 7} weeks" if rule.limit % 7 == 0 else f"{rule.limit} days"
+        said.append(f"  time limit: {span} from the {rule.limit_from} ({start}): without recovery by {limit}, the label asks to {rule.after_limit}")
+    return limit, earliest
 
 
 def _no_rule(base: DrugAnswer, label: Label, term: str, grade: int) -> DrugAnswer:
