@@ -256,7 +256,11 @@ def _levelled(base: DrugAnswer, label: Label, rule: LabelRule, activity: Activit
     drop = _drop(rule, activity, base.level, patient)
     if drop is not None and drop == (base.level or 0):
         drop = None  # "restart at 120 mg" when already at 120 mg: the level stays
-    if drop is not None and ladder and drop >= len(ladder):
+    if drop is not None and not ladder:
+        said.append(f"  this protocol gives {activity.name} no dose levels ({activity.dose.describe() if activity.dose else 'no dose'}): "
+                    "the label's reduction cannot be planned; decide and record it")
+        return None, None, None
+    if drop is not None and drop >= len(ladder):
         lowest = next((low for low in label.lowest if low.band in (None, _band(activity, patient))), None)
         if lowest is None:
             said.append(f"  no lower level: {base.level_text} is the lowest for this patient, and the label states no step below it; "
@@ -264,7 +268,7 @@ def _levelled(base: DrugAnswer, label: Label, rule: LabelRule, activity: Activit
             return None, None, None
         said.append(f"  {base.level_text} is the lowest level: \"{lowest.quote}\" ({lowest.source}, {lowest.status}) → {lowest.action}")
         return lowest.action, None, None
-    if drop is not None and ladder and activity.dose is not None:
+    if drop is not None and activity.dose is not None:
         next_dose = activity.dose.compute(patient, level=drop, drug=activity.name).text
         if ladder[drop].pattern is not None:
             from ..notation import format_pattern
