@@ -361,7 +361,7 @@ def test_apply_then_schedule_shows_the_hold_and_its_resume_condition_and_undo_ta
                    "--today", "2026-12-20", "--apply")
     assert done.exit_code == 0, done.output
     shown = run_cli("schedule", "--course", path, "--today", "2026-12-21", "--horizon", "8w").stdout
-    assert ("! Atezolizumab held from 2026-12-20 until recovery (atezolizumab/pneumonitis-g2): resume when grade 1 or less, "
+    assert ("! Atezolizumab held from 2026-12-20 until recovery (label rule atezolizumab/pneumonitis-g2: Pneumonitis grade 2): resume when grade 1 or less, "
             "and prednisone 10 mg/day or less; the label's time limit expires on 2027-03-02") in shown
     removed, _ = undo(path)
     assert 'type = "ae"' in removed and 'type = "held"' in removed
@@ -440,3 +440,16 @@ def test_toxicity_command_json_and_one_line_errors(tmp_path):
         bad = run_cli("toxicity", path, *args, "--date", "2026-12-20", "--today", "2026-12-20")
         assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and message in bad.stderr, (args, bad.stderr)
     assert path.read_bytes() == before
+
+
+def test_a_rule_not_verified_is_flagged_wherever_it_is_used(tmp_path):
+    path = course_file(tmp_path, "NCT05760430", "experimental", "72 kg")
+    regimen_record(path, "given", "ctace", "2026-12-01")
+    regimen_record(path, "given", "apatinib", "2026-12-08")
+    answer = toxicity(load_course(path), drug="apatinib", ae="hypertension", grade=3, on=D("2026-12-20"))
+    found = answer.drugs[0]  # "Grade 3/4 ... AE → interrupt": PARTIAL, the label copy is cut off
+    assert found.action == "hold" and any("PARTIAL" in w and "flagged assumption" in w for w in found.warnings)
+    apply(path, answer, today=D("2026-12-20"))
+    warnings = replan(load_course(path), today=D("2026-12-21"), horizon="8w").warnings
+    assert any(w.startswith("Apatinib held from 2026-12-20 until recovery (label rule apatinib/grade-3-4 (PARTIAL: a flagged assumption")
+               for w in warnings)

@@ -248,7 +248,7 @@ def label_notes(activity: Activity, records: list[Record], today: date | None) -
     for record in records:
         if record.open:
             end = open_end(record, records)
-            said = f"{activity.name} held from {record.date} until recovery" + (f" ({record.rule})" if record.rule else "")
+            said = f"{activity.name} held from {record.date} until recovery" + (f" ({record.reason})" if record.reason else "")
             said += f": resume when {record.resume}" if record.resume else ""
             if end != OPEN_END:
                 said += f"; restarted on {date.fromordinal(end + 1)}"
@@ -260,7 +260,7 @@ def label_notes(activity: Activity, records: list[Record], today: date | None) -
             notes.append(said)
         elif record.type in ("level", "discontinued") and record.rule:
             what = f"level {record.level}" if record.type == "level" else "discontinued"
-            notes.append(f"{activity.name} {what} from {record.date}: label rule {record.rule}")
+            notes.append(f"{activity.name} {what} from {record.date}: {record.reason or 'label rule ' + record.rule}")
     return notes
 
 

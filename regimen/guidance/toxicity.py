@@ -363,7 +363,9 @@ def apply_toxicity(path, answer: Answer, *, today: date | None = None, protocol_
     course = parse_course(read_course_text(Path(path)), str(path))
     group = f"ae-{answer.on}-{sum(1 for r in course.records if r.type == 'ae') + 1}"
     rule = f"{found.drug}/{found.chosen.rule.id}"
-    reason = f"label rule {rule}: {answer.term} grade {answer.grade}"
+    status = found.chosen.rule.status
+    flagged = "" if status == "VERIFIED" else f" ({status}: a flagged assumption, check the label)"
+    reason = f"label rule {rule}{flagged}: {answer.term} grade {answer.grade}"
     blocks = [record_text("ae", found.activity, when=answer.on, extra={"term": answer.term, "grade": answer.grade, "group": group})]
     if found.action == "hold":
         blocks.append(record_text("held", found.activity, first=answer.on, reason=reason,
