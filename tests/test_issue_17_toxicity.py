@@ -453,3 +453,20 @@ def test_a_rule_not_verified_is_flagged_wherever_it_is_used(tmp_path):
     warnings = replan(load_course(path), today=D("2026-12-21"), horizon="8w").warnings
     assert any(w.startswith("Apatinib held from 2026-12-20 until recovery (label rule apatinib/grade-3-4 (PARTIAL: a flagged assumption")
                for w in warnings)
+
+
+def test_bevacizumab_hold_applied_holds_its_doses_in_place_until_restarted(tmp_path):
+    from regimen.course import record
+
+    path = course_file(tmp_path, "NCT05760430", "control", "72 kg")
+    for activity in ("ctace", "atezolizumab", "bevacizumab"):
+        regimen_record(path, "given", activity, "2026-12-01" if activity == "ctace" else "2026-12-08")
+    record(path, "lab", "proteinuria", when=D("2026-12-20"), value="2.4 g/24h", today=D("2026-12-20"))
+    apply(path, toxicity(load_course(path), drug="bevacizumab", lab="proteinuria", on=D("2026-12-20")), today=D("2026-12-20"))
+    plan = replan(load_course(path), today=D("2026-12-21"), horizon="8w")
+    # q3w from 2026-12-08: 12-29 and 01-19 fall in the hold; atezolizumab goes on, bevacizumab is held beside it
+    assert [(str(e.date), e.status) for e in plan.for_activity("bevacizumab")][1:3] == [("2026-12-29", "held"), ("2027-01-19", "held")]
+    assert [(str(e.date), e.status) for e in plan.for_activity("atezolizumab")][1:3] == [("2026-12-29", "planned"), ("2027-01-19", "planned")]
+    regimen_record(path, "restarted", "bevacizumab", "2027-01-19")  # proteinuria below 2 g/24 h again
+    plan = replan(load_course(path), today=D("2027-01-19"), horizon="8w")
+    assert [(str(e.date), e.status) for e in plan.for_activity("bevacizumab")][1:3] == [("2026-12-29", "held"), ("2027-01-19", "planned")]
