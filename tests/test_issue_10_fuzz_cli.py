@@ -102,6 +102,13 @@ COMMANDS = {
         "-o": v("out.txt")}),
     "deviations": Command((v("course.toml", "courses", needed=True),), {
         "--today": v(*DATE), "--jobs": v("1"), "--format": v("table", "csv", "json"), "-o": v("out.txt")}),
+    "grade": Command((v("anc", "ast", "tbil", needed=True), v("0.8 x10^9/L", "180 U/L", "2.5 mg/dL", needed=True)), {
+        "--uln": v("40 U/L", "1.2 mg/dL"), "--lln": v("2 x10^9/L"), "--baseline": v("60 U/L"), "--course": v("course.toml"),
+        "--on": v(*DATE), "--format": v("table", "json")}),
+    "toxicity": Command((v("course.toml", needed=True),), {
+        "--drug": v("apatinib", "camrelizumab", needed=True), "--ae": v("hypertension", "pneumonitis", needed=True),
+        "--grade": v("2", "3", needed=True), "--lab": v("anc"), "--date": v(*DATE), "--apply": FLAG, "--today": v("2027-01-12"),
+        "--format": v("table", "json")}),
 }
 
 FILES = {"--course", "-o", "--plot", "--protocols", "--replaces", "validate", "cohort", "supply", "record", "course new",

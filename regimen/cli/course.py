@@ -70,7 +70,7 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
         raise InputError("--value", f'record {kind} --date YYYY-MM-DD --value "..." (no activity)')
     if kind == "lab" and (not activity or not value or not when):
         raise InputError("--value", 'record lab NAME --date YYYY-MM-DD --value "..." [--uln "..."], NAME one of anc, platelets, wbc, '
-                                    "tbil, creatinine, albumin")
+                                    "tbil, creatinine, albumin, ast, alt, alp")
     if not measurement and not activity:
         raise InputError("ACTIVITY", f"a {kind} event needs the activity it is about, e.g. camrelizumab")
     if kind == "held" and not (first and last):

@@ -102,6 +102,10 @@ def _check_record(course: Course, protocol: Protocol, arm: Arm, included: dict[s
             raise _fail(course, record, "dose", f"a recorded dose of {finding.message}{hint}")
     if record.type == "level":
         _check_level(course, activity, record)
+    if record.type == "ae" and activity.kind != "drug":
+        raise _fail(course, record, "activity", f"{activity.name} is a {activity.kind}: an adverse event is recorded against the drug it is attributed to")
+    if record.type == "ae" and today is not None and when is not None and when > today:
+        raise _fail(course, record, "date", f"{when} is after today ({today}): an adverse event is recorded once it happens")
     if record.type in ("confirmed", "ruled_out") and activity.condition is None:
         raise _fail(course, record, "type", f"{activity.name} is not conditional: only a conditional event can be confirmed or ruled out")
     mine = [r for r in earlier if r.activity == record.activity]
@@ -112,7 +116,9 @@ def _check_level(course: Course, activity: Activity, record: Record) -> None:
     spec = activity.dose
     if spec is None or not spec.reducible:
         raise _fail(course, record, "level", f"{activity.name} has no dose levels (dose: {spec.describe() if spec else 'none'})")
-    count = len(spec.levels) if spec.levels else min(len(band.levels) for band in spec.bands)
+    weight = course.measured("weight", course.start) or next(((w, d) for d, w in course.weights()), None)
+    bands = [spec.band_for(weight[0].value)] if spec.bands and weight is not None else spec.bands  # the band fixed at the start
+    count = len(spec.levels) if spec.levels else min(len(band.levels) for band in bands)
     if not 1 <= (record.level or 0) <= count:
         raise _fail(course, record, "level", f"{activity.name} has dose levels 1 to {count} (1 = {spec.describe().split(' → ')[0]}, "
                                              f"the highest); got {record.level}")
@@ -129,11 +135,24 @@ def _overlap(a: Record, b: Record) -> bool:
     return a.date <= (b.until or b.date) and b.date <= (a.until or a.date)
 
 
+def _held_span(hold: Record, earlier: list[Record]) -> Record:
+    """A hold with its last day: a hold until recovery ends the day before the first later restart (else it runs on)."""
+    if not hold.open:
+        return hold
+    from .walk import open_end
+
+    return hold._replace(until=date.fromordinal(open_end(hold, earlier)))
+
+
 def _check_against(course: Course, activity: Activity, record: Record, earlier: list[Record]) -> None:
     """The record against the same activity's earlier records."""
     name, when = activity.name, record.date
     for old in earlier:
-        if old.type == "held" and record.type in ("given", "rescheduled") and when and _overlap(record, old):
+        if old.type == "held" and record.type in ("given", "rescheduled") and when and _overlap(record, _held_span(old, earlier)):
+            if old.open:
+                raise _fail(course, record, "from" if record.until else "date",
+                            f"{activity.id} is held from {old.date} until recovery ({old.reason or 'no reason given'}; resume when {old.resume}): "
+                            "no dose inside a hold; record restarted on the day it resumes first")
             raise _fail(course, record, "from" if record.until else "date",
                         f"{activity.id} is held from {old.date} to {old.until} ({old.reason or 'no reason given'}): no dose inside a hold; "
                         "to end the hold earlier, record undo and record it again with the real last day")
