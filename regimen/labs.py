@@ -46,6 +46,8 @@ ANALYTES = {a.name: a for a in (
     Analyte("creatinine", "molar", "umol/L", 113.12, '"80 umol/L" or "0.9 mg/dL"', bounds=(1, 4000)),
     # albumin: below 10 g/L only in extreme nephrotic states; above 60 g/L only by dehydration or error (reference 35-50 g/L)
     Analyte("albumin", "mass", "g/L", example='"35 g/L" or "3.5 g/dL"', bounds=(1, 80)),
+    # INR: a ratio with no unit, about 0.8-1.2 in health; warfarin excess and liver failure reach 10-20, analysers report to about 20
+    Analyte("inr", "ratio", "", example='"1.1"', bounds=(0.5, 20)),
 )}
 ULN_MULTIPLE = (0.1, 100.0)  # "2 x ULN": criteria in use run from 1 to 5 x ULN (CTCAE v5)
 
@@ -58,7 +60,7 @@ class LabValue(NamedTuple):
     text: str
 
     def show(self, analyte: Analyte) -> str:
-        canonical = f"{format_number(self.value, 2)} {analyte.unit}"
+        canonical = f"{format_number(self.value, 2)} {analyte.unit}".rstrip()
         return canonical if self.text.replace(" ", "").lower() == canonical.replace(" ", "").lower() else f"{self.text} = {canonical}"
 
 
@@ -76,7 +78,7 @@ def parse_lab(name: str, text: str, option: str) -> LabValue:
     if not (math.isfinite(value) and low <= value <= high):
         canonical = f" ({format_number(value, 3)} {analyte.unit})" if math.isfinite(value) and not _same(raw, value, analyte) else ""
         raise InputError(option, f"{shown(raw)}{canonical} is outside the physiological range of {name}: "
-                                 f"{format_number(low, 3)}–{format_number(high, 3)} {analyte.unit}")
+                                 f"{format_number(low, 3)}–{format_number(high, 3)} {analyte.unit}".rstrip())
     return LabValue(value, raw)
 
 
@@ -93,6 +95,10 @@ def _value(analyte: Analyte, raw: str, option: str) -> float:
         if match := _COUNT_UL.fullmatch(raw):
             return float(match[1]) / 1000
         raise bad
+    if analyte.kind == "ratio":  # INR: a bare number
+        if not re.fullmatch(r"\d+(?:\.\d+)?", raw):
+            raise bad
+        return float(raw)
     number, _, unit = raw.partition(" ")
     try:
         amount = float(number)
