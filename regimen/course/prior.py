@@ -29,16 +29,13 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from ..errors import InputError, shown
+from ..protocol.screening import FINDINGS, PRIOR_TYPES
 from ..tomlfile import TomlFile
 
 __all__ = ["FINDINGS", "PRIOR_TYPES", "Finding", "Prior", "check_finding", "check_prior", "finding_text", "prior_text",
            "read_findings", "read_priors"]
 
-PRIOR_TYPES = ("radiotherapy", "local-treatment", "surgery", "trial-drug", "antiplatelet", "growth-factor", "transfusion",
-               "pregnancy-test")
 TEST_VALUES = {"pregnancy-test": ("negative", "positive")}
-FINDINGS = {"ecog": ("0", "1", "2", "3", "4", "5"), "ascites": ("none", "mild", "moderate"),
-            "encephalopathy": ("none", "grade-1-2", "grade-3-4")}
 _PRIOR = {"type": str, "date": (str, date), "from": (str, date), "to": (str, date), "value": str, "reason": str}
 _FINDING = {"date": (str, date), "name": str, "value": str}
 

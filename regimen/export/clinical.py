@@ -7,7 +7,7 @@ from typing import Any
 
 from ..clinical.scores import ChildPugh
 
-__all__ = ["dumps", "score_dict", "score_text"]
+__all__ = ["dumps", "score_dict", "score_text", "screen_dict", "screen_text"]
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -35,4 +35,38 @@ def score_text(result: Any, heading: str = "") -> str:
     else:
         lines.append(f"ALBI grade {result.grade} (score {format_number(result.score, 3)})")
     lines += ["derivation:", *(f"  {line}" for line in result.derivation)]
+    return "\n".join(lines) + "\n"
+
+
+def screen_dict(report: Any) -> dict[str, Any]:
+    """A screening report as plain data."""
+    screening = report.protocol.screening
+    return {"patient": report.patient, "protocol": report.protocol.id, "arm": report.arm, "day0": report.day0.isoformat(),
+            "today": report.today.isoformat(), "met": report.met,
+            "earliest_day0": report.earliest.isoformat() if report.earliest else None,
+            "latest_day0": report.latest.isoformat() if report.latest else None,
+            "counts_to": screening.counts_to if screening else None, "warnings": list(report.warnings),
+            "conditions": [{"id": r.rule.id, "kind": r.rule.kind, "status": r.status, "detail": r.detail, "quote": r.rule.quote,
+                            "earliest_day0": r.earliest.isoformat() if r.earliest else None,
+                            "latest_day0": r.latest.isoformat() if r.latest else None} for r in report.results],
+            "not_checked": list(screening.not_checked) if screening else [], "none": screening.none if screening else ""}
+
+
+def screen_text(report: Any) -> str:
+    """The screening report: warnings, each condition's status and the dates used, the range of day 0."""
+    screening = report.protocol.screening
+    lines = [f"{report.patient}, {report.protocol.id} arm {report.arm}: screening for day 0 {report.day0} (today {report.today})"]
+    if screening:
+        lines.append(f"windows count to {screening.counts_to}")
+    lines += [f"! {w}" for w in report.warnings]
+    lines.append("")
+    width = max((len(r.rule.id) for r in report.results), default=0)
+    lines += [f"{r.status:<8} {r.rule.id:<{width}}  {r.detail}" for r in report.results]
+    if report.earliest or report.latest:
+        lines.append(f"day 0 allowed by every window: from {report.earliest or 'any day'} to {report.latest or 'any day'}")
+    elif screening:
+        lines.append("day 0 allowed by every window: any day (no window bounds it)" + (f"; {screening.none}" if screening.none else ""))
+    lines += ["not checked:", *(f"  {text}" for text in screening.not_checked)] if screening and screening.not_checked else []
+    verdict = "every condition met" if report.met else f"{sum(r.status != 'met' for r in report.results)} not met or missing"
+    lines.append(f"result: {verdict}")
     return "\n".join(lines) + "\n"
