@@ -109,7 +109,7 @@ def _albumin(text: object, option: str) -> tuple[float, Item]:
     lab = parse_lab("albumin", _text(text, option, "albumin"), option)
     shown_value = lab.show(ANALYTES["albumin"])
     points = _band(lab.value, 28.0, 35.0, rising=False)
-    band = ["> 3.5 g/dL (> 35 g/L)", "2.8–3.5 g/dL = 28–35 g/L, both included", "< 2.8 g/dL (< 28 g/L)"][points - 1]
+    band = ["> 3.5 g/dL = 35 g/L", "2.8–3.5 g/dL = 28–35 g/L, both included", "< 2.8 g/dL = 28 g/L"][points - 1]
     return lab.value, Item("albumin", shown_value, points, band)
 
 
@@ -134,7 +134,7 @@ def _finding(value: object, option: str, accepted: tuple[str, ...], name: str) -
     if value not in accepted:
         raise InputError(option, f"{shown(value)} is not accepted; give one of {', '.join(accepted)}")
     points = accepted.index(value) + 1
-    return Item(name, str(value), points, str(value))
+    return Item(name, str(value), points, "")
 
 
 def child_pugh_class(total: int) -> str:
@@ -153,7 +153,8 @@ def child_pugh(bilirubin: object, albumin: object, inr: object, ascites: object,
              _finding(ascites, "ascites", ASCITES, "ascites"), _finding(encephalopathy, "encephalopathy", ENCEPHALOPATHY, "encephalopathy"))
     total = sum(item.points for item in items)
     grade = child_pugh_class(total)
-    lines = [f"{item.name} {item.value}: {item.points} point{'s' if item.points > 1 else ''} ({item.band})" for item in items]
+    lines = [f"{item.name} {item.value}: {item.points} point{'s' if item.points > 1 else ''}" + (f" ({item.band})" if item.band else "")
+             for item in items]
     lines += [f"total {' + '.join(str(i.points) for i in items)} = {total} points: class {grade} (A 5–6, B 7–9, C 10–15)",
               "bands: Pugh 1973, the middle band including both of its ends; INR replaces the paper's prothrombin time",
               f"source: {CITATIONS['pugh']}"]

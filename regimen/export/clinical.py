@@ -7,7 +7,7 @@ from typing import Any
 
 from ..clinical.scores import ChildPugh
 
-__all__ = ["dumps", "score_dict", "score_text", "screen_dict", "screen_text"]
+__all__ = ["dumps", "score_dict", "score_text", "screen_dict", "screen_text", "screening_lines"]
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -31,7 +31,7 @@ def score_text(result: Any, heading: str = "") -> str:
     if isinstance(result, ChildPugh):
         lines.append(f"Child-Pugh class {result.grade} ({result.total} points)")
         width = max(len(item.name) for item in result.items)
-        lines += [f"  {item.name:<{width}}  {item.points}  {item.value}  ({item.band})" for item in result.items]
+        lines += [f"  {item.name:<{width}}  {item.points}  {item.value}" + (f"  ({item.band})" if item.band else "") for item in result.items]
     else:
         lines.append(f"ALBI grade {result.grade} (score {format_number(result.score, 3)})")
     lines += ["derivation:", *(f"  {line}" for line in result.derivation)]
@@ -70,3 +70,14 @@ def screen_text(report: Any) -> str:
     verdict = "every condition met" if report.met else f"{sum(r.status != 'met' for r in report.results)} not met or missing"
     lines.append(f"result: {verdict}")
     return "\n".join(lines) + "\n"
+
+
+def screening_lines(screening: Any) -> list[str]:
+    """A protocol's screening rules for ``regimen show``: each in words, with its quote."""
+    lines = [f"Screening (windows count to {screening.counts_to}; `regimen screen COURSE` checks them):"]
+    if screening.none:
+        lines.append(f"  {screening.none}")
+    for rule in screening.rules:
+        lines += [f"  {rule.id}: {rule.describe()}", f'      record: "{rule.quote}"']
+    lines += [f"  not checked: {text}" for text in screening.not_checked]
+    return lines

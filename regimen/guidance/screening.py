@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from ..protocol.screening import Rule, Span
 
-__all__ = ["Result", "Screen", "score_inputs", "screen"]
+__all__ = ["Result", "Screen", "Task", "before_day0", "score_inputs", "screen"]
 
 
 class Result(NamedTuple):
@@ -132,7 +132,7 @@ def _within(rule: Rule, course, today: date, _labs) -> Result:
 def _none_within(rule: Rule, course, today: date, labs_drawn: date | None) -> Result:
     priors = [p for p in course.priors if p.type == rule.event and p.first <= today]
     if not priors:
-        return Result(rule, "met", f"no {rule.event} recorded (record it with `record COURSE prior {rule.event}` if there was any)")
+        return Result(rule, "met", f"no {rule.event} recorded")
     last = max(priors, key=lambda p: p.last)
     many = f"{rule.min_days} days of it " if rule.min_days > 1 else ""
     if rule.before == "labs":
@@ -147,7 +147,7 @@ def _none_within(rule: Rule, course, today: date, labs_drawn: date | None) -> Re
         return Result(rule, "met", f"{rule.event} {_when(last)}: fewer than {rule.min_days} days, never {many}in the window")
     earliest, prior = max(clear, key=lambda item: item[0])
     status = "met" if course.start >= earliest else "not met"
-    reading = f"{many}within {rule.span.text()} before day 0 up to {earliest - timedelta(days=1)}, that day included"
+    reading = f"on {earliest - timedelta(days=1)} it is still {many}within {rule.span.text()} before day 0, the boundary day included"
     return Result(rule, status, f"{rule.event} {_when(prior)}: day 0 from {earliest} ({reading})", earliest, None)
 
 
@@ -224,3 +224,37 @@ def _after(rule: Rule, course, today: date, _labs) -> Result:
     ok = event.first > limit
     return Result(rule, "met" if ok else "not met", f"{rule.event} on {event.first}, {rule.after} ended {before.last}: "
                                                     f"{'after' if ok else 'within'} {rule.span.text()} (to {limit}, that day included)")
+
+
+class Task(NamedTuple):
+    """Something to do before day 0, in its window: a test or the screening labs."""
+
+    id: str
+    what: str
+    earliest: date
+    latest: date
+    assumptions: tuple[str, ...] = ()  # the readings the window rests on (ids of the protocol's assumptions)
+
+    def text(self) -> str:
+        return f"{self.what} between {self.earliest} and {self.latest}"
+
+    def noted(self) -> str:
+        """The text with the assumptions it rests on."""
+        return self.text() + (f" (assumptions {', '.join(self.assumptions)})" if self.assumptions else "")
+
+
+def before_day0(protocol, day0: date) -> tuple[Task, ...]:
+    """The tests and labs a protocol's screening asks for in a window before day 0 (``within`` and
+    timed lab rules), the window read as day 0 − span to day 0, both included; labs with the same window are one task."""
+    rules = protocol.screening.rules if protocol.screening else ()
+    common = protocol.screening.assumptions if protocol.screening else ()
+    tasks = [Task(r.id, r.event.replace("-", " ") + (f" ({r.value})" if r.value else ""), r.span.back(day0), day0,
+                  tuple(dict.fromkeys((*common, *r.assumptions)))) for r in rules if r.kind == "within"]
+    labs: dict[Span, list[Rule]] = {}
+    for rule in rules:
+        if rule.kind == "lab" and rule.span is not None:
+            labs.setdefault(rule.span, []).append(rule)
+    tasks += [Task(f"labs-{span.count}{span.unit}", f"screening labs ({', '.join(dict.fromkeys(r.criterion.lab for r in group))})",
+                   span.back(day0), day0, tuple(dict.fromkeys((*common, *(a for r in group for a in r.assumptions)))))
+              for span, group in labs.items()]
+    return tuple(sorted(tasks, key=lambda t: (t.earliest, t.id)))

@@ -123,6 +123,23 @@ class Rule(NamedTuple):
     finding: str = ""
     assumptions: tuple[str, ...] = ()
 
+    def describe(self) -> str:
+        """The rule in words: ``no radiotherapy within 3 weeks before day 0``."""
+        span = self.span.text() if self.span else ""
+        before = "the screening labs" if self.before == "labs" else "day 0"
+        if self.kind == "within":
+            return f"{self.event} {self.value} within {span} before day 0".replace("  ", " ") + (f" ({self.applies})" if self.applies else "")
+        if self.kind == "none-within":
+            days = f" for {self.min_days} days" if self.min_days > 1 else ""
+            return f"no {self.event}{days} within {span} before {before}"
+        if self.kind == "lab":
+            return self.criterion.describe() + (f" within {span} before day 0" if span else " (no window stated)")
+        if self.kind == "score":
+            return f"{self.score} " + (f"class {' or '.join(self.classes)}" if self.classes else f"at most {self.max} points")
+        if self.kind == "finding":
+            return f"{self.finding} at most {self.max}"
+        return f"no {self.event} within {span} after {self.after}"
+
     @property
     def timed(self) -> bool:
         """Whether the rule bounds day 0 (a window counted to day 0)."""
