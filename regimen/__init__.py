@@ -10,7 +10,8 @@
 
 Functions (``__all__``): plan with ``schedule`` and ``doses``; follow a patient with ``load_course``,
 ``replan`` and ``check``; read protocols with ``load_protocol``, ``list_protocols``, ``load_file`` and
-``validate_files``; liver scores with ``child_pugh`` and ``albi``; ``parse_rule``/``format_rule`` for timing notation, ``parse_horizon``, ``bsa``,
+``validate_files``; liver scores with ``child_pugh`` and ``albi``; ``screen`` a course's eligibility
+windows; ``parse_rule``/``format_rule`` for timing notation, ``parse_horizon``, ``bsa``,
 ``cockcroft_gault``.
 
 Values (import them by name; ``help(regimen.Plan)`` and so on for each):
@@ -52,11 +53,11 @@ from .schedule import doses, schedule
 # The functions: help(regimen) stays a short map (the values above are documented on their own, and
 # re-exported with "as" so type checkers treat them as public).
 __all__ = ["albi", "bsa", "check", "child_pugh", "cockcroft_gault", "doses", "format_rule", "list_protocols", "load_course", "load_file", "load_protocol",
-           "parse_horizon", "parse_rule", "replan", "schedule", "validate_files"]
+           "parse_horizon", "parse_rule", "replan", "schedule", "screen", "validate_files"]
 __version__ = "0.1.0"
 
 _LAZY = {"Course": ".course", "load_course": ".course", "replan": ".course", "check": ".course",
-         "child_pugh": ".clinical.scores", "albi": ".clinical.scores"}
+         "child_pugh": ".clinical.scores", "albi": ".clinical.scores", "screen": ".guidance.screening"}
 
 
 def __getattr__(name: str):

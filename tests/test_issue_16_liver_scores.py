@@ -103,6 +103,9 @@ def test_albi_refuses_zero_bilirubin():
 
 def test_library_exports():
     assert regimen.child_pugh is child_pugh and regimen.albi is albi
+    from regimen.guidance.screening import screen
+
+    assert regimen.screen is screen
 
 
 def test_cli_table_and_json():

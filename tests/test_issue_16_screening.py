@@ -276,3 +276,42 @@ def test_the_plan_lists_the_tasks_before_day_0_in_every_format():
     # NCT05760430 states no window: its plan has no task before day 0.
     control = regimen.schedule("NCT05760430", "control", regimen.Patient.from_measurements("70 kg"), "2026-12-01", horizon="2w")
     assert json.loads(control.to_json())["before_day0"] == []
+
+
+def test_screen_checks_its_arguments():
+    with pytest.raises(regimen.InputError, match="course: expected a Course"):
+        regimen.screen("P-1.toml")
+    with pytest.raises(regimen.InputError, match="today"):
+        regimen.screen(parse_course(course("NCT05760430", "experimental", "2026-12-01")), "01/12/2026")
+
+
+LAB = '\n[[labs]]\ndate = {when}\nname = "anc"\nvalue = "2.0 x10^9/L"\n'
+
+
+@pytest.mark.parametrize(("day0", "status"), [("2026-12-01", "not met"), ("2026-12-02", "met"), ("2026-12-09", "met"),
+                                              ("2026-12-10", "not met")])
+def test_lab_window_seven_days_on_its_boundary_days(day0, status):
+    # Tongji: ANC "within 7 days prior to inclusion", drawn 12-02: day 0 from 12-02 (not before the draw) to 12-02 + 7 = 12-09.
+    text = course("NCT06187961", "conversion", day0, LAB.format(when="2026-12-02"))
+    found = result(screen(parse_course(text), d("2026-12-02")), "anc")
+    assert (found.status, found.earliest, found.latest) == (status, d("2026-12-02"), d("2026-12-09"))
+
+
+@pytest.mark.parametrize("rule", ["major-surgery", "local-treatment", "trial-drug"])
+@pytest.mark.parametrize(("day0", "status"), [("2026-12-01", "not met"), ("2026-12-02", "met"), ("2026-12-03", "met")])
+def test_four_week_exclusions_on_their_boundary_days(rule, day0, status):
+    # Last day 11-03; 11-03 + 28 days = 12-01, on which it is exactly 4 weeks before day 0 (within): day 0 from 12-02.
+    event = {"major-surgery": "surgery"}.get(rule, rule)
+    text = course("NCT06187961", "conversion", day0, prior(event, "2026-11-03"))
+    found = result(screen(parse_course(text), d("2026-11-30")), rule)
+    assert (found.status, found.earliest) == (status, d("2026-12-02"))
+
+
+@pytest.mark.parametrize(("given", "status"), [("2026-11-17", "met"), ("2026-11-18", "not met"), ("2026-11-19", "not met")])
+def test_growth_factors_counted_back_from_the_screening_labs(given, status):
+    # Tongji: none "within 14 days prior to obtaining laboratory tests"; labs drawn 12-02, 12-02 − 14 days = 11-18 (within).
+    text = course("NCT06187961", "conversion", "2026-12-08", LAB.format(when="2026-12-02"), prior("growth-factor", given))
+    found = result(screen(parse_course(text), d("2026-12-03")), "growth-factor")
+    assert found.status == status and found.earliest is None  # it bounds the labs, not day 0
+    assert result(screen(parse_course(course("NCT06187961", "conversion", "2026-12-08", prior("growth-factor", given))),
+                         d("2026-12-03")), "growth-factor").status == "missing"  # no labs to count back from

@@ -75,7 +75,7 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
         raise InputError("--value", f'record {kind} --date YYYY-MM-DD --value "..." (no activity)')
     if kind == "lab" and (not activity or not value or not when):
         raise InputError("--value", 'record lab NAME --date YYYY-MM-DD --value "..." [--uln "..."], NAME one of anc, platelets, wbc, '
-                                    "tbil, creatinine, albumin")
+                                    "tbil, creatinine, albumin, inr")
     if kind == "prior" and bool(when) == bool(first or last):
         raise InputError("--date", "a prior event takes --date (one day) or --from and --to (a treatment over days)")
     if kind == "prior" and (first or last) and not (first and last):

@@ -51,9 +51,13 @@ class Screen(NamedTuple):
 def screen(course, today: date | None = None, *, protocol=None, protocol_dirs=()) -> Screen:
     """Every screening rule of the course's protocol, evaluated from what the course records up to ``today``."""
     from .. import inputs
+    from ..course.file import Course
+    from ..errors import InputError
     from ..loader import load_protocol
 
-    today = today or inputs.today()
+    if not isinstance(course, Course):
+        raise InputError("course", f"expected a Course (regimen.load_course), got {type(course).__name__}")
+    today = inputs.parse_date(today, "today") if today is not None else inputs.today()
     protocol = protocol or load_protocol(course.protocol, protocol_dirs)
     rules = protocol.screening.rules if protocol.screening else ()
     labs_drawn = _labs_date(course, rules, today)
