@@ -315,3 +315,22 @@ def test_growth_factors_counted_back_from_the_screening_labs(given, status):
     assert found.status == status and found.earliest is None  # it bounds the labs, not day 0
     assert result(screen(parse_course(course("NCT06187961", "conversion", "2026-12-08", prior("growth-factor", given))),
                          d("2026-12-03")), "growth-factor").status == "missing"  # no labs to count back from
+
+
+@settings(max_examples=40, deadline=None)
+@given(rt_end=st.integers(0, 40), lab_day=st.integers(0, 40), day0=st.integers(0, 60))
+def test_every_timed_condition_holds_exactly_inside_the_reported_range(rt_end, lab_day, day0):
+    # Tongji, radiotherapy and six labs: whatever the dates, a day 0 inside [earliest, latest] meets every timed rule,
+    # and one outside breaks at least one.
+    base = date(2026, 10, 1)
+    labs = "".join(f'\n[[labs]]\ndate = {base + timedelta(days=lab_day)}\nname = "{n}"\nvalue = "{v}"\n' + (f'uln = "{u}"\n' if u else "")
+                   for n, v, u in (("anc", "2.0 x10^9/L", ""), ("platelets", "150 x10^9/L", ""), ("tbil", "15 umol/L", "21 umol/L"),
+                                   ("albumin", "40 g/L", ""), ("creatinine", "70 umol/L", "100 umol/L"), ("inr", "1.1", "")))
+    ended = base + timedelta(days=rt_end)
+    text = course("NCT06187961", "conversion", (base + timedelta(days=day0)).isoformat(), prior("radiotherapy", ended.isoformat()), labs)
+    report = screen(parse_course(text), date(2026, 11, 30))
+    timed = [r for r in report.results if r.rule.timed]
+    inside = report.earliest <= base + timedelta(days=day0) <= report.latest
+    assert all(r.status == "met" for r in timed) == inside
+    assert report.earliest == max(ended + timedelta(days=22), base + timedelta(days=lab_day))
+    assert report.latest == base + timedelta(days=lab_day + 7)

@@ -165,7 +165,8 @@ def read_screening(file: _File, data: Any) -> Screening | None:
             if not isinstance(item, str):
                 file.error(f"screening.{key}[{i}]", f"expected a string, got {shown(item)}")
         texts[key] = tuple(i for i in items if isinstance(i, str))
-    if not any(r.timed or r.kind in ("none-within", "not-within-after") for r in rules) and not good.get("none"):
+    declared = [r for r in good.get("rules", {}).values() if isinstance(r, dict)]  # as written: a rule with an error still counts
+    if not any("span" in r or r.get("kind") in ("within", "none-within", "not-within-after") for r in declared) and not good.get("none"):
         file.error("screening.none", "no rule has a time relation to day 0: say so with none = \"...\" (what the record states)")
     if "counts_to" not in good:
         return None
