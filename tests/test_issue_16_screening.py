@@ -86,6 +86,8 @@ def test_tongji_patient_whose_radiotherapy_ended_18_days_before_the_planned_star
     assert result(report, "radiotherapy").status == "not met" and not report.met
     assert {r.rule.id for r in report.results if r.status != "met"} == {"radiotherapy"}
     assert any("screen-boundary" in w for w in report.warnings)
+    # nothing recorded for the other exclusions: met, but said aloud
+    assert any(w.startswith("no prior event recorded for major-surgery, local-treatment, trial-drug, antiplatelet") for w in report.warnings)
     moved = screen(replace(parse_course(text), start=d("2026-12-12")), d("2026-12-07"))
     assert moved.met and [r.status for r in moved.results] == ["met"] * len(moved.results)
     assert not screen(replace(parse_course(text), start=d("2026-12-15")), d("2026-12-07")).met  # labs older than 7 days

@@ -39,11 +39,10 @@ from typing import NamedTuple
 from ..errors import InputError, shown
 from ..labs import ANALYTES, parse_lab
 from ..units import convert, format_number
+from .findings import ASCITES, ENCEPHALOPATHY
 
 __all__ = ["ASCITES", "CITATIONS", "ENCEPHALOPATHY", "Albi", "ChildPugh", "Item", "albi", "albi_grade", "child_pugh", "child_pugh_class"]
 
-ASCITES = ("none", "mild", "moderate")  # 1, 2, 3 points
-ENCEPHALOPATHY = ("none", "grade-1-2", "grade-3-4")  # 1, 2, 3 points
 CITATIONS = {
     "pugh": ("Pugh RNH, Murray-Lyon IM, Dawson JL, Pietroni MC, Williams R. Transection of the oesophagus for bleeding "
              "oesophageal varices. Br J Surg. 1973;60(8):646-649. https://doi.org/10.1002/bjs.1800600817"),

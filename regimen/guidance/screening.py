@@ -30,6 +30,7 @@ class Result(NamedTuple):
     detail: str  # the values and dates used, and the reading of the boundary
     earliest: date | None = None  # the earliest day 0 this rule allows
     latest: date | None = None  # the latest day 0 this rule allows
+    unrecorded: bool = False  # an exclusion met only because no such prior event is recorded
 
 
 class Screen(NamedTuple):
@@ -66,6 +67,10 @@ def screen(course, today: date | None = None, *, protocol=None, protocol_dirs=()
     latest = min((r.latest for r in results if r.latest), default=None)
     ids = dict.fromkeys([*(protocol.screening.assumptions if protocol.screening else ()), *(a for r in rules for a in r.assumptions)])
     warnings = [protocol.assumption(a).warning() for a in ids]
+    unrecorded = [r.rule.id for r in results if r.unrecorded]
+    if unrecorded:
+        warnings.append(f"no prior event recorded for {', '.join(unrecorded)}: each counts as met; record every prior treatment "
+                        "(record COURSE prior TYPE), or confirm there was none")
     if protocol.screening is None:
         warnings.append(f"{protocol.id} has no [screening] rules: nothing is checked")
     elif earliest and latest and earliest > latest:
@@ -136,7 +141,7 @@ def _within(rule: Rule, course, today: date, _labs) -> Result:
 def _none_within(rule: Rule, course, today: date, labs_drawn: date | None) -> Result:
     priors = [p for p in course.priors if p.type == rule.event and p.first <= today]
     if not priors:
-        return Result(rule, "met", f"no {rule.event} recorded")
+        return Result(rule, "met", f"no {rule.event} recorded", unrecorded=True)
     last = max(priors, key=lambda p: p.last)
     many = f"{rule.min_days} days of it " if rule.min_days > 1 else ""
     if rule.before == "labs":

@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from ..clinical.scores import ASCITES, ENCEPHALOPATHY
+from ..clinical.findings import ASCITES, ECOG, ENCEPHALOPATHY
 from ..errors import InputError, did_you_mean, shown
 from ..tomlfile import TomlFile as _File
 
@@ -62,7 +62,7 @@ __all__ = ["FINDINGS", "PRIOR_TYPES", "RULE_KINDS", "Rule", "Screening", "Span",
 
 PRIOR_TYPES = ("radiotherapy", "local-treatment", "surgery", "trial-drug", "antiplatelet", "growth-factor", "transfusion",
                "pregnancy-test", "systemic-therapy", "progression")  # the last two: first-line therapy, and the progression after it
-FINDINGS = {"ecog": ("0", "1", "2", "3", "4", "5"), "ascites": ASCITES, "encephalopathy": ENCEPHALOPATHY}
+FINDINGS = {"ecog": ECOG, "ascites": ASCITES, "encephalopathy": ENCEPHALOPATHY}
 RULE_KINDS = ("within", "none-within", "lab", "score", "finding", "not-within-after")
 _TOP = {"counts_to": str, "assumptions": list, "not_checked": list, "none": str, "rules": dict}
 _RULE = {"kind": str, "label": str, "event": str, "after": str, "value": str, "span": str, "min_days": int, "before": str,
