@@ -62,10 +62,13 @@ def screen_text(report: Any) -> str:
     lines.append("")
     width = max((len(r.rule.id) for r in report.results), default=0)
     lines += [f"{r.status:<8} {r.rule.id:<{width}}  {r.detail}" for r in report.results]
+    missing = [r.rule.id for r in report.results if r.status == "missing" and r.rule.timed]
+    unknown = f" (not yet counting {', '.join(missing)}: nothing recorded)" if missing else ""
     if report.earliest or report.latest:
-        lines.append(f"day 0 allowed by every window: from {report.earliest or 'any day'} to {report.latest or 'any day'}")
+        lines.append(f"day 0 allowed by every window: from {report.earliest or 'any day'} to {report.latest or 'any day'}{unknown}")
     elif screening:
-        lines.append("day 0 allowed by every window: any day (no window bounds it)" + (f"; {screening.none}" if screening.none else ""))
+        lines.append("day 0 allowed by every window: any day" + (unknown or " (no window bounds it)")
+                     + (f"; {screening.none}" if screening.none else ""))
     lines += ["not checked:", *(f"  {text}" for text in screening.not_checked)] if screening and screening.not_checked else []
     verdict = "every condition met" if report.met else f"{sum(r.status != 'met' for r in report.results)} not met or missing"
     lines.append(f"result: {verdict}")
