@@ -219,6 +219,7 @@ def test_screen_command_exit_status_and_json(tongji):
     out = run_cli("screen", tongji, "--today", "2026-12-01", "--format", "json")
     data = json.loads(out.stdout)
     assert out.exit_code == 1 and data["earliest_day0"] == "2026-12-02" and not data["met"]
+    assert data["not_counted"] == ["anc", "platelets", "tbil", "albumin", "creatinine", "inr"]  # no labs recorded yet
     rt = next(c for c in data["conditions"] if c["id"] == "radiotherapy")
     assert rt["status"] == "met" and rt["quote"].startswith("Received radiotherapy within 3 weeks")
 

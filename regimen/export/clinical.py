@@ -45,6 +45,7 @@ def screen_dict(report: Any) -> dict[str, Any]:
             "today": report.today.isoformat(), "met": report.met,
             "earliest_day0": report.earliest.isoformat() if report.earliest else None,
             "latest_day0": report.latest.isoformat() if report.latest else None,
+            "not_counted": [r.rule.id for r in report.results if r.status == "missing" and r.rule.timed],  # windows with nothing recorded
             "counts_to": screening.counts_to if screening else None, "warnings": list(report.warnings),
             "conditions": [{"id": r.rule.id, "kind": r.rule.kind, "status": r.status, "detail": r.detail, "quote": r.rule.quote,
                             "earliest_day0": r.earliest.isoformat() if r.earliest else None,
