@@ -53,6 +53,8 @@ ANALYTES = {a.name: a for a in (
     Analyte("alp", "enzyme", "U/L", example='"120 U/L" or "2 ukat/L"', bounds=(0, 20000)),
     # urine protein over 24 hours: nephrotic-range losses pass 3.5 and rarely 30 g/24 h
     Analyte("proteinuria", "urine24", "g/24h", example='"2.4 g/24h" or "2400 mg/24h"', bounds=(0, 50)),
+    # INR: a ratio with no unit, about 0.8-1.2 in health; warfarin excess and liver failure reach 10-20, analysers report to about 20
+    Analyte("inr", "ratio", "", example='"1.1"', bounds=(0.5, 20)),
 )}
 ULN_MULTIPLE = (0.1, 100.0)  # "2 x ULN": criteria in use run from 1 to 5 x ULN (CTCAE v5)
 
@@ -67,7 +69,7 @@ class LabValue(NamedTuple):
     text: str
 
     def show(self, analyte: Analyte) -> str:
-        canonical = f"{format_number(self.value, 2)} {analyte.unit}"
+        canonical = f"{format_number(self.value, 2)} {analyte.unit}".rstrip()
         return canonical if self.text.replace(" ", "").lower() == canonical.replace(" ", "").lower() else f"{self.text} = {canonical}"
 
 
@@ -85,7 +87,7 @@ def parse_lab(name: str, text: str, option: str) -> LabValue:
     if not (math.isfinite(value) and low <= value <= high):
         canonical = f" ({format_number(value, 3)} {analyte.unit})" if math.isfinite(value) and not _same(raw, value, analyte) else ""
         raise InputError(option, f"{shown(raw)}{canonical} is outside the physiological range of {name}: "
-                                 f"{format_number(low, 3)}–{format_number(high, 3)} {analyte.unit}")
+                                 f"{format_number(low, 3)}–{format_number(high, 3)} {analyte.unit}".rstrip())
     return LabValue(value, raw)
 
 
@@ -110,6 +112,10 @@ def _value(analyte: Analyte, raw: str, option: str) -> float:
         if match := _URINE_24H.fullmatch(raw):
             return float(match[1]) / (1000 if match[2].lower() == "mg" else 1)
         raise bad
+    if analyte.kind == "ratio":  # INR: a bare number
+        if not re.fullmatch(r"\d+(?:\.\d+)?", raw):
+            raise bad
+        return float(raw)
     number, _, unit = raw.partition(" ")
     try:
         amount = float(number)

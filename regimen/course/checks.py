@@ -5,7 +5,7 @@ the event's place in the file; ``record`` names the option instead.
 The rules:
 
 * measurements are plausible (weight 20–350 kg, height 100–250 cm) and not in the future;
-* nothing is dated before day 0; nothing that happened (given, a measurement, a lab) is dated
+* nothing is dated before day 0 (prior events and findings may be: they are not treatment records); nothing that happened (given, a measurement, a lab) is dated
   after today — a reschedule, a hold, a level or a discontinuation may be planned ahead;
 * an event is about an activity of the arm *as chosen* (camrelizumab cannot be given where the
   course's choices give sintilimab: the message names the choice to set);
@@ -60,6 +60,12 @@ def validate(course: Course, protocol: Protocol, today: date | None = None) -> N
         if today is not None and lab.date > today:
             raise CourseError(f"{lab.date} is after today ({today}): a lab result is recorded once it is known",
                               file=course.path, path=f"labs[{index}].date")
+    for table, items in (("prior", course.priors), ("findings", course.findings)):
+        for item in items:
+            last = getattr(item, "last", None) or item.date
+            if today is not None and last > today:
+                raise CourseError(f"{last} is after today ({today}): {item.describe()} is recorded once it has happened",
+                                  file=course.path, path=f"{table}[{item.index}].{'to' if getattr(item, 'first', last) != last else 'date'}")
     included = _included(protocol, arm, course)
     seen: list[Record] = []
     for record in course.records:

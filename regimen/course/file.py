@@ -51,7 +51,7 @@ EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued
 
 _TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
         "measurements": list, "labs": list, "events": list, "calendar": str, "pin": dict, "migrations": list,
-        "revision": int, "changed": datetime}
+        "revision": int, "changed": datetime, "prior": list, "findings": list}
 _PIN = {"version": str, "sha256": str, "activities": dict}
 _LAB = {"date": (str, date), "name": str, "value": str, "uln": str}
 _MEASUREMENT = {"date": (str, date), "weight": str, "height": str}
@@ -147,6 +147,8 @@ class Course:
     migrations: tuple[tuple[date, str, str], ...] = ()  # (from date, old version, new version)
     revision: int = 0  # raised by every write of regimen's (record, undo, migrate): a calendar's SEQUENCE never goes down
     changed: datetime | None = None  # when regimen last wrote the file (UTC): a calendar's DTSTAMP
+    priors: tuple = ()  # [[prior]]: what happened before day 0 (course/prior.py)
+    findings: tuple = ()  # [[findings]]: ECOG, ascites, encephalopathy on a day (course/prior.py)
 
     def latest_lab(self, name: str, on: date, lookback: int) -> Lab | None:
         """The latest ``name`` result from the ``lookback`` days up to ``on``."""
@@ -218,10 +220,13 @@ def parse_course(text: str, name: str = "course.toml") -> Course:
     changed = top.get("changed")
     if changed is not None and changed.tzinfo is None:
         file.error("changed", "expected a UTC time like 2026-12-01T09:30:00Z")
+    from .prior import read_findings, read_priors
+
+    priors, findings = read_priors(file, top.get("prior", []), _date), read_findings(file, top.get("findings", []), _date)
     if file.errors:
         raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     return Course(patient, top["protocol"], top["arm"], start, tuple((k, str(v)) for k, v in top.get("choices", {}).items()),
-                  pins, measurements, records, top.get("horizon"), name, labs, calendar, pin, tuple(migrations), revision, changed)
+                  pins, measurements, records, top.get("horizon"), name, labs, calendar, pin, tuple(migrations), revision, changed, priors, findings)
 
 
 def _date(file: TomlFile, path: str, value: Any) -> date | None:
@@ -325,6 +330,12 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
     def q(text: str) -> str:
         return json.dumps(text, ensure_ascii=False)  # a TOML basic string
 
+    if kind in ("prior", "finding"):
+        from .prior import finding_text, prior_text
+
+        if kind == "finding":
+            return finding_text(activity or "", when=when, value=value)
+        return prior_text(activity or "", when=when, first=first, last=last, value=value, reason=reason)
     if kind in ("weight", "height"):
         return f"\n[[measurements]]\ndate = {when}\n{kind} = {q(value or '')}\n"
     if kind == "lab":

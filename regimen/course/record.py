@@ -188,6 +188,10 @@ def _check_values(kind: str, activity: str | None, value: str | None, uln: str |
         from ..inputs import parse_height, parse_weight
 
         (parse_weight if kind == "weight" else parse_height)(value, "value")
+    if kind in ("prior", "finding"):
+        from .prior import check_finding, check_prior
+
+        (check_prior if kind == "prior" else check_finding)(activity, value)
     if kind == "lab":
         from ..labs import parse_lab, parse_uln
 
@@ -309,7 +313,7 @@ def _phrase(change, name: str, first, last) -> str:
     return f"{which} {when}: dose {change[1]} → {change[2]}"
 
 
-_BLOCKS = ("\n[[events]]", "\n[[measurements]]", "\n[[labs]]")
+_BLOCKS = ("\n[[events]]", "\n[[measurements]]", "\n[[labs]]", "\n[[prior]]", "\n[[findings]]")
 _GROUP = re.compile(r'^group = "([^"]*)"$', re.M)
 
 
