@@ -14,7 +14,7 @@ from .dosing import DoseSpec, Product
 from .errors import LookupFailure
 from .rules import Rule
 
-__all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference"]
+__all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference", "Washout"]
 
 KINDS = ("drug", "procedure", "assessment")
 STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")
@@ -68,10 +68,22 @@ class Choice(NamedTuple):
         raise LookupFailure(f"value for choice {self.id}", value, [o.id for o in self.options])
 
 
+class Washout(NamedTuple):
+    """A drug's gaps around elective surgery, from its label: the last dose at least ``before`` days
+    before the surgery, a restart no earlier than ``after`` days after it."""
+
+    before: int
+    after: int
+    source: str
+    note: str = ""  # a condition beside the days, such as "and the wound has healed"
+    assumptions: tuple[str, ...] = ()  # where a gap is not the label's
+
+
 class Drug(NamedTuple):
     id: str
     name: str
     product: Product | None = None
+    washout: Washout | None = None
 
 
 class Activity(NamedTuple):

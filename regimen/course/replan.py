@@ -42,7 +42,7 @@ from ..errors import InputError, LookupFailure
 from ..model import Activity, Protocol
 from ..patient import Patient
 from ..plan import Occurrences, Plan, taken_at_home
-from ..rules import Every, Rule
+from ..rules import Every, Months, Rule
 from ..schedule import schedule
 from ..units import Measured, format_number
 from .checks import CourseError, validate
@@ -128,7 +128,7 @@ class _History:
             return (), [f"{activity.name} ruled out" + (f": {ruled_out.reason}" if ruled_out.reason else "")]
         home = taken_at_home(activity)
         resolved = resolve(records, home)
-        if rule.once:
+        if rule.once or isinstance(rule.pattern, Months):  # visits at months: each is dated from the start, not the last visit
             occs = self._each(activity, place(rule, further), records, resolved, home, warnings)
         else:
             first = place(Rule(rule.start), further)

@@ -12,7 +12,7 @@ from typing import Any
 from ..dosing import Product
 from ..errors import InputError, did_you_mean, shown
 from ..inputs import parse_measurement
-from ..model import DELAY_SCOPES, GATE_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
+from ..model import DELAY_SCOPES, GATE_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference, Washout
 from ..notation import NotationError, parse_rule
 from ..rules import DAY0, Rule, Start
 from ..tomlfile import TomlFile as _File
@@ -28,7 +28,8 @@ _TOP = {"id": str, "title": str, "sponsor": str, "source": str, "record_date": s
 _TOP_REQUIRED = ("id", "title", "sponsor", "source", "record_date", "version", "arms")
 _REFERENCE = {"id": str, "citation": str, "url": str}
 _ASSUMPTION = {"text": str, "source": str, "status": str}
-_DRUG = {"name": str, "form": str, "strengths": list, "source": str, "range_reason": str}
+_DRUG = {"name": str, "form": str, "strengths": list, "source": str, "range_reason": str, "washout": dict}
+_WASHOUT = {"before": str, "after": str, "source": str, "note": str, "assumptions": list}
 _CHOICE = {"label": str, "options": dict, "default": str, "assumptions": list}
 _ARM = {"label": str, "type": str, "day0": str, "record": str, "activities": dict}
 _ACTIVITY = {"name": str, "kind": str, "timing": str, "drug": str, "route": str, "dose": dict, "duration": str,
@@ -131,7 +132,18 @@ def _drug(file: _File, key: str, data: Any) -> Drug | None:
             file.error(f"{path}.strengths", 'expected a list of strengths like ["40 mg"]')
         if form in _FORMS and strengths and None not in strengths:
             product = Product(form, tuple(sorted(strengths, reverse=True)), good.get("source", ""))  # type: ignore[arg-type]
-    return Drug(key, good["name"], product) if "name" in good else None
+    washout = _washout(file, f"{path}.washout", good["washout"]) if "washout" in good else None
+    return Drug(key, good["name"], product, washout) if "name" in good else None
+
+
+def _washout(file: _File, path: str, data: Any) -> Washout | None:
+    """``washout = { before = "28d", after = "28d", source = "...", note = "...", assumptions = [...] }``."""
+    good = file.table(data, path, _WASHOUT, ("before", "after", "source"))
+    days = {key: read_days(file, f"{path}.{key}", good[key], "28d") for key in ("before", "after") if key in good}
+    if None in days.values() or len(days) < 2 or "source" not in good:
+        return None
+    return Washout(days["before"], days["after"], good["source"], good.get("note", ""),
+                   _texts(file, f"{path}.assumptions", good.get("assumptions", [])))
 
 
 def _choice(file: _File, key: str, data: Any) -> Choice | None:
