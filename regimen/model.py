@@ -14,7 +14,7 @@ from .dosing import DoseSpec, Product
 from .errors import LookupFailure
 from .rules import Rule
 
-__all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference", "Washout"]
+__all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Contraception", "Drug", "Option", "Protocol", "Reference", "Washout"]
 
 KINDS = ("drug", "procedure", "assessment")
 STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")
@@ -79,11 +79,21 @@ class Washout(NamedTuple):
     assumptions: tuple[str, ...] = ()  # where a gap is not the label's
 
 
+class Contraception(NamedTuple):
+    """How long after the last dose the record asks for contraception: calendar ``months`` or ``days``."""
+
+    months: int
+    days: int
+    source: str
+    assumptions: tuple[str, ...] = ()
+
+
 class Drug(NamedTuple):
     id: str
     name: str
     product: Product | None = None
     washout: Washout | None = None
+    contraception: Contraception | None = None
 
 
 class Activity(NamedTuple):

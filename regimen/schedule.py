@@ -11,6 +11,7 @@ open-ended ones stop at 24 weeks, with a warning saying so.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -157,7 +158,7 @@ def schedule(
             f"no horizon given: open-ended activities ({', '.join(cut_open)}) are shown for {DEFAULT_HORIZON_WEEKS} weeks, "
             f"to {default_end.isoformat()}; give --horizon for more"
         )
-    return Plan(
+    plan = Plan(
         protocol=protocol,
         arm=the_arm,
         patient=patient,
@@ -169,6 +170,14 @@ def schedule(
         warnings=ready.warnings + tuple(warnings),
         tracks=tuple(tracks[a.id] for a in activities),
     )
+    from .guidance.contraception import contraception_end
+
+    end = contraception_end(plan)
+    if end is None:
+        return plan
+    said = [line for line in end.derivation if line.startswith("assumption ") and line not in plan.warnings]
+    head = f"after treatment: contraception until {end.date} ({'; '.join(line for line in end.derivation if not line.startswith('assumption '))})"
+    return replace(plan, milestones=(end,), warnings=(*plan.warnings, head, *said))
 
 
 def doses(

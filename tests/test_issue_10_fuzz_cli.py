@@ -86,10 +86,10 @@ COMMANDS = {
         "--courses": FLAG, "--today": v("2027-01-12"), "--from": v(*DATE, needed=True), "--to": v("2027-01-31", needed=True), "--by": v("week", "month"),
         "--format": v("table", "csv"), "-o": v("out.csv"), "--plot": v("plot.png"), "--jobs": v("1"), "--strict": FLAG}),
     "record": Command((v("course.toml", needed=True), v("given", "held", "weight", "level", "skipped", "lab", "undo", "restarted",
-                                                       needed=True), v("camrelizumab", "apatinib", "pve", "tbil")), {
+                                                       "surgery", needed=True), v("camrelizumab", "apatinib", "pve", "tbil")), {
         "--date": v(*DATE, needed=True), "--from": v(*DATE), "--to": v("2026-12-20"), "--occurrence": v("1", "2"),
         "--dose": v("216 mg"), "--level": v("1", "2"), "--value": v("68 kg", "1.1 mg/dL"), "--uln": v("1.2 mg/dL"),
-        "--reason": v("grade 3 hypertension"), "--today": v("2027-01-12")}),
+        "--reason": v("grade 3 hypertension"), "--today": v("2027-01-12"), "--planned": FLAG}),
     "course new": Command((v("new.toml", needed=True),), {
         "--protocol": v("NCT05760430", "NCT05233358", needed=True), "--arm": v("experimental", "control", needed=True),
         "--start": v(*DATE, needed=True), "--weight": v("72 kg", needed=True), "--height": v("170 cm"), "--weighed": v("2026-11-30"),

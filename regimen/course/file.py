@@ -22,7 +22,8 @@
     dose = "216 mg"                    # given: the dose actually given (optional)
 
 ``held`` takes ``from`` and ``to``; ``level`` takes ``level`` (1 = starting level); every event
-may carry a ``reason``. Events are kept in the order they were recorded.
+may carry a ``reason``. A ``surgery`` (a resection) has a ``date`` and no activity, and
+``planned = true`` while it is still to come: it holds each drug for its label washout. Events are kept in the order they were recorded.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from ..units import Measured, format_number
 __all__ = ["EVENT_TYPES", "PSEUDONYM", "Course", "Lab", "Measurement", "Pin", "Record", "append_record", "load_course", "parse_course",
            "record_text", "rewrite", "stamped"]
 
-EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out")
+EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out", "surgery")
 
 _TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
         "measurements": list, "labs": list, "events": list, "calendar": str, "pin": dict, "migrations": list,
@@ -52,10 +53,10 @@ _PIN = {"version": str, "sha256": str, "activities": dict}
 _LAB = {"date": (str, date), "name": str, "value": str, "uln": str}
 _MEASUREMENT = {"date": (str, date), "weight": str, "height": str}
 _EVENT = {"type": str, "activity": str, "date": (str, date), "occurrence": int, "from": (str, date), "to": (str, date),
-          "dose": str, "level": int, "reason": str}
+          "dose": str, "level": int, "reason": str, "planned": bool}
 _NEEDS = {
     "given": ("date",), "rescheduled": ("date",), "skipped": (), "held": ("from", "to"), "level": ("date", "level"),
-    "discontinued": ("date",), "restarted": ("date",), "confirmed": ("date",), "ruled_out": (),
+    "discontinued": ("date",), "restarted": ("date",), "confirmed": ("date",), "ruled_out": (), "surgery": ("date",),
 }
 
 
@@ -87,12 +88,15 @@ class Record(NamedTuple):
     dose: float | None = None  # given: mg actually given
     level: int | None = None  # level: 1 = starting level
     reason: str = ""
+    planned: bool = False  # surgery: still to come
 
     def describe(self) -> str:
         when = f"from {self.date} to {self.until}" if self.until else f"on {self.date}" if self.date else ""
         which = f" #{self.occurrence}" if self.occurrence else ""
         if self.type == "level":
             text = f"level {self.level} for {self.activity} from {self.date}"
+        elif self.type == "surgery":
+            text = f"surgery {'planned ' if self.planned else ''}{when}"
         else:
             text = f"{self.type} {self.activity}{which}" + (f" ({format_number(self.dose)} mg)" if self.dose is not None else "") + f" {when}"
         return text.strip() + (f" ({self.reason})" if self.reason else "")
@@ -249,11 +253,14 @@ def _lab(file: TomlFile, index: int, item: Any) -> Lab | None:
 
 def _record(file: TomlFile, index: int, item: Any) -> Record | None:
     path = f"events[{index}]"
-    good = file.table(item, path, _EVENT, ("type", "activity"))
+    surgery = isinstance(item, dict) and item.get("type") == "surgery"  # concerns every drug: no activity
+    good = file.table(item, path, _EVENT, ("type",) if surgery else ("type", "activity"))
     kind = good.get("type")
     if kind is not None and kind not in EVENT_TYPES:
         file.error(f"{path}.type", f"expected one of {', '.join(EVENT_TYPES)}, got {kind!r}")
         return None
+    if kind == "surgery":
+        return _surgery(file, index, good)
     if kind is None or "activity" not in good:
         return None
     ranged = kind == "held" or (kind in ("given", "skipped") and ("from" in good or "to" in good))
@@ -285,9 +292,21 @@ def _record(file: TomlFile, index: int, item: Any) -> Record | None:
     return Record(index, kind, good["activity"], first, occurrence, until, dose, level, good.get("reason", ""))
 
 
+def _surgery(file: TomlFile, index: int, good: dict[str, Any]) -> Record | None:
+    """A surgery: a date, no activity (it concerns every drug), ``planned`` while still to come."""
+    path = f"events[{index}]"
+    for key in ("activity", "from", "to", "occurrence", "dose", "level"):
+        if key in good:
+            file.error(f"{path}.{key}", f"a surgery takes date, planned and reason only, not {key}: it holds every drug by its washout")
+    if "date" not in good:
+        file.error(path, "a surgery event needs date")
+    when = _date(file, f"{path}.date", good.get("date"))
+    return Record(index, "surgery", "", when, reason=good.get("reason", ""), planned=good.get("planned", False)) if when else None
+
+
 def record_text(kind: str, activity: str | None = None, *, when: date | None = None, first: date | None = None,
                 last: date | None = None, occurrence: int | None = None, dose: str | None = None, level: int | None = None,
-                reason: str | None = None, value: str | None = None, uln: str | None = None) -> str:
+                reason: str | None = None, value: str | None = None, uln: str | None = None, planned: bool = False) -> str:
     """One ``[[events]]`` (or ``[[measurements]]`` for weight and height) block of TOML."""
     import json
 
@@ -298,7 +317,7 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
         return f"\n[[measurements]]\ndate = {when}\n{kind} = {q(value or '')}\n"
     if kind == "lab":
         return f"\n[[labs]]\ndate = {when}\nname = {q(activity or '')}\nvalue = {q(value or '')}\n" + (f"uln = {q(uln)}\n" if uln else "")
-    lines = ["", "[[events]]", f"type = {q(kind)}", f"activity = {q(activity or '')}"]
+    lines = ["", "[[events]]", f"type = {q(kind)}"] + ([f"activity = {q(activity or '')}"] if kind != "surgery" else [])
     if first is not None or last is not None:  # held, or given / skipped home doses over days
         lines += [f"from = {first}", f"to = {last}"]
     elif when is not None:
@@ -309,6 +328,8 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
         lines.append(f"dose = {q(dose)}")
     if level is not None:
         lines.append(f"level = {level}")
+    if planned:
+        lines.append("planned = true")
     if reason:
         lines.append(f"reason = {q(reason)}")
     return "\n".join(lines) + "\n"

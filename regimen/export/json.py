@@ -49,6 +49,8 @@ def plan_dict(plan: Plan, *, events: bool = True) -> dict[str, Any]:
         "horizon_end": plan.horizon_end.isoformat(),
         "choices": [{"name": n, "value": v, "default": d} for n, v, d in plan.choices],
         "warnings": list(plan.warnings),
+        "milestones": [{"key": m.key, "date": m.date.isoformat(), "name": m.name, "derivation": list(m.derivation)}
+                       for m in plan.milestones],
     }
     if events:
         data["events"] = [json.loads(text) for text in event_lines(plan)]
