@@ -95,6 +95,10 @@ COMMANDS = {
         "--start": v(*DATE, needed=True), "--weight": v("72 kg", needed=True), "--height": v("170 cm"), "--weighed": v("2026-11-30"),
         "--patient": v("P-0001"), "--choose": v("ici=atezolizumab")}),
     "course migrate": Command((v("course.toml", needed=True),), {"--on": v(*DATE, needed=True), "--reason": v("amendment 2")}),
+    "explain": Command((v("NCT05233358", needed=True), v("tace/1", "regorafenib/3", needed=True)), {
+        **PATIENT_OPTIONS, "--start": v(*DATE, needed=True), "--allow-past": FLAG, "--course": v("course.toml"),
+        "--at": v("imaging=2027-01-08"), "--horizon": v("12w", "2027-06-01"), "--clinic-days": v("mon-fri"), "--holidays": v("CN"),
+        "--today": v(*DATE), "--format": v("table", "json")}),
     "check": Command((), {"--course": v("course.toml", needed=True), "--today": v(*DATE)}),
     "due": Command((v("course.toml", "courses", needed=True),), {
         "--from": v(*DATE), "--to": v("2027-01-31"), "--today": v(*DATE), "--jobs": v("1"), "--format": v("table", "csv", "json", "ics"),

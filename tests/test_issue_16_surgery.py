@@ -98,6 +98,9 @@ def test_a_hand_edited_surgery_goes_through_the_same_checks(control):
     control.write_text(text)
     with pytest.raises(RegimenError, match="a surgery takes date, planned and reason only, not activity"):
         load_course(control)
+    control.write_text(text.replace('type = "surgery"', 'type = "given"') .replace("date = 2027-03-01", "date = 2026-12-08\nplanned = true"))
+    with pytest.raises(RegimenError, match="planned belongs to a surgery, not to a given event"):
+        load_course(control)
 
 
 def test_a_drug_without_a_washout_in_its_protocol_is_said(tmp_path):
@@ -109,4 +112,4 @@ def test_a_drug_without_a_washout_in_its_protocol_is_said(tmp_path):
 
 
 def test_readme_planned_resection(tmp_path, monkeypatch):
-    assert run_readme_block("planned resection", tmp_path, monkeypatch) == 3
+    assert run_readme_block("planned resection", tmp_path, monkeypatch) == 4

@@ -261,6 +261,8 @@ def _record(file: TomlFile, index: int, item: Any) -> Record | None:
         return None
     if kind == "surgery":
         return _surgery(file, index, good)
+    if "planned" in good:
+        file.error(f"{path}.planned", f"planned belongs to a surgery, not to a {kind} event")
     if kind is None or "activity" not in good:
         return None
     ranged = kind == "held" or (kind in ("given", "skipped") and ("from" in good or "to" in good))

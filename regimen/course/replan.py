@@ -84,7 +84,7 @@ def replan(course: Course, *, horizon: str | date | None = None, today: date | N
                     allow_past=True)  # a course's day 0 may lie years back
     amendment = _amendment(course, protocol)
     surgery = washout.lines(protocol, plan, history.surgeries)
-    return replace(plan, warnings=(*([amendment] if amendment else []), *plan.warnings, *surgery))
+    return replace(plan, warnings=(*([amendment] if amendment else []), *plan.warnings, *surgery), records=course.records)
 
 
 def _amendment(course: Course, protocol: Protocol) -> str | None:

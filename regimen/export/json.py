@@ -66,7 +66,10 @@ def file_dict(protocol) -> dict[str, Any]:
 def event_lines(plan: Plan) -> Iterator[str]:
     """Each event as one line of JSON. What is constant for an activity in a plan (its names, dose
     and derivation, notes) is encoded once and spliced in: a cohort export spends its time here."""
+    from ..explain import derivations
+
     dumps_ = json.dumps
+    derived = derivations(plan)  # each date's rule, anchor, nominal date, window and shifts
     parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
     for e in plan.events:
         fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
@@ -74,7 +77,7 @@ def event_lines(plan: Plan) -> Iterator[str]:
             fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = _fixed_parts(e)
         yield (f'{{"key": {dumps_(e.key, ensure_ascii=False)}, "date": "{e.date}", "earliest": "{e.earliest}", '
                f'"latest": "{e.latest}", {fixed[0]}, "cycle": {_int(e.cycle)}, "day": {_int(e.day)}, '
-               f'"occurrence": {e.occurrence}, {fixed[1]}}}')
+               f'"occurrence": {e.occurrence}, {fixed[1]}, "derivation": {dumps_(derived[e.key].as_dict(), ensure_ascii=False)}}}')
 
 
 def _fixed_parts(e: Event) -> tuple[str, str]:
