@@ -52,10 +52,13 @@ def derivations(plan) -> dict[str, DateDerivation]:
 
     operations = washout.surgeries(plan.records)
     out: dict[str, DateDerivation] = {}
+    grouped: dict[str, list] = {}
+    for event in plan.events:  # expanded once, for every activity
+        grouped.setdefault(event.activity, []).append(event)
     for track in plan.tracks:
         activity = track.activity
-        events = sorted(plan.for_activity(activity.id), key=lambda e: e.occurrence)
-        context = _Context(plan, activity, events, washout.windows(plan.protocol, activity, operations))
+        events = sorted(grouped.get(activity.id, ()), key=lambda e: e.occurrence)
+        context = _Context(plan, activity, events, washout.windows(plan.protocol, activity, operations), grouped)
         for index, event in enumerate(events):
             out[event.key] = context.derive(index, event)
     return out
@@ -82,17 +85,20 @@ def explain(plan, event: str):
 
 
 class _Context:
-    def __init__(self, plan, activity, events, windows) -> None:
+    def __init__(self, plan, activity, events, windows, grouped) -> None:
         self.plan, self.activity, self.events, self.windows = plan, activity, events, windows
         self.rule = activity.rule
+        self.rule_text = format_rule(self.rule)
+        self.home = activity.on_delay == "this" or (activity.on_delay is None and _home(activity))
         start = self.rule.start
         if start.anchor.activity == DAY0:
             self.anchors = [("day 0", plan.start)]
         else:
             name = plan.arm.activity(start.anchor.activity).name
-            anchor_events = sorted(plan.for_activity(start.anchor.activity), key=lambda e: e.occurrence)
+            anchor_events = sorted(grouped.get(start.anchor.activity, ()), key=lambda e: e.occurrence)
             self.anchors = [(f"{name} #{e.occurrence}", e.date) for e in anchor_events]
         self.records = [r for r in plan.records if r.activity == activity.id]
+        self.moved = [w for w in plan.warnings if w.startswith(f"{activity.name} moved from ")]
         self.by_cycle = {(e.cycle, e.day): e for e in events if e.cycle is not None}
 
     def _anchor(self, index: int) -> tuple[str, date] | None:
@@ -121,11 +127,10 @@ class _Context:
             anchor, offset, nominal = self._cycle_day(event, pattern)
         else:
             anchor, offset, nominal = self._repeat(index, event, pattern)
-        return DateDerivation(format_rule(rule), anchor[0], anchor[1], offset, nominal, window, tuple(self._shifts(event, nominal)))
+        return DateDerivation(self.rule_text, anchor[0], anchor[1], offset, nominal, window, tuple(self._shifts(event, nominal)))
 
     def _repeat(self, index: int, event, pattern: Every) -> tuple[tuple[str, date], str, date]:
-        home = self.activity.on_delay == "this" or (self.activity.on_delay is None and _home(self.activity))
-        if home:  # home dosing keeps its grid from the first dose
+        if self.home:  # home dosing keeps its grid from the first dose
             head = self.events[0]
             steps = (event.occurrence - head.occurrence) * pattern.days
             return (f"{self.activity.name} #{head.occurrence}", head.date), f"+{steps}d ({pattern.days}-day grid)", head.date + timedelta(days=steps)
@@ -144,6 +149,8 @@ class _Context:
         return ("the previous dose", event.date), "+0d", event.date
 
     def _shifts(self, event, nominal: date) -> list[str]:
+        if event.date == nominal and event.status == "planned" and not (self.records or self.windows or self.moved):
+            return []  # the common case, said at once
         out: list[str] = []
         name = self.activity.name
         for record in self.records:
@@ -159,7 +166,7 @@ class _Context:
                 out.append(f"surgery washout around {window.surgery.date} (last dose on or before {window.last_allowed}, "
                            f"restart from {window.restart}): {then}")
         moved = f"{name} moved from {nominal} ("
-        out += [w for w in self.plan.warnings if w.startswith(moved)]
+        out += [w for w in self.moved if w.startswith(moved)]
         if event.status in ("held", "skipped") and not out:
             out.append(f"{event.status}: not given")
         difference = (event.date - nominal).days

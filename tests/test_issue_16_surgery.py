@@ -113,3 +113,22 @@ def test_a_drug_without_a_washout_in_its_protocol_is_said(tmp_path):
 
 def test_readme_planned_resection(tmp_path, monkeypatch):
     assert run_readme_block("planned resection", tmp_path, monkeypatch) == 4
+
+
+def test_regorafenib_stops_2_weeks_before_and_lenvatinib_1_week(tmp_path):
+    # NCT05233358 TACE arm: regorafenib d1-21 q28d from 2026-12-08. Surgery 2027-03-01: the last dose at
+    # least 14 days before is 2027-02-15 at the latest; none from 02-16 to 03-14 (an assumed 14-day restart).
+    path = tmp_path / "P-0053.toml"
+    new_course(path, protocol="NCT05233358", arm="tace", start="2026-12-01", weight="72 kg")
+    record(path, "surgery", when=date(2027, 3, 1), planned=True, today=TODAY)
+    taken = _plan(path).dates("regorafenib")
+    assert taken and not [d for d in taken if date(2027, 2, 16) <= d <= date(2027, 3, 14)]
+    # Ablation trial: lenvatinib qd from 2026-12-06; surgery 2027-01-20: last dose 01-13 (7 days before), restart 02-03.
+    path = tmp_path / "P-0054.toml"
+    new_course(path, protocol="ablation-lenvatinib-pd1", arm="experimental", start="2026-12-01", weight="72 kg")
+    record(path, "surgery", when=date(2027, 1, 20), planned=True, today=TODAY)
+    plan = _plan(path)
+    taken = plan.dates("lenvatinib")
+    assert date(2027, 1, 13) in taken and date(2027, 2, 3) in taken
+    assert not [d for d in taken if date(2027, 1, 14) <= d <= date(2027, 2, 2)]
+    assert any("Lenvatinib: last dose before surgery 2027-01-13" in w and "earliest restart 2027-02-03" in w for w in plan.warnings)

@@ -70,6 +70,7 @@ def event_lines(plan: Plan) -> Iterator[str]:
 
     dumps_ = json.dumps
     derived = derivations(plan)  # each date's rule, anchor, nominal date, window and shifts
+    texts: dict[str, str] = {}  # JSON strings, encoded once each
     parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
     for e in plan.events:
         fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
@@ -77,7 +78,24 @@ def event_lines(plan: Plan) -> Iterator[str]:
             fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = _fixed_parts(e)
         yield (f'{{"key": {dumps_(e.key, ensure_ascii=False)}, "date": "{e.date}", "earliest": "{e.earliest}", '
                f'"latest": "{e.latest}", {fixed[0]}, "cycle": {_int(e.cycle)}, "day": {_int(e.day)}, '
-               f'"occurrence": {e.occurrence}, {fixed[1]}, "derivation": {dumps_(derived[e.key].as_dict(), ensure_ascii=False)}}}')
+               f'"occurrence": {e.occurrence}, {fixed[1]}, "derivation": {_derivation(derived[e.key], texts)}}}')
+
+
+def _derivation(d, texts: dict[str, str]) -> str:
+    """A DateDerivation as JSON (the shape of ``as_dict``), its repeated strings encoded once."""
+    def enc(text: str) -> str:
+        found = texts.get(text)
+        if found is None:
+            plain = text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+            found = f'"{text}"' if plain else json.dumps(text, ensure_ascii=False)
+            if len(texts) < 4096:
+                texts[text] = found
+        return found
+
+    window = f'["{d.window[0]}", "{d.window[1]}"]' if d.window else "null"
+    shifts = "[" + ", ".join(enc(s) for s in d.shifts) + "]"
+    return (f'{{"rule": {enc(d.rule)}, "anchor": {enc(d.anchor)}, "anchor_date": "{d.anchor_date}", "offset": {enc(d.offset)}, '
+            f'"nominal": "{d.nominal}", "window": {window}, "shifts": {shifts}}}')
 
 
 def _fixed_parts(e: Event) -> tuple[str, str]:

@@ -11,11 +11,18 @@ planned at the horizon, its last dose is the plan's last shown one, and the mile
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from ..plan import TAKEN, Milestone
 from ..rules import add_months
 
 __all__ = ["contraception_end"]
+
+
+class _Last(NamedTuple):
+    date: date
+    occurrence: int
+    status: str
 
 
 def contraception_end(plan) -> Milestone | None:
@@ -29,10 +36,11 @@ def contraception_end(plan) -> Milestone | None:
         period = plan.protocol.drug(activity.drug).contraception
         if period is None:
             continue
-        doses = [e for e in plan.for_activity(activity.id) if e.status in TAKEN]
-        if not doses:
-            continue
-        last = doses[-1]
+        taken = [(run.days[-1], run.number + len(run.days) - 1, run.status) for run in track.runs if run.status in TAKEN and run.days]
+        if not taken:
+            continue  # the last dose read from the compact runs: no event is expanded here
+        day, number, status = max(taken)
+        last = _Last(date.fromordinal(day), number, status)
         end = add_months(last.date, period.months) if period.months else last.date + timedelta(days=period.days)
         if best is not None and end <= best[0]:
             continue
