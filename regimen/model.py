@@ -142,6 +142,7 @@ class Arm(NamedTuple):
     activities: tuple[Activity, ...]
     day0: str = "the arm's first treatment day"
     record: str = ""
+    after_surgery: str = "restart"  # or "stop": the arm's treatment ends with resection (guidance/washout.py)
 
     def activity(self, activity_id: str) -> Activity:
         return _find(self.activities, activity_id, f"activity in arm {self.id}")

@@ -8,6 +8,7 @@ from conftest import run_cli, run_readme_block
 import regimen
 from regimen import RegimenError
 from regimen.course import load_course, new_course, record, undo
+from regimen.protocol.origin import shipped_dir
 
 TODAY = date(2026, 12, 1)
 
@@ -132,3 +133,23 @@ def test_regorafenib_stops_2_weeks_before_and_lenvatinib_1_week(tmp_path):
     assert date(2027, 1, 13) in taken and date(2027, 2, 3) in taken
     assert not [d for d in taken if date(2027, 1, 14) <= d <= date(2027, 2, 2)]
     assert any("Lenvatinib: last dose before surgery 2027-01-13" in w and "earliest restart 2027-02-03" in w for w in plan.warnings)
+
+
+def test_an_arm_whose_treatment_ends_with_resection_keeps_each_drug_stopped(tmp_path):
+    # A site's copy of NCT05760430 whose control arm says treatment ends with resection: with surgery on
+    # 2027-03-01, bevacizumab stops from the start of its washout (02-02) and atezolizumab from the
+    # surgery day (its washout is 0 days before): neither restarts.
+    shipped = shipped_dir() / "NCT05760430.toml"
+    folder = tmp_path / "site"
+    folder.mkdir()
+    text = shipped.read_text(encoding="utf-8").replace('type = "active comparator"\n', 'type = "active comparator"\nafter_surgery = "stop"\n', 1)
+    (folder / "NCT05760430-site.toml").write_text(text.replace('id = "NCT05760430"', 'id = "NCT05760430-site"', 1), encoding="utf-8")
+    path = tmp_path / "P-0055.toml"
+    new_course(path, protocol="NCT05760430-site", arm="control", start="2026-12-01", weight="72 kg", protocol_dirs=[folder])
+    record(path, "surgery", when=date(2027, 3, 1), planned=True, today=TODAY, protocol_dirs=[folder])
+    plan = regimen.replan(load_course(path), horizon="2027-06-30", today=TODAY, protocol_dirs=[folder])
+    assert plan.dates("bevacizumab")[-1] == date(2027, 1, 19)
+    assert plan.dates("atezolizumab")[-1] == date(2027, 2, 9)
+    assert any("Bevacizumab: last dose before surgery 2027-01-19" in w and "no restart: this arm's treatment ends with resection" in w
+               for w in plan.warnings)
+    assert plan.dates("survival")[0] == date(2027, 3, 1)  # follow-up goes on

@@ -121,8 +121,8 @@ class _History:
     def adjust(self, activity: Activity, rule: Rule, dose: Dose | None, place: Place, until: date) -> tuple[tuple[Occurrences, ...], list[str]]:
         windows = washout.windows(self.protocol, activity, self.surgeries)
         records = self.course.for_activity(activity.id) + [  # a surgery's washout holds the drug as a recorded hold would
-            Record(-1, "held", activity.id, date.fromordinal(first), until=date.fromordinal(last), reason="surgery washout")
-            for first, last in washout.held_days(windows)]
+            Record(-1, kind, activity.id, first, until=until, reason=reason)
+            for kind, first, until, reason in washout.changes(activity, windows, self.arm, self.surgeries)]
         recalc = dose is not None and activity.dose is not None and activity.dose.follows_weight and activity.recalculate
         past = self.today is not None and self.today > self.course.start
         further = max(until, self.last_record) + LOOK_PAST  # generated past the horizon: a record near it finds its occurrence

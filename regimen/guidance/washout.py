@@ -13,7 +13,9 @@ dose due inside it moves to the earliest restart and the rest of its series foll
 inside it is not taken; a dose given with another event (bevacizumab with each atezolizumab) is
 not given rather than piled onto the restart day. The re-plan says, for each drug, its last dose
 before the surgery and its earliest restart, and warns when a dose already given breaks a washout.
-A drug whose protocol file states no washout is not held, and the plan says so.
+A drug whose protocol file states no washout is not held, and the plan says so. An arm whose
+treatment ends with resection (``after_surgery = "stop"``) keeps each drug stopped from the start
+of its washout (from the surgery day where it has none).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import NamedTuple
 
 from ..model import Activity, Protocol, Washout
 
-__all__ = ["Surgery", "Window", "held_days", "inside", "lines", "surgeries", "windows"]
+__all__ = ["Surgery", "Window", "changes", "held_days", "inside", "lines", "surgeries", "windows"]
 
 
 class Surgery(NamedTuple):
@@ -79,6 +81,15 @@ def held_days(found: list[Window]) -> list[tuple[int, int]]:
     return sorted((w.first, w.last) for w in found)
 
 
+def changes(activity: Activity, found: list[Window], arm, operations: list[Surgery]) -> list[tuple[str, date, date | None, str]]:
+    """The holds as the records a re-plan walks, (type, date, until, reason): held over each washout,
+    or, where the arm ends treatment with resection, discontinued from the first washout (or surgery)."""
+    if arm.after_surgery == "stop" and activity.kind == "drug" and operations:
+        first = min(w.first for w in found) if found else operations[0].date.toordinal()
+        return [("discontinued", date.fromordinal(first), None, "treatment ends with resection")]
+    return [("held", date.fromordinal(a), date.fromordinal(b), "surgery washout") for a, b in held_days(found)]
+
+
 def inside(day: int, found: list[Window]) -> Window | None:
     return next((w for w in found if w.first <= day <= w.last), None)
 
@@ -102,21 +113,23 @@ def lines(protocol: Protocol, plan, operations: list[Surgery]) -> list[str]:
                            "(ask the surgeon and the pharmacist)")
                 continue
             found = windows(protocol, activity, [surgery])[0]
-            out.extend(_drug_lines(what, drug.name, found, plan, activity.drug))
+            out.extend(_drug_lines(what, drug.name, found, plan, activity.drug, plan.arm.after_surgery == "stop"))
             said.update(dict.fromkeys(drug.washout.assumptions))
     return out + [protocol.assumption(assumption).warning() for assumption in said]
 
 
-def _drug_lines(what: str, name: str, found: Window, plan, drug: str) -> list[str]:
+def _drug_lines(what: str, name: str, found: Window, plan, drug: str, stop: bool) -> list[str]:
     washout, surgery = found.washout, found.surgery.date
     events = sorted((e for e in plan.events if e.drug == drug and e.status in ("given", "planned", "overdue")), key=lambda e: e.date)
     before = [e.date for e in events if e.date.toordinal() < found.first]
     after = [e.date for e in events if e.date >= surgery]
     note = f", {washout.note}" if washout.note else ""
     text = (f"{what}: {name}: last dose before surgery {before[-1] if before else 'none in this plan'} "
-            f"(at least {washout.before} days before: on or before {found.last_allowed}); earliest restart {found.restart} "
-            f"(at least {washout.after} days after{note}); next dose {after[0] if after else 'none up to the horizon'}; "
-            f"source: {washout.source}")
+            f"(at least {washout.before} days before: on or before {found.last_allowed}); "
+            + ("no restart: this arm's treatment ends with resection; " if stop else
+               f"earliest restart {found.restart} (at least {washout.after} days after{note}); "
+               f"next dose {after[0] if after else 'none up to the horizon'}; ")
+            + f"source: {washout.source}")
     out = [text]
     for event in events:
         if event.status == "given" and found.first <= event.date.toordinal() <= found.last:

@@ -33,7 +33,7 @@ _DRUG = {"name": str, "form": str, "strengths": list, "source": str, "range_reas
 _CONTRACEPTION = {"after": str, "source": str, "assumptions": list}
 _WASHOUT = {"before": str, "after": str, "source": str, "note": str, "assumptions": list}
 _CHOICE = {"label": str, "options": dict, "default": str, "assumptions": list}
-_ARM = {"label": str, "type": str, "day0": str, "record": str, "activities": dict}
+_ARM = {"label": str, "type": str, "day0": str, "record": str, "activities": dict, "after_surgery": str}
 _ACTIVITY = {"name": str, "kind": str, "timing": str, "drug": str, "route": str, "dose": dict, "duration": str,
              "condition": str, "when": dict, "given_after": str, "notes": list, "assumptions": list,
              "on_delay": str, "max_delay": str, "recalculate": bool, "gates": list, "gate_lookback": str,
@@ -192,7 +192,11 @@ def _arm(file: _File, key: str, data: Any) -> Arm | None:
         file.error(f"{path}.activities", "an arm needs at least one activity")
     if not {"label", "type", "day0"} <= good.keys():
         return None
-    return Arm(key, good["label"], good["type"], tuple(activities), good["day0"], good.get("record", ""))
+    after = good.get("after_surgery", "restart")
+    if after not in ("restart", "stop"):
+        file.error(f"{path}.after_surgery", f"expected restart (each drug after its washout) or stop (treatment ends with "
+                                            f"resection), got {shown(after)}")
+    return Arm(key, good["label"], good["type"], tuple(activities), good["day0"], good.get("record", ""), after)
 
 
 def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -> Activity:
