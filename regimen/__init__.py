@@ -9,7 +9,7 @@
 '216 mg'
 
 Functions (``__all__``): plan with ``schedule`` and ``doses``; follow a patient with ``load_course``,
-``replan`` and ``check``; read protocols with ``load_protocol``, ``list_protocols``, ``load_file`` and
+``replan`` and ``check``; ``explain`` an event's date; read protocols with ``load_protocol``, ``list_protocols``, ``load_file`` and
 ``validate_files``; liver scores with ``child_pugh`` and ``albi``; ``screen`` a course's eligibility
 windows; ``parse_rule``/``format_rule`` for timing notation, ``parse_horizon``, ``bsa``,
 ``cockcroft_gault``; adverse events with ``grade_lab`` and ``grade_course`` (CTCAE v5.0), ``toxicity`` (what
@@ -36,6 +36,7 @@ from .errors import ProtocolError as ProtocolError
 from .errors import ProtocolErrors as ProtocolErrors
 from .errors import RegimenError as RegimenError
 from .errors import ScheduleError as ScheduleError
+from .explain import explain  # eager: the function, not the module of the same name
 from .inputs import parse_horizon
 from .loader import list_protocols, load_file, load_protocol, validate_files
 from .model import Activity as Activity
@@ -53,9 +54,9 @@ from .schedule import doses, schedule
 
 # The functions: help(regimen) stays a short map (the values above are documented on their own, and
 # re-exported with "as" so type checkers treat them as public).
-__all__ = ["albi", "apply_toxicity", "bsa", "check", "child_pugh", "cockcroft_gault", "doses", "format_rule", "grade_course", "grade_lab",
-           "list_protocols", "load_course", "load_file", "load_protocol", "parse_horizon", "parse_rule", "replan", "schedule", "screen",
-           "toxicity", "validate_files"]
+__all__ = ["albi", "apply_toxicity", "bsa", "check", "child_pugh", "cockcroft_gault", "doses", "explain", "format_rule", "grade_course",
+           "grade_lab", "list_protocols", "load_course", "load_file", "load_protocol", "parse_horizon", "parse_rule", "replan", "schedule",
+           "screen", "toxicity", "validate_files"]
 __version__ = "0.1.0"
 
 _LAZY = {"Course": ".course", "load_course": ".course", "replan": ".course", "check": ".course", "grade_lab": ".clinical.ctcae",

@@ -14,7 +14,7 @@ from .dosing import DoseSpec, Product
 from .errors import LookupFailure
 from .rules import Rule
 
-__all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Drug", "Option", "Protocol", "Reference"]
+__all__ = ["KINDS", "STATUSES", "Activity", "Arm", "Assumption", "Choice", "Contraception", "Drug", "Option", "Protocol", "Reference", "Washout"]
 
 KINDS = ("drug", "procedure", "assessment")
 STATUSES = ("VERIFIED", "PARTIAL", "UNVERIFIED", "NONE")
@@ -68,10 +68,32 @@ class Choice(NamedTuple):
         raise LookupFailure(f"value for choice {self.id}", value, [o.id for o in self.options])
 
 
+class Washout(NamedTuple):
+    """A drug's gaps around elective surgery, from its label: the last dose at least ``before`` days
+    before the surgery, a restart no earlier than ``after`` days after it."""
+
+    before: int
+    after: int
+    source: str
+    note: str = ""  # a condition beside the days, such as "and the wound has healed"
+    assumptions: tuple[str, ...] = ()  # where a gap is not the label's
+
+
+class Contraception(NamedTuple):
+    """How long after the last dose the record asks for contraception: calendar ``months`` or ``days``."""
+
+    months: int
+    days: int
+    source: str
+    assumptions: tuple[str, ...] = ()
+
+
 class Drug(NamedTuple):
     id: str
     name: str
     product: Product | None = None
+    washout: Washout | None = None
+    contraception: Contraception | None = None
 
 
 class Activity(NamedTuple):
@@ -120,6 +142,7 @@ class Arm(NamedTuple):
     activities: tuple[Activity, ...]
     day0: str = "the arm's first treatment day"
     record: str = ""
+    after_surgery: str = "restart"  # or "stop": the arm's treatment ends with resection (guidance/washout.py)
 
     def activity(self, activity_id: str) -> Activity:
         return _find(self.activities, activity_id, f"activity in arm {self.id}")

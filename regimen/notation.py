@@ -3,7 +3,9 @@
 Grammar (whitespace between tokens is free; ``w`` offsets are read as 7 days each)::
 
     rule     := start | pattern [" x" N] [" for " N ("d"|"w"|"mo")] " from " start
+              | visits [" ±" N "d"] " from " start
     pattern  := "qd" | "qod" | "q" N ("d"|"w") | "d" days " q" N "d"
+    visits   := "at " N ("," N)* "mo" | "q" N "mo to " N "mo"    calendar months after the start
     days     := N["-"N] ("," N["-"N])*                 e.g. 1-21   1,8,15
     start    := offset [" [" offset ".." offset "]"] " after " anchor
     offset   := ("+"|"-") N ("d"|"w")
@@ -11,7 +13,10 @@ Grammar (whitespace between tokens is free; ``w`` offsets are read as 7 days eac
 
 Examples: ``+14d [12d..16d] after ctace``, ``q3w x6 from +0d after day0``,
 ``d1-21 q28d from +7d [0d..14d] after haic``, ``q3w for 6mo from +5d [3d..7d] after ablation``,
-``+35d [28d..42d] after each tace``.
+``+35d [28d..42d] after each tace``, ``at 1,3,6,12mo ±7d from +0d after day0`` (visits 1, 3, 6 and
+12 calendar months after day 0, each allowed 7 days either side), ``q3mo to 24mo ±14d from +0d after
+day0`` (every 3 months to 2 years; printed so whenever the months are an even series from their step).
+A month is a calendar month: 31 January + 1 month is 28 February (29 in a leap year).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import re
 
 from .errors import InputError, RegimenError
-from .rules import DAY0, Anchor, CycleDays, Every, Rule, Span, Start
+from .rules import DAY0, Anchor, CycleDays, Every, Months, Rule, Span, Start
 
 __all__ = ["NotationError", "format_pattern", "format_rule", "parse_pattern", "parse_rule"]
 
@@ -31,9 +36,11 @@ class NotationError(RegimenError, ValueError):
 _OFFSET = r"[+-]?\d+\s*[dw]"
 _RULE = re.compile(
     rf"""^\s*
-    (?:(?P<pattern>qd|qod|q\d+\s*[dw]|d[\d,\s-]+?\s+q\d+\s*d)
+    (?:(?:(?P<visits>at\s+\d+(?:\s*,\s*\d+)*\s*mo|q\d+\s*mo\s+to\s+\d+\s*mo)
+          (?:\s*(?:±|\+-)\s*(?P<tolerance>\d+)\s*d)?
+        |(?P<pattern>qd|qod|q\d+\s*[dw]|d[\d,\s-]+?\s+q\d+\s*d)
        (?:\s+x\s*(?P<count>\d+))?
-       (?:\s+for\s+(?P<span>\d+)\s*(?P<span_unit>mo|d|w))?
+       (?:\s+for\s+(?P<span>\d+)\s*(?P<span_unit>mo|d|w))?)
        \s+from\s+)?
     (?P<offset>[+-]\d+\s*[dw])
     (?:\s*\[\s*(?P<lo>{_OFFSET})\s*\.\.\s*(?P<hi>{_OFFSET})\s*\])?
@@ -58,6 +65,8 @@ def parse_rule(text: str) -> Rule:
         offset = _days(g["offset"])
         window = (_days(g["lo"]), _days(g["hi"])) if g["lo"] else None
         start = Start.after(anchor, offset, window)
+        if g["visits"]:
+            return Rule(start, _visits(g["visits"], int(g["tolerance"] or 0)))
         if not g["pattern"]:
             return Rule(start)
         span = _span(int(g["span"]), g["span_unit"].lower()) if g["span"] else None
@@ -96,7 +105,11 @@ def format_rule(rule: Rule) -> str:
     return f"{text} from {start}"
 
 
-def format_pattern(pattern: Every | CycleDays) -> str:
+def format_pattern(pattern: Every | CycleDays | Months) -> str:
+    if isinstance(pattern, Months):
+        step = pattern.step
+        text = f"q{step}mo to {pattern.months[-1]}mo" if step else f"at {','.join(map(str, pattern.months))}mo"
+        return text + (f" ±{pattern.window}d" if pattern.window else "")
     if isinstance(pattern, Every):
         if pattern.days in (1, 2):
             return "qd" if pattern.days == 1 else "qod"
@@ -119,6 +132,17 @@ def _format_span(span: Span) -> str:
     if span.unit == "mo":
         return f"{span.count}mo"
     return f"{span.count // 7}w" if span.count % 7 == 0 else f"{span.count}d"
+
+
+def _visits(text: str, window: int) -> Months:
+    """``at 1,3,6,12mo`` or ``q3mo to 24mo``: the months after the start."""
+    numbers = [int(n) for n in re.findall(r"\d+", text)]
+    if text.lower().startswith("q"):
+        step, last = numbers
+        if step < 1 or last < step:
+            raise NotationError(f"q{step}mo to {last}mo: the step must be at least 1 month and the end at least one step")
+        return Months(tuple(range(step, last + 1, step)), window)
+    return Months(tuple(numbers), window)
 
 
 def _span(count: int, unit: str) -> Span:

@@ -15,7 +15,7 @@ from .model import Activity, Arm, Protocol
 from .patient import Patient
 from .rules import CycleDays, Every, Rule, Run
 
-__all__ = ["TAKEN", "DoseSheet", "Event", "Occurrences", "Plan", "Track", "home_dosed", "taken_at_home"]
+__all__ = ["TAKEN", "DoseSheet", "Event", "Milestone", "Occurrences", "Plan", "Track", "home_dosed", "taken_at_home"]
 
 TAKEN = ("planned", "given", "overdue")  # statuses of occurrences that happen (or were due); held and skipped ones do not
 
@@ -50,6 +50,16 @@ class Event(NamedTuple):
     def __repr__(self) -> str:
         dose = f" {self.dose.text}" if self.dose is not None else ""
         return f"<Event {self.key} {self.date.isoformat()}{dose}{' (conditional)' if self.conditional else ''}>"
+
+
+class Milestone(NamedTuple):
+    """A date the plan derives rather than schedules (the end of the contraception period after the
+    last dose): an all-day event in a calendar, never a dose or a visit that can be overdue."""
+
+    key: str
+    date: date
+    name: str
+    derivation: tuple[str, ...]
 
 
 class Track(NamedTuple):
@@ -117,6 +127,8 @@ class Plan:
     doses: tuple[tuple[str, Dose], ...]
     warnings: tuple[str, ...]
     tracks: tuple[Track, ...]
+    milestones: tuple[Milestone, ...] = ()
+    records: tuple = ()  # a course's records (course/file.Record), for the date derivations of a re-plan
 
     @cached_property
     def events(self) -> tuple[Event, ...]:

@@ -7,7 +7,13 @@ A :class:`Rule` says when an activity happens:
 * an optional **pattern** that repeats from the first occurrence: every N days (``qd``, ``qod``,
   ``q3w``) or given days of a cycle (``d1-21 q28d``);
 * optional **limits**: a count (doses, or cycles for a cycle pattern) and a span (``for 6mo``,
-  counted from the first occurrence, doses strictly before its end).
+  counted from the first occurrence, doses strictly before its end);
+* or **visits at calendar months** after the start (``at 1,3,6,12mo``, ``q3mo to 24mo``), each
+  with its own window of days either side: the start is month 0, the reference, not a visit.
+
+A month is a calendar month (``dateutil.relativedelta``): each visit counts from the start, never
+from the visit before, and a day missing from the month falls back to its last day, so a start on
+31 January gives 1 month = 28 February (29 in a leap year) and 2 months = 31 March.
 
 Expansion always stops at a date the caller gives, so nothing expands without a bound.
 ``notation.py`` prints and parses these values; nothing here knows the notation.
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-__all__ = ["DAY0", "Anchor", "CycleDays", "Every", "Rule", "Run", "Slot", "Span", "Start"]
+__all__ = ["DAY0", "Anchor", "CycleDays", "Every", "Months", "Rule", "Run", "Slot", "Span", "Start", "add_months"]
 
 DAY0 = "day0"
 _ONE_DAY = timedelta(days=1)
@@ -122,6 +128,39 @@ class Span:
         return first + relativedelta(months=self.count)
 
 
+def add_months(day: date, months: int) -> date:
+    """``day`` plus calendar months; a day the month lacks falls back to its last day (31 Jan + 1 = 28/29 Feb)."""
+    from dateutil.relativedelta import relativedelta
+
+    return day + relativedelta(months=months)
+
+
+MAX_MONTHS = 120  # ten years of visits, the longest plan
+
+
+@dataclass(frozen=True, slots=True)
+class Months:
+    """Visits at the listed calendar months after the start (month 0), each allowed ``window`` days
+    either side: ``at 1,3,6,12mo ±7d``; an even series from its step is printed ``q3mo to 24mo``."""
+
+    months: tuple[int, ...]
+    window: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.months or list(self.months) != sorted(set(self.months)):
+            raise ValueError("visit months must be listed once each, in increasing order")
+        if self.months[0] < 1 or self.months[-1] > MAX_MONTHS:
+            raise ValueError(f"visit months must lie between 1 and {MAX_MONTHS} (the start is month 0)")
+        if not 0 <= self.window <= 31:
+            raise ValueError(f"a visit window is 0 to 31 days either side, got {self.window}")
+
+    @property
+    def step(self) -> int | None:
+        """The interval of an even series (3, 6, 9 ... months), else None."""
+        step = self.months[0]
+        return step if len(self.months) >= 3 and self.months == tuple(range(step, self.months[-1] + 1, step)) else None
+
+
 class Slot(NamedTuple):
     """One expanded occurrence: its date, number (1-based), and cycle/day where cycles apply."""
 
@@ -131,7 +170,7 @@ class Slot(NamedTuple):
     day: int | None = None
 
 
-Pattern = Every | CycleDays
+Pattern = Every | CycleDays | Months
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +189,8 @@ class Rule:
             raise ValueError(f"a count limit must be at least 1, got x{self.count}")
         if self.pattern is not None and self.start.anchor.each:
             raise ValueError("a repeating rule starts once; 'each' anchors only a one-off event")
+        if isinstance(self.pattern, Months) and (self.count is not None or self.span is not None or self.start.has_window):
+            raise ValueError("visits at months list every visit and their windows: no count, duration or start window")
 
     @property
     def once(self) -> bool:
@@ -158,7 +199,7 @@ class Rule:
     @property
     def bounded(self) -> bool:
         """True when the rule ends by itself (one-off, count or span), not only at a horizon."""
-        return self.pattern is None or self.count is not None or self.span is not None
+        return self.pattern is None or isinstance(self.pattern, Months) or self.count is not None or self.span is not None
 
     def occurrences(self, first: date, until: date) -> Iterator[Slot]:
         """Lazily yield the occurrences from ``first`` (the start's resolved date) up to ``until``."""
@@ -178,6 +219,12 @@ class Rule:
         pattern = self.pattern
         if pattern is None:
             yield Run(range(start, start + 1), 1)
+        elif isinstance(pattern, Months):  # the start is month 0; each visit is its own run
+            for number, months in enumerate(pattern.months, 1):
+                visit = add_months(first, months).toordinal()
+                if visit > end:
+                    return
+                yield Run(range(visit, visit + 1), number)
         elif isinstance(pattern, Every):
             count = (end - start) // pattern.days + 1
             if self.count is not None:

@@ -11,6 +11,7 @@ open-ended ones stop at 24 weeks, with a warning saying so.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -23,7 +24,7 @@ from .notation import format_rule
 from .patient import Patient
 from .plan import DoseSheet, Occurrences, Plan, Track, home_dosed
 from .prepare import as_mapping, prepare, resolve_pins
-from .rules import DAY0, Rule
+from .rules import DAY0, Months, Rule
 
 __all__ = ["DEFAULT_HORIZON_WEEKS", "doses", "schedule"]
 
@@ -67,11 +68,15 @@ def _window_violations(tracks: Iterable[Track], arm: Arm) -> list[str]:
     by_id = {t.activity.id: t for t in tracks}
     for track in tracks:
         start = track.activity.rule.start
-        if not start.has_window:
+        if not start.has_window and not isinstance(track.activity.rule.pattern, Months):
             continue
         for run in track.runs:
             day = run.days[0] if run.days else None
             if day is None or not run.first_window or run.earliest <= day <= run.latest or run.status in ("skipped", "held"):
+                continue
+            if isinstance(track.activity.rule.pattern, Months):
+                found.append(f"{track.activity.name} #{run.number} on {date.fromordinal(day).isoformat()} is outside its window "
+                             f"{date.fromordinal(run.earliest).isoformat()} to {date.fromordinal(run.latest).isoformat()}")
                 continue
             anchor_day = run.earliest - start.earliest
             anchor = "day 0" if start.anchor.activity == DAY0 else arm.activity(start.anchor.activity).name
@@ -153,7 +158,7 @@ def schedule(
             f"no horizon given: open-ended activities ({', '.join(cut_open)}) are shown for {DEFAULT_HORIZON_WEEKS} weeks, "
             f"to {default_end.isoformat()}; give --horizon for more"
         )
-    return Plan(
+    plan = Plan(
         protocol=protocol,
         arm=the_arm,
         patient=patient,
@@ -165,6 +170,14 @@ def schedule(
         warnings=ready.warnings + tuple(warnings),
         tracks=tuple(tracks[a.id] for a in activities),
     )
+    from .guidance.contraception import contraception_end
+
+    end = contraception_end(plan)
+    if end is None:
+        return plan
+    said = [line for line in end.derivation if line.startswith("assumption ") and line not in plan.warnings]
+    head = f"after treatment: contraception until {end.date} ({'; '.join(line for line in end.derivation if not line.startswith('assumption '))})"
+    return replace(plan, milestones=(end,), warnings=(*plan.warnings, head, *said))
 
 
 def doses(
@@ -223,8 +236,12 @@ def _place(activity: Activity, rule: Rule, anchors: list[_Anchor], pin: date | N
             first = _open_day(activity, clinic, first, earliest, latest, warnings)
         conditional = anchor.conditional or activity.condition is not None
         condition = (activity.condition or anchor.condition) if conditional else None
+        if isinstance(rule.pattern, Months):
+            runs.extend(_visits(activity, rule, first, number, until, conditional, condition, clinic, warnings))
+            number = runs[-1].number if runs else number
+            continue
         for run in rule.runs(date.fromordinal(first), until):
-            cycle, step, day = run.cycle, run.cycle_step, run.day
+            cycle, step, day = (run.cycle, run.cycle_step, run.day) if activity.kind != "assessment" else (None, 0, None)
             if rule.once and start.anchor.each and anchor.cycle is not None:
                 cycle, step, day = anchor.cycle, 0, 1 + start.offset  # a drug given with each HAIC shares its cycle
             status = anchor.status if anchor.status in ("skipped", "held") and rule.once else "planned"  # held with a held anchor
@@ -237,6 +254,20 @@ def _place(activity: Activity, rule: Rule, anchors: list[_Anchor], pin: date | N
                                         "its schedule allows no other day")
         number = runs[-1].number + len(runs[-1].days) - 1 if runs else number
     return tuple(runs)
+
+
+def _visits(activity: Activity, rule: Rule, first: int, number: int, until: date, conditional: bool, condition: str | None,
+            clinic: Clinic | None, warnings: list[str] | None) -> list[Occurrences]:
+    """Visits at calendar months after ``first`` (month 0), each its own run with its own window
+    (the nominal day ± the pattern's window), moved off a closed clinic day inside that window."""
+    window = rule.pattern.window  # type: ignore[union-attr]
+    out = []
+    for run in rule.runs(date.fromordinal(first), until):
+        nominal = run.days[0]
+        day = nominal if clinic is None else _open_day(activity, clinic, nominal, nominal - window, nominal + window, warnings)
+        out.append(Occurrences(range(day, day + 1), number + run.number, None, 0, None, nominal - window, nominal + window,
+                               conditional, condition, True))
+    return out
 
 
 def _open_day(activity: Activity, clinic: Clinic, first: int, earliest: int, latest: int, warnings: list[str] | None) -> int:

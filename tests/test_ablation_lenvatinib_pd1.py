@@ -1,5 +1,7 @@
 """Ablation + lenvatinib + anti-PD-1: ablation on 2026-12-01 (day 0)."""
 
+from datetime import date
+
 import pytest
 from conftest import days, iso
 
@@ -45,5 +47,7 @@ def test_lenvatinib_lowest_level_is_4_mg_every_other_day(plan_for):
 
 def test_comparator_arm_is_ablation_alone(plan_for):
     plan = plan_for("ablation-lenvatinib-pd1", "comparator")
-    assert [(e.date.isoformat(), e.name) for e in plan] == [("2026-12-01", "Ablation")]
-    assert plan.warnings == ()
+    assert [(e.date.isoformat(), e.name) for e in plan if e.kind != "assessment"] == [("2026-12-01", "Ablation")]
+    # issue 16: imaged every 9 weeks, 3 times, from 68 days after ablation (an assumption): 2027-02-07, then 63 days on each
+    assert plan.dates("imaging") == [date(2027, 2, 7), date(2027, 4, 11), date(2027, 6, 13)]
+    assert [w.split(":")[0] for w in plan.warnings] == ["assumption imaging-cadence"]

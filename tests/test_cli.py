@@ -41,7 +41,7 @@ def test_show_prints_clinical_notation_choices_and_assumptions(run):
 def test_schedule_table(run):
     result = run(*SCHEDULE)
     assert result.exit_code == 0
-    assert "2026-12-15  d14   PVE" in result.output
+    assert "2026-12-15  d14    PVE" in result.output  # the day column fits d1096, the last survival visit (issue 16)
     assert "Apatinib PO, qd to 2027-05-17 (161 doses)" in result.output
     assert "! assumption systemic-start" in result.output
 

@@ -10,7 +10,8 @@ would refuse it. The final course must then satisfy:
    one up to the horizon; home dosing covers every day between its first and last dose;
 3. one occurrence per slot: never two doses of one activity on one day, never a key twice;
 4. idempotent records: recording a given dose again is refused;
-5. the past is the records: every given record appears with its date, and nothing else is given.
+5. the past is the records: every given record appears with its date, and nothing else is given;
+6. (issue 16) no dose of a drug inside its washout around a planned surgery, except one recorded as given.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from regimen.rules import Every
 
 ARMS = [("NCT05760430", "experimental"), ("NCT05760430", "control"), ("NCT05233358", "haic"), ("NCT05233358", "tace"),
         ("ablation-lenvatinib-pd1", "experimental"), ("NCT06187961", "conversion"), ("NCT06592612", "control")]
-KINDS = ["given", "given", "given", "diary", "rescheduled", "skipped", "held", "level", "weight", "discontinued", "restarted"]
+KINDS = ["given", "given", "given", "diary", "rescheduled", "skipped", "held", "level", "weight", "discontinued", "restarted",
+         "surgery"]
 SHORT, LONG = "10w", "30w"
 
 
@@ -66,7 +68,9 @@ def build(arm_index: int, moves) -> str:
         event = upcoming[pick % len(upcoming)]
         activity = plan.arm.activity(event.activity)
         when = event.date + timedelta(days=delta)
-        if kind == "weight":
+        if kind == "surgery":  # a planned resection some days after the picked event
+            extra = f"\n[[events]]\ntype = \"surgery\"\ndate = {event.date + timedelta(days=abs(delta) * length)}\nplanned = true\n"
+        elif kind == "weight":
             extra = f'\n[[measurements]]\ndate = {event.date}\nweight = "{72 + (delta - 4) * 2} kg"\n'
         elif kind == "diary":  # home doses taken over days, from a patient diary
             if not home_dosed(activity.rule):
@@ -134,10 +138,22 @@ def test_replanning_keeps_the_protocols_rules(arm_index, moves):
         for span in spans:  # every dose planned inside a diary span is given, none left planned
             assert not [e for e in long.for_activity(activity.id) if span.date <= e.date <= span.until and e.status == "planned"]
 
+    # 6. no dose inside a washout around a planned surgery (a dose recorded as given there is warned about, not moved)
+    from regimen.guidance import washout
+
+    operations = washout.surgeries(course.records)
+    for track in long.tracks:
+        for window in washout.windows(long.protocol, track.activity, operations):
+            inside = [e for e in long.for_activity(track.activity.id)
+                      if window.first <= e.date.toordinal() <= window.last and e.status in ("planned", "overdue")]
+            assert not inside, (track.activity.id, window.surgery.date, [e.date for e in inside])
+
     # 2. nothing lost
     for track in long.tracks:
         activity = track.activity
         records = course.for_activity(activity.id)
+        if operations and washout.windows(long.protocol, activity, operations):
+            continue  # held for a surgery: invariant 6 instead
         if any(r.type in ("held", "discontinued", "level", "restarted") for r in records) or any(f"{activity.name} stops" in w for w in long.warnings):
             continue
         pattern = activity.rule.pattern

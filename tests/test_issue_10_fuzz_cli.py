@@ -87,16 +87,20 @@ COMMANDS = {
         "--courses": FLAG, "--today": v("2027-01-12"), "--from": v(*DATE, needed=True), "--to": v("2027-01-31", needed=True), "--by": v("week", "month"),
         "--format": v("table", "csv"), "-o": v("out.csv"), "--plot": v("plot.png"), "--jobs": v("1"), "--strict": FLAG}),
     "record": Command((v("course.toml", needed=True), v("given", "held", "weight", "level", "skipped", "lab", "undo", "restarted",
-                                                       "prior", "finding", needed=True),
+                                                       "prior", "finding", "surgery", needed=True),
                                  v("camrelizumab", "apatinib", "pve", "tbil", "radiotherapy", "pregnancy-test", "ecog")), {
         "--date": v(*DATE, needed=True), "--from": v(*DATE), "--to": v("2026-12-20"), "--occurrence": v("1", "2"),
         "--dose": v("216 mg"), "--level": v("1", "2"), "--value": v("68 kg", "1.1 mg/dL", "negative", "1"), "--uln": v("1.2 mg/dL"),
-        "--reason": v("grade 3 hypertension"), "--today": v("2027-01-12")}),
+        "--reason": v("grade 3 hypertension"), "--today": v("2027-01-12"), "--planned": FLAG}),
     "course new": Command((v("new.toml", needed=True),), {
         "--protocol": v("NCT05760430", "NCT05233358", needed=True), "--arm": v("experimental", "control", needed=True),
         "--start": v(*DATE, needed=True), "--weight": v("72 kg", needed=True), "--height": v("170 cm"), "--weighed": v("2026-11-30"),
         "--patient": v("P-0001"), "--choose": v("ici=atezolizumab")}),
     "course migrate": Command((v("course.toml", needed=True),), {"--on": v(*DATE, needed=True), "--reason": v("amendment 2")}),
+    "explain": Command((v("NCT05233358", needed=True), v("tace/1", "regorafenib/3", needed=True)), {
+        **PATIENT_OPTIONS, "--start": v(*DATE, needed=True), "--allow-past": FLAG, "--course": v("course.toml"),
+        "--at": v("imaging=2027-01-08"), "--horizon": v("12w", "2027-06-01"), "--clinic-days": v("mon-fri"), "--holidays": v("CN"),
+        "--today": v(*DATE), "--format": v("table", "json")}),
     "check": Command((), {"--course": v("course.toml", needed=True), "--today": v(*DATE)}),
     "due": Command((v("course.toml", "courses", needed=True),), {
         "--from": v(*DATE), "--to": v("2027-01-31"), "--today": v(*DATE), "--jobs": v("1"), "--format": v("table", "csv", "json", "ics"),

@@ -56,9 +56,9 @@ def test_a_misspelt_activity_is_a_lookup_failure_not_none():
 def test_reprs_are_one_short_line():
     patient = regimen.Patient.from_measurements("72 kg")
     plan = regimen.schedule("NCT05760430", "experimental", patient, "2026-12-01", horizon="24w")
-    assert repr(plan) == "<Plan NCT05760430/experimental 2026-12-01..2027-05-17: 171 events, 2 warnings>"
+    assert repr(plan) == "<Plan NCT05760430/experimental 2026-12-01..2027-05-17: 174 events, 7 warnings>"  # issue 16: visits, the contraception end
     assert repr(plan.protocol) == "<Protocol NCT05760430 v1.0.0: arms experimental, control>"
-    assert repr(plan.arm) == "<Arm experimental: 4 activities (ctace, pve, camrelizumab, apatinib)>"
+    assert repr(plan.arm) == "<Arm experimental: 6 activities (ctace, pve, camrelizumab, apatinib, imaging, survival)>"
     assert repr(plan.arm.activity("camrelizumab")) == "<Activity camrelizumab: drug, q3w from +7d [3d..14d] after ctace>"
     assert repr(plan.for_activity("camrelizumab")[0]) == "<Event NCT05760430/experimental/camrelizumab/1 2026-12-08 216 mg>"
     assert repr(plan.dose("camrelizumab")) == "<Dose 216 mg (per_kg)>"

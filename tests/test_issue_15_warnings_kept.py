@@ -13,7 +13,7 @@ from conftest import run_cli
 SCHEDULE = ["schedule", "NCT05760430", "--arm", "experimental", "--start", "2026-12-01", "--weight", "72 kg"]
 PVE = "assumption pve-window: PVE window of 12 to 16 days after cTACE"
 START = "assumption systemic-start: First systemic dose 7 days after cTACE"
-HORIZON = "no horizon given: open-ended activities (Camrelizumab, Apatinib) are shown for 24 weeks"
+HORIZON = "no horizon given: open-ended activities (Camrelizumab, Apatinib, Response imaging (CT or MRI)) are shown for 24 weeks"
 
 
 

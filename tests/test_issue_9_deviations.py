@@ -25,6 +25,9 @@ DEVIATIONS = [  # (patient, date, kind, activity, detail)
      "Atezolizumab #2 started 2027-01-05, 7 days late: 28 days after #1 (2026-12-08); the protocol gives it every 21 days (q3w)"),
     ("S03", "2026-12-18", "window", "regorafenib",
      "Regorafenib start 2026-12-18 is 17 days after HAIC #1 (2026-12-01); the window is 0–14 days"),
+    # issue 16: the 1-month response evaluation, day 0 + 1 calendar month, never recorded
+    ("S03", "2027-01-01", "overdue", "response", "Response evaluation (mRECIST) #1 was planned on 2027-01-01 and is not recorded"),
+    ("S04", "2027-01-07", "overdue", "response", "Response evaluation (mRECIST) #1 was planned on 2027-01-07 and is not recorded"),
     # 2026-12-07 to 12-31 is 25 doses: 12-15 skipped, 12-29 to 12-31 not in the diary; then all ten of January
     ("S05", "2026-12-15", "missed", "lenvatinib",
      "Lenvatinib 2026-12: 4 of 25 doses up to today missed (1 skipped, 3 not recorded), 2026-12-15, 2026-12-29 to 2026-12-31"),
@@ -46,8 +49,8 @@ DEVIATIONS = [  # (patient, date, kind, activity, detail)
 TALLIES = [
     ("S01", "5/5 (100%); home doses taken 35/35"),  # cTACE, PVE, camrelizumab ×2, apatinib start; 12-07 to 01-10
     ("S02", "4/5 (80%); home doses taken 0/0"),  # atezolizumab #2 late
-    ("S03", "12/13 (92%); home doses taken 21/21"),  # 2 HAIC + 8 FOLFOX drugs + 2 sintilimab + regorafenib start (late)
-    ("S04", "4/4 (100%); home doses taken 21/21"),  # TACE, camrelizumab ×2, regorafenib start; cycle 2 starts today
+    ("S03", "12/14 (86%); home doses taken 21/21"),  # 2 HAIC + 8 FOLFOX drugs + 2 sintilimab + regorafenib start (late) + response (overdue)
+    ("S04", "4/5 (80%); home doses taken 21/21"),  # TACE, camrelizumab ×2, regorafenib start, response (overdue); cycle 2 starts today
     ("S05", "4/4 (100%); home doses taken 21/35"),  # ablation, sintilimab ×2, lenvatinib start; 14 missed
     ("S06", "12/13 (92%); home doses taken 39/39"),  # HAIC #2 late
     ("S07", "6/7 (86%); home doses taken 26/26"),  # 5 SBRT fractions, regorafenib C1 and C2 (late)
@@ -59,8 +62,8 @@ TALLIES = [
 ]
 
 ARMS = [  # protocol/arm: sums of the patients above
-    ("NCT05233358/haic", "1", "12/13 (92%); home doses taken 21/21"),
-    ("NCT05233358/tace", "1", "4/4 (100%); home doses taken 21/21"),
+    ("NCT05233358/haic", "1", "12/14 (86%); home doses taken 21/21"),
+    ("NCT05233358/tace", "1", "4/5 (80%); home doses taken 21/21"),
     ("NCT05760430/control", "2", "7/10 (70%); home doses taken 0/0"),
     ("NCT05760430/experimental", "2", "10/10 (100%); home doses taken 90/90"),
     ("NCT06187961/conversion", "2", "20/21 (95%); home doses taken 59/59"),
@@ -85,8 +88,8 @@ def test_the_table_lists_deviations_then_the_tallies():
         "Deviations up to 2027-01-11: 2 in 2 patients",
         "",
         "patient  date        kind   activity      detail",
-        "S10      2026-12-27  early  atezolizumab  " + DEVIATIONS[7][4],
-        "S10      2026-12-27  dose   bevacizumab   " + DEVIATIONS[8][4],
+        "S10      2026-12-27  early  atezolizumab  " + DEVIATIONS[9][4],
+        "S10      2026-12-27  dose   bevacizumab   " + DEVIATIONS[10][4],
         "",
         "On time per patient (clinic occurrences and home-dosing starts up to today):",
         "",
@@ -143,8 +146,10 @@ def test_a_conditional_event_left_open_is_due_business_not_a_deviation(tmp_path)
                       'date = 2026-10-30\nweight = "65 kg"\n\n[[events]]\ntype = "given"\nactivity = "tace"\ndate = 2026-11-02\n\n'
                       '[[events]]\ntype = "given"\nactivity = "imaging"\ndate = 2026-12-07\n')
     data = json.loads(run("deviations", str(course), "--today", TODAY, "--format", "json").output)
-    assert {d["activity"] for d in data["deviations"]} == {"regorafenib", "sintilimab"}
-    # TACE, imaging, sintilimab #1-#3 (11-09, 11-30, 12-21; #4 is today, not yet owed), regorafenib C1-C3 (11-09, 12-07, 01-04)
-    assert data["patients"][0]["total"] == 8
+    # issue 16: the 1-month response evaluation (day 0 11-02 + 1 month = 12-02) was not recorded either
+    assert {d["activity"] for d in data["deviations"]} == {"regorafenib", "sintilimab", "response"}
+    # TACE, imaging, sintilimab #1-#3 (11-09, 11-30, 12-21; #4 is today, not yet owed), regorafenib C1-C3 (11-09, 12-07, 01-04),
+    # the response evaluation of 12-02
+    assert data["patients"][0]["total"] == 9
     rows = list(csv.DictReader(io.StringIO(run("due", str(course), "--today", TODAY, "--format", "csv").output)))
     assert [(r["date"], r["status"]) for r in rows if r["activity"] == "tace_repeat"] == [("2026-12-14", "overdue")]

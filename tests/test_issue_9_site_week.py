@@ -34,6 +34,9 @@ def rows(text: str) -> list[dict[str, str]]:
 # Home dosing after the first dose has no window ("" and "").
 DUE = [
     ("2026-12-29", "", "", "S05", "Lenvatinib PO qd, 13 doses 2026-12-29 to 2027-01-10", "8 mg", "overdue", ""),  # diary stops 12-28; level 2 = 8 mg
+    # issue 16: the 1-month response evaluations, day 0 + 1 calendar month ± 7 days, not recorded (S03 day 0 12-01, S04 12-07)
+    ("2027-01-01", "2026-12-25 to 2027-01-08", "-3", "S03", "Response evaluation (mRECIST) #1", "", "overdue", ""),
+    ("2027-01-07", "2026-12-31 to 2027-01-14", "3", "S04", "Response evaluation (mRECIST) #1", "", "overdue", ""),
     ("2027-01-11", "", "", "S01", "Apatinib PO qd, 8 doses 2027-01-11 to 2027-01-18", "250 mg", "due", ""),
     ("2027-01-11", "2027-01-04 to 2027-01-18", "7", "S04", "CT or MRI", "", "due", ""),  # TACE 12-07 + 35 d, window 28-42 d
     ("2027-01-11", "", "", "S04", "Regorafenib PO d1-21 q28d, 8 doses 2027-01-11 to 2027-01-18", "120 mg", "due", ""),  # C2 = 12-14 + 28

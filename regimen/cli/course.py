@@ -11,7 +11,7 @@ from . import main
 from .output import emit, today
 
 RECORD_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out",
-                "weight", "height", "lab", "prior", "finding", "undo")
+                "weight", "height", "lab", "prior", "finding", "undo", "surgery")
 
 
 @main.command(short_help="Record what happened in a course file (checked, atomic, under a lock).")
@@ -29,11 +29,12 @@ RECORD_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinue
 @click.option("--value", help='weight, height or lab: the value, e.g. "68 kg" or "1.2 mg/dL".')
 @click.option("--uln", help='lab: the upper limit of normal, e.g. "21 umol/L" (needed for criteria such as "< 2 x ULN").')
 @click.option("--reason", help="Why (kept in the file).")
+@click.option("--planned", is_flag=True, help="surgery: still to come (each drug is held for its label washout around it).")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Today's date (default: the system date); nothing given may be after it.")
 @click.pass_context
 def record(ctx: click.Context, course_file: str, kind: str, activity: str | None, when: str | None, first: str | None,
            last: str | None, occurrence: int | None, dose: str | None, level: int | None, value: str | None, uln: str | None,
-           reason: str | None, today_text: str | None) -> None:
+           reason: str | None, planned: bool, today_text: str | None) -> None:
     """Append what happened to a course file: checked against every course rule, resolved to its
     occurrence, written atomically under a lock. Then the changes in the next 4 weeks are listed.
 
@@ -57,6 +58,8 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
                    record P-0042.toml prior pregnancy-test --date 2026-11-24 --value negative
       finding      record P-0042.toml finding ecog --date 2026-11-26 --value 1   (ecog 0-5; ascites none|mild|moderate;
                    encephalopathy none|grade-1-2|grade-3-4)
+      surgery      record P-0042.toml surgery --date 2027-03-01 --planned   (a resection: every drug held for its washout)
+                   record P-0042.toml surgery --date 2027-03-01             (done)
       undo         record P-0042.toml undo   (removes the last record, shown first)
     """
     from ..inputs import parse_date
@@ -65,7 +68,7 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
     if kind == "undo":
         from ..course import undo
 
-        if any((activity, when, first, last, occurrence, dose, level, value, uln, reason)):
+        if any((activity, when, first, last, occurrence, dose, level, value, uln, reason, planned)):
             raise InputError("undo", "takes no activity or options: it removes the last record")
         removed, _ = undo(course_file, protocol_dirs=dirs)
         click.echo(f"removed from {course_file}:\n" + "\n".join(f"  {line}" for line in removed.splitlines()), err=True)
@@ -82,7 +85,9 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
         raise InputError("--from", "a prior treatment over days takes both --from and --to")
     if kind == "finding" and (not when or value is None):
         raise InputError("--value", "record finding NAME --date YYYY-MM-DD --value V, NAME one of ecog, ascites, encephalopathy")
-    if not measurement and not activity:
+    if kind == "surgery" and activity:
+        raise InputError("ACTIVITY", "a surgery takes no activity: it holds every drug by its washout; give --date")
+    if not measurement and not activity and kind != "surgery":
         raise InputError("ACTIVITY", f"a {kind} event needs the activity it is about, e.g. camrelizumab")
     if kind == "held" and not (first and last):
         raise InputError("--from", "a hold needs --from and --to")
@@ -96,7 +101,8 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
     for name, given, allowed in (("--dose", dose, ("given",)), ("--level", level, ("level",)), ("--uln", uln, ("lab",)),
                                  ("--value", value, ("weight", "height", "lab", "prior", "finding")),
                                  ("--from", first, ("held", "given", "skipped", "prior")), ("--to", last, ("held", "given", "skipped", "prior")),
-                                 ("--occurrence", occurrence, ("given", "skipped", "rescheduled"))):
+                                 ("--occurrence", occurrence, ("given", "skipped", "rescheduled")),
+                                 ("--planned", planned or None, ("surgery",))):
         if given is not None and kind not in allowed:
             raise InputError(name, f"does not apply to a {kind} record (only to {', '.join(allowed)})")
     dates = {name: parse_date(v, name) if v else None for name, v in (("--date", when), ("--from", first), ("--to", last))}
@@ -105,7 +111,7 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
     try:
         done = record_lib(course_file, kind, activity, when=dates["--date"], first=dates["--from"], last=dates["--to"],
                           occurrence=occurrence, dose=dose, level=level, reason=reason, value=value, uln=uln,
-                          today=today(today_text), protocol_dirs=dirs)
+                          today=today(today_text), protocol_dirs=dirs, planned=planned)
     except InputError as exc:
         if exc.option in ("value", "uln", "dose", "weight", "height"):  # the library names its parameter; say the option
             raise InputError("--uln" if exc.option == "uln" else "--dose" if exc.option == "dose" else "--value", exc.detail) from None

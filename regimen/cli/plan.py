@@ -1,4 +1,4 @@
-"""Commands about protocols and one patient's plan: list, show, schedule, dose, validate."""
+"""Commands about protocols and one patient's plan: list, show, schedule, dose, validate, explain."""
 
 from __future__ import annotations
 
@@ -235,6 +235,70 @@ def validate(files: tuple[str, ...]) -> None:
     if problems:
         sys.exit(2)
     emit(f"{len(files)} protocol file{'s' if len(files) != 1 else ''} valid\n", None, binary=False)
+
+
+@main.command(short_help="How an event's date is derived: rule, anchor, window and every shift.")
+@click.argument("first", metavar="[PROTOCOL]")
+@click.argument("second", required=False, metavar="EVENT")
+@_patient_options
+@click.option("--start", metavar="YYYY-MM-DD", help="Day 0 of the arm (with PROTOCOL).")
+@click.option("--allow-past", is_flag=True, help="Accept a day 0 more than 5 years ago.")
+@click.option("--course", "course_file", type=click.Path(exists=True, dir_okay=False), help="Explain an event of a recorded course.")
+@click.option("--at", "pins", multiple=True, metavar="ACTIVITY=YYYY-MM-DD", help="Pin an anchored activity's first occurrence (repeatable).")
+@click.option("--horizon", metavar="SPAN|DATE", help="How far to plan (as for schedule).")
+@click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri.")
+@click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays, e.g. CN.")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", help="With --course: today's date (default: the system date).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def explain(ctx: click.Context, first: str, second: str | None, arm: str | None, weight: str | None, height: str | None,
+            choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, allow_past: bool,
+            course_file: str | None, pins: tuple[str, ...], horizon: str | None, clinic_days: str | None, country: str | None,
+            today_text: str | None, fmt: str) -> None:
+    """Explain an event's date: its rule, the anchor it counts from (with that anchor's actual date),
+    the nominal date and window, and every shift (a record, a hold, a surgery washout, a closed
+    clinic day or holiday), then its dose's derivation. EVENT is ACTIVITY/N, e.g. atezolizumab/3.
+
+    \b
+    Examples:
+      regimen explain --course P-0042.toml atezolizumab/3
+      regimen explain NCT05760430 atezolizumab/2 --arm control --start 2027-03-29 --weight "72 kg" --clinic-days mon-fri --holidays CN
+    """
+    from ..explain import explain as explain_event
+    from ..explain import explain_text
+
+    args = (first,) if second is None else (first, second)
+    clinic = None
+    if clinic_days or country:
+        from ..clinic import Clinic
+
+        clinic = Clinic.parse(clinic_days, country)
+    if course_file:
+        if len(args) != 1 or any((arm, weight, height, start, allow_past, choices, levels, pins)):
+            raise InputError("--course", "the course file carries the protocol, arm, day 0 and measurements: give only EVENT")
+        from ..course import load_course, replan
+
+        plan = replan(load_course(course_file), horizon=horizon, today=today(today_text), protocol_dirs=ctx.obj["dirs"],
+                      bsa_method=bsa_method, clinic=clinic)
+    else:
+        if len(args) != 2 or today_text:
+            raise InputError("EVENT", "give PROTOCOL EVENT with --arm, --start and --weight, or --course FILE EVENT (--today goes with --course)")
+        missing = [n for n, v in (("--arm", arm), ("--start", start), ("--weight", weight)) if not v]
+        if missing:
+            raise InputError(missing[0], f"is required with PROTOCOL (or give --course FILE); missing: {', '.join(missing)}")
+        plan = _plan(ctx, args[0], arm, weight, height, start, pins=pins, choices=choices, levels=levels, horizon=horizon,
+                     bsa_method=bsa_method, clinic=clinic, allow_past=allow_past)
+    event, derivation = explain_event(plan, args[-1])
+    if fmt == "json":
+        import json
+
+        from ..export.json import dose_dict
+
+        data = {"key": event.key, "name": event.name, "date": event.date.isoformat(), "status": event.status,
+                "derivation": derivation.as_dict(), "dose": dose_dict(event.dose) if event.dose else None}
+        emit(json.dumps(data, indent=2, ensure_ascii=False) + "\n", None, binary=False)
+    else:
+        emit(explain_text(plan, event, derivation), None, binary=False)
 
 
 def course_calendar(course, replaces: str | None, **options) -> dict:

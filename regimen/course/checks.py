@@ -12,7 +12,9 @@ The rules:
 * a dose is recorded only for a drug; a level only for a drug with dose levels, and one it has;
   confirmed / ruled out only for a conditional event, never both;
 * an occurrence is settled (given or skipped) once; a dose is not given twice on one day, not
-  inside a hold, not after a discontinuation, and not into a reschedule's hold.
+  inside a hold, not after a discontinuation, and not into a reschedule's hold;
+* a surgery is dated on or after day 0 (one before it is a prior treatment), and one recorded as
+  done is not after today; a dose given inside its washout is a warning of the re-plan, not an error.
 """
 
 from __future__ import annotations
@@ -69,8 +71,20 @@ def validate(course: Course, protocol: Protocol, today: date | None = None) -> N
     included = _included(protocol, arm, course)
     seen: list[Record] = []
     for record in course.records:
+        if record.type == "surgery":
+            _check_surgery(course, record, today)
+            continue
         _check_record(course, protocol, arm, included, record, seen, today)
         seen.append(record)
+
+
+def _check_surgery(course: Course, record: Record, today: date | None) -> None:
+    if record.date < course.start:
+        raise _fail(course, record, "date", f"{record.date} is before the course started (day 0 = {course.start}); "
+                                            "a surgery before day 0 is a prior treatment, not a course event")
+    if not record.planned and today is not None and record.date > today:
+        raise _fail(course, record, "date", f"{record.date} is after today ({today}): record a surgery once it is done, "
+                                            "or record it with --planned")
 
 
 def _included(protocol: Protocol, arm: Arm, course: Course) -> dict[str, Activity]:

@@ -26,7 +26,8 @@
 (1 = starting level); ``ae`` (an adverse event attributed to a drug) takes ``date``, ``term`` (CTCAE v5.0)
 and ``grade``; a record set by a label rule names it (``rule``), and records written together share a
 ``group`` that ``undo`` takes back whole. Every event may carry a ``reason``. Events are kept in the
-order they were recorded.
+order they were recorded. A ``surgery`` (a resection) has a ``date`` and no activity,
+and ``planned = true`` while it is still to come: it holds each drug for its label washout.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from ..units import Measured, format_number
 __all__ = ["EVENT_TYPES", "PSEUDONYM", "Course", "Lab", "Measurement", "Pin", "Record", "append_record", "load_course", "parse_course",
            "record_text", "rewrite", "stamped"]
 
-EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out", "ae")
+EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out", "ae", "surgery")
 
 _TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
         "measurements": list, "labs": list, "events": list, "calendar": str, "pin": dict, "migrations": list,
@@ -57,10 +58,11 @@ _LAB = {"date": (str, date), "name": str, "value": str, "uln": str}
 _MEASUREMENT = {"date": (str, date), "weight": str, "height": str}
 _EVENT = {"type": str, "activity": str, "date": (str, date), "occurrence": int, "from": (str, date), "to": (str, date),
           "dose": str, "level": int, "reason": str,
-          "term": str, "grade": int, "rule": str, "resume": str, "limit": (str, date), "group": str}  # ae, and what a label rule set
+          "term": str, "grade": int, "rule": str, "resume": str, "limit": (str, date), "group": str,
+          "planned": bool}  # ae and what a label rule set; planned: a surgery still to come
 _NEEDS = {
     "given": ("date",), "rescheduled": ("date",), "skipped": (), "held": ("from", "to"), "level": ("date", "level"),
-    "discontinued": ("date",), "restarted": ("date",), "confirmed": ("date",), "ruled_out": (), "ae": ("date", "term", "grade"),
+    "discontinued": ("date",), "restarted": ("date",), "confirmed": ("date",), "ruled_out": (), "ae": ("date", "term", "grade"), "surgery": ("date",),
 }
 
 
@@ -98,6 +100,7 @@ class Record(NamedTuple):
     resume: str = ""  # held until recovery: the label's resume condition
     limit: date | None = None  # held until recovery: the day the label's time limit expires
     group: str = ""  # records written together (toxicity --apply): undo takes them back together
+    planned: bool = False  # surgery: still to come
 
     @property
     def open(self) -> bool:
@@ -113,6 +116,8 @@ class Record(NamedTuple):
             text = f"adverse event {self.term} grade {self.grade} ({self.activity}) on {self.date}"
         elif self.open:
             text = f"held {self.activity} from {self.date} until recovery" + (f": resume when {self.resume}" if self.resume else "")
+        elif self.type == "surgery":
+            text = f"surgery {'planned ' if self.planned else ''}{when}"
         else:
             text = f"{self.type} {self.activity}{which}" + (f" ({format_number(self.dose)} mg)" if self.dose is not None else "") + f" {when}"
         return text.strip() + (f" ({self.reason})" if self.reason else "")
@@ -274,11 +279,16 @@ def _lab(file: TomlFile, index: int, item: Any) -> Lab | None:
 
 def _record(file: TomlFile, index: int, item: Any) -> Record | None:
     path = f"events[{index}]"
-    good = file.table(item, path, _EVENT, ("type", "activity"))
+    surgery = isinstance(item, dict) and item.get("type") == "surgery"  # concerns every drug: no activity
+    good = file.table(item, path, _EVENT, ("type",) if surgery else ("type", "activity"))
     kind = good.get("type")
     if kind is not None and kind not in EVENT_TYPES:
         file.error(f"{path}.type", f"expected one of {', '.join(EVENT_TYPES)}, got {kind!r}")
         return None
+    if kind == "surgery":
+        return _surgery(file, index, good)
+    if "planned" in good:
+        file.error(f"{path}.planned", f"planned belongs to a surgery, not to a {kind} event")
     if kind is None or "activity" not in good:
         return None
     ranged = kind == "held" or (kind in ("given", "skipped") and ("from" in good or "to" in good))
@@ -321,9 +331,21 @@ def _record(file: TomlFile, index: int, item: Any) -> Record | None:
                   grade, good.get("rule", ""), good.get("resume", ""), limit, good.get("group", ""))
 
 
+def _surgery(file: TomlFile, index: int, good: dict[str, Any]) -> Record | None:
+    """A surgery: a date, no activity (it concerns every drug), ``planned`` while still to come."""
+    path = f"events[{index}]"
+    for key in ("activity", "from", "to", "occurrence", "dose", "level"):
+        if key in good:
+            file.error(f"{path}.{key}", f"a surgery takes date, planned and reason only, not {key}: it holds every drug by its washout")
+    if "date" not in good:
+        file.error(path, "a surgery event needs date")
+    when = _date(file, f"{path}.date", good.get("date"))
+    return Record(index, "surgery", "", when, reason=good.get("reason", ""), planned=good.get("planned", False)) if when else None
+
+
 def record_text(kind: str, activity: str | None = None, *, when: date | None = None, first: date | None = None,
                 last: date | None = None, occurrence: int | None = None, dose: str | None = None, level: int | None = None,
-                reason: str | None = None, value: str | None = None, uln: str | None = None, extra: dict | None = None) -> str:
+                reason: str | None = None, value: str | None = None, uln: str | None = None, extra: dict | None = None, planned: bool = False) -> str:
     """One ``[[events]]`` (or ``[[measurements]]`` for weight and height) block of TOML."""
     import json
 
@@ -340,7 +362,7 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
         return f"\n[[measurements]]\ndate = {when}\n{kind} = {q(value or '')}\n"
     if kind == "lab":
         return f"\n[[labs]]\ndate = {when}\nname = {q(activity or '')}\nvalue = {q(value or '')}\n" + (f"uln = {q(uln)}\n" if uln else "")
-    lines = ["", "[[events]]", f"type = {q(kind)}", f"activity = {q(activity or '')}"]
+    lines = ["", "[[events]]", f"type = {q(kind)}"] + ([f"activity = {q(activity or '')}"] if kind != "surgery" else [])
     if first is not None or last is not None:  # held, or given / skipped home doses over days; held until recovery has no last day
         lines += [f"from = {first}", *([f"to = {last}"] if last is not None else [])]
     elif when is not None:
@@ -351,6 +373,8 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
         lines.append(f"dose = {q(dose)}")
     if level is not None:
         lines.append(f"level = {level}")
+    if planned:
+        lines.append("planned = true")
     if reason:
         lines.append(f"reason = {q(reason)}")
     for key, item in (extra or {}).items():  # ae term and grade; a label rule's name, resume condition, time limit and group

@@ -110,18 +110,25 @@ def new_course(path: str | Path, *, protocol: str, arm: str, start: date | str, 
 def record(path: str | Path, kind: str, activity: str | None = None, *, when: date | None = None, first: date | None = None,
            last: date | None = None, occurrence: int | None = None, dose: str | None = None, level: int | None = None,
            reason: str | None = None, value: str | None = None, uln: str | None = None, today: date | None = None,
-           protocol_dirs=()) -> Recorded:
+           protocol_dirs=(), planned: bool = False) -> Recorded:
     """Append one record to a course file, resolved, checked and written atomically.
 
     A dose without ``occurrence`` gets the number it is about (see :func:`occurrence_for`), and a
     given dose without ``dose`` gets the planned amount written beside it, so the file keeps what
-    was given even if a later weight or protocol change would plan another dose.
+    was given even if a later weight or protocol change would plan another dose. A ``surgery``
+    (no activity) is done on ``when``, or still ``planned``: it holds each drug for its washout.
     """
     from .. import inputs
     from ..loader import load_protocol
 
     today = today or inputs.today()
     _check_values(kind, activity, value, uln, dose)
+    if kind == "surgery" and (activity or when is None):
+        raise InputError("--date" if when is None else "ACTIVITY", "a surgery takes --date (and --planned while it is to come), "
+                                                                   "no activity: it holds every drug by its washout")
+    if planned and kind != "surgery":
+        raise InputError("--planned", f"does not apply to a {kind} record (only to surgery)")
+    ahead = planned  # ``planned`` below is a dose
     holder: dict = {}
 
     def change(old: str) -> str:
@@ -133,7 +140,7 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
             if amount is None and kind == "given" and planned is not None:
                 amount = f"{format_number(planned)} mg"
         block = record_text(kind, activity, when=when, first=first, last=last, occurrence=number, dose=amount, level=level,
-                            reason=reason, value=value, uln=uln)
+                            reason=reason, value=value, uln=uln, planned=ahead)
         holder.update(block=block, protocol=protocol, before=course)
         return old + ("" if old.endswith("\n") else "\n") + block
 
@@ -148,7 +155,8 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
     course = rewrite(path, change, check)
     before = replan(holder["before"], today=today, protocol=holder["protocol"], horizon=_digest_end(today, course))
     after = holder["after_plan"]
-    new_warnings = tuple(w for w in after.warnings if w not in set(before.warnings))
+    # the contraception end of this short look-ahead moves with its horizon: `schedule --course` says it
+    new_warnings = tuple(w for w in after.warnings if w not in set(before.warnings) and not w.startswith("after treatment:"))
     return Recorded(holder["block"], course, tuple(digest(before, after, when or first or today)), new_warnings)
 
 

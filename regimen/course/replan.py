@@ -39,10 +39,11 @@ from itertools import pairwise
 
 from ..dosing import Dose, DoseSpec
 from ..errors import InputError, LookupFailure
+from ..guidance import washout
 from ..model import Activity, Protocol
 from ..patient import Patient
 from ..plan import Occurrences, Plan, taken_at_home
-from ..rules import Every, Rule
+from ..rules import Every, Months, Rule
 from ..schedule import schedule
 from ..units import Measured, format_number
 from .checks import CourseError, validate
@@ -82,7 +83,8 @@ def replan(course: Course, *, horizon: str | date | None = None, today: date | N
                     horizon=horizon or course.horizon, bsa_method=bsa_method, adjust=history.adjust, clinic=clinic,
                     allow_past=True)  # a course's day 0 may lie years back
     amendment = _amendment(course, protocol)
-    return replace(plan, warnings=(amendment, *plan.warnings)) if amendment else plan
+    surgery = washout.lines(protocol, plan, history.surgeries)
+    return replace(plan, warnings=(*([amendment] if amendment else []), *plan.warnings, *surgery), records=course.records)
 
 
 def _amendment(course: Course, protocol: Protocol) -> str | None:
@@ -111,12 +113,16 @@ class _History:
         self._weights: list[tuple[date, Measured]] | None = None
         self._weight_days: list[int] = []
         known = {a.id for a in self.arm.activities}
+        self.surgeries = washout.surgeries(course.records)
         for record in course.records:
-            if record.activity not in known:
+            if record.activity not in known and record.type != "surgery":
                 raise LookupFailure(f"activity in arm {self.arm.id} (course event {record.index + 1})", record.activity, known)
 
     def adjust(self, activity: Activity, rule: Rule, dose: Dose | None, place: Place, until: date) -> tuple[tuple[Occurrences, ...], list[str]]:
-        records = self.course.for_activity(activity.id)
+        windows = washout.windows(self.protocol, activity, self.surgeries)
+        records = self.course.for_activity(activity.id) + [  # a surgery's washout holds the drug as a recorded hold would
+            Record(-1, kind, activity.id, first, until=until, reason=reason)
+            for kind, first, until, reason in washout.changes(activity, windows, self.arm, self.surgeries)]
         recalc = dose is not None and activity.dose is not None and activity.dose.follows_weight and activity.recalculate
         past = self.today is not None and self.today > self.course.start
         further = max(until, self.last_record) + LOOK_PAST  # generated past the horizon: a record near it finds its occurrence
@@ -128,8 +134,8 @@ class _History:
             return (), [f"{activity.name} ruled out" + (f": {ruled_out.reason}" if ruled_out.reason else "")]
         home = taken_at_home(activity)
         resolved = resolve(records, home)
-        if rule.once:
-            occs = self._each(activity, place(rule, further), records, resolved, home, warnings)
+        if rule.once or isinstance(rule.pattern, Months):  # visits at months: each is dated from the start, not the last visit
+            occs = self._each(activity, place(rule, further), records, resolved, home, warnings, windows)
         else:
             first = place(Rule(rule.start), further)
             walk = Walk(lambda due: self.step(activity, records, due), activity, rule, records, resolved, home, further, warnings)
@@ -145,7 +151,7 @@ class _History:
         return compact(occs), warnings
 
     def _each(self, activity: Activity, runs: tuple[Occurrences, ...], records: list[Record], resolved: Resolved, home: bool,
-              warnings: list[str]) -> list[Occ]:
+              warnings: list[str], windows: list | None = None) -> list[Occ]:
         """One-off occurrences (one per anchor occurrence): each record dates or settles its own."""
         holds = holds_of(records)
         stop = stop_of(records)
@@ -157,6 +163,8 @@ class _History:
                 warnings.append(f"{activity.name} #{occ.number} on {date.fromordinal(occ.day)} is skipped with the "
                                 f"{anchor.name} it is given with" + (f" ({why.reason})" if why is not None and why.reason else ""))
             apply(occ, resolved.find(occ.number, occ.day))
+            if occ.status == "planned" and washout.inside(occ.day, windows or []):
+                occ.status = "held"  # given with another event: not piled onto the restart day
             if occ.status == "planned":
                 hold(occ, holds, home)
             if stop is not None and occ.day >= stop and occ.status not in DONE:

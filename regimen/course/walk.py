@@ -198,7 +198,8 @@ class Walk:
                 cday = pattern.days[index]
             else:
                 cycle, cday = (counted + 1, 1) if step >= 7 else (None, None)
-            occ = Occ(due, number, cycle=cycle if cycles or step >= 7 else None, cday=cday,
+            counts = cycles or (step >= 7 and self.activity.kind != "assessment")  # a scan every 9 weeks is no cycle
+            occ = Occ(due, number, cycle=cycle if counts else None, cday=cday if counts else None,
                       earliest=first.earliest if number == 1 else None, latest=first.latest if number == 1 else None,
                       conditional=first.conditional, condition=first.condition, first=number == 1 and first.first_window)
             apply(occ, self.resolved.find(number, due))

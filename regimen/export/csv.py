@@ -58,6 +58,9 @@ def rows(plan: Plan, lead: tuple[str, ...] = ()) -> Iterator[str]:
         key = e.key if _plain(e.key) else _encode((safe_cell(e.key),))[:-2]
         yield (f"{first}{key},{e.date},{e.earliest},{e.latest},{fixed[0]},"
                f"{_blank(e.cycle)},{_blank(e.day)},{e.occurrence},{fixed[1]}\r\n")
+    for m in plan.milestones:  # a derived date (the contraception end): kind "milestone", its derivation in the notes
+        yield first + _encode((safe_cell(m.key), m.date, m.date, m.date, "milestone", m.key.split("/")[2], safe_cell(m.name),
+                               "", "", "", "", "", "", "", "", "", "", 1, "no", "", "", safe_cell(" | ".join(m.derivation)), "planned"))
 
 
 def _task_rows(plan: Plan, first: str) -> Iterator[str]:

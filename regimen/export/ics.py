@@ -96,7 +96,22 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
         ical.add_component(vtimezone(tz or system_zone(), min(years), max(years)))
     for component in components:
         ical.add_component(component)
+    for milestone in plan.milestones:
+        ical.add_component(_milestone(milestone, stamp, cal_id))
     return ical.to_ical().decode("utf-8")
+
+
+def _milestone(milestone, stamp: datetime, cal_id: str) -> Event:
+    """A derived date (the end of the contraception period) as an all-day event with its derivation."""
+    component = Event.new(uid=uid_for(milestone.key, cal_id), stamp=stamp, summary=clean(milestone.name),
+                          description=clean("\n".join(milestone.derivation)), categories=["milestone"], status="CONFIRMED",
+                          sequence=0)
+    component.add("dtstart", milestone.date)
+    component.add("dtend", milestone.date + timedelta(days=1))
+    component.add("transp", "TRANSPARENT")
+    component.add("x-regimen-activity", vText(clean(milestone.key.split("/")[2])))
+    component.add("x-regimen-key", vText(clean(milestone.key)))
+    return component
 
 
 def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone, cal_id: str) -> list[Event]:

@@ -50,6 +50,8 @@ def plan_dict(plan: Plan, *, events: bool = True) -> dict[str, Any]:
         "choices": [{"name": n, "value": v, "default": d} for n, v, d in plan.choices],
         "warnings": list(plan.warnings),
         "before_day0": _tasks(plan),
+        "milestones": [{"key": m.key, "date": m.date.isoformat(), "name": m.name, "derivation": list(m.derivation)}
+                       for m in plan.milestones],
     }
     if events:
         data["events"] = [json.loads(text) for text in event_lines(plan)]
@@ -74,7 +76,11 @@ def file_dict(protocol) -> dict[str, Any]:
 def event_lines(plan: Plan) -> Iterator[str]:
     """Each event as one line of JSON. What is constant for an activity in a plan (its names, dose
     and derivation, notes) is encoded once and spliced in: a cohort export spends its time here."""
+    from ..explain import derivations
+
     dumps_ = json.dumps
+    derived = derivations(plan)  # each date's rule, anchor, nominal date, window and shifts
+    texts: dict[str, str] = {}  # JSON strings, encoded once each
     parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
     for e in plan.events:
         fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
@@ -82,7 +88,24 @@ def event_lines(plan: Plan) -> Iterator[str]:
             fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = _fixed_parts(e)
         yield (f'{{"key": {dumps_(e.key, ensure_ascii=False)}, "date": "{e.date}", "earliest": "{e.earliest}", '
                f'"latest": "{e.latest}", {fixed[0]}, "cycle": {_int(e.cycle)}, "day": {_int(e.day)}, '
-               f'"occurrence": {e.occurrence}, {fixed[1]}}}')
+               f'"occurrence": {e.occurrence}, {fixed[1]}, "derivation": {_derivation(derived[e.key], texts)}}}')
+
+
+def _derivation(d, texts: dict[str, str]) -> str:
+    """A DateDerivation as JSON (the shape of ``as_dict``), its repeated strings encoded once."""
+    def enc(text: str) -> str:
+        found = texts.get(text)
+        if found is None:
+            plain = text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+            found = f'"{text}"' if plain else json.dumps(text, ensure_ascii=False)
+            if len(texts) < 4096:
+                texts[text] = found
+        return found
+
+    window = f'["{d.window[0]}", "{d.window[1]}"]' if d.window else "null"
+    shifts = "[" + ", ".join(enc(s) for s in d.shifts) + "]"
+    return (f'{{"rule": {enc(d.rule)}, "anchor": {enc(d.anchor)}, "anchor_date": "{d.anchor_date}", "offset": {enc(d.offset)}, '
+            f'"nominal": "{d.nominal}", "window": {window}, "shifts": {shifts}}}')
 
 
 def _fixed_parts(e: Event) -> tuple[str, str]:

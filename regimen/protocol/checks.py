@@ -28,6 +28,11 @@ def cross_check(file: _File, protocol: Protocol) -> None:
 
     for choice in protocol.choices:
         check_assumptions(f"choices.{choice.id}.assumptions", choice.assumptions)
+    for drug in protocol.drugs:
+        if drug.washout is not None:  # said by a plan with a planned surgery (guidance/washout.py)
+            check_assumptions(f"drugs.{drug.id}.washout.assumptions", drug.washout.assumptions)
+        if drug.contraception is not None:  # said by the plan's contraception milestone (guidance/contraception.py)
+            check_assumptions(f"drugs.{drug.id}.contraception.assumptions", drug.contraception.assumptions)
     for arm in protocol.arms:
         ids = [a.id for a in arm.activities]
         for activity in arm.activities:

@@ -12,7 +12,7 @@ from typing import Any
 from ..dosing import Product
 from ..errors import InputError, did_you_mean, shown
 from ..inputs import parse_measurement
-from ..model import DELAY_SCOPES, GATE_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Choice, Drug, Option, Protocol, Reference
+from ..model import DELAY_SCOPES, GATE_SCOPES, KINDS, STATUSES, Activity, Arm, Assumption, Choice, Contraception, Drug, Option, Protocol, Reference, Washout
 from ..notation import NotationError, parse_rule
 from ..rules import DAY0, Rule, Start
 from ..tomlfile import TomlFile as _File
@@ -29,9 +29,12 @@ _TOP = {"id": str, "title": str, "sponsor": str, "source": str, "record_date": s
 _TOP_REQUIRED = ("id", "title", "sponsor", "source", "record_date", "version", "arms")
 _REFERENCE = {"id": str, "citation": str, "url": str}
 _ASSUMPTION = {"text": str, "source": str, "status": str}
-_DRUG = {"name": str, "form": str, "strengths": list, "source": str, "range_reason": str}
+_DRUG = {"name": str, "form": str, "strengths": list, "source": str, "range_reason": str, "washout": dict,
+         "contraception": dict}
+_CONTRACEPTION = {"after": str, "source": str, "assumptions": list}
+_WASHOUT = {"before": str, "after": str, "source": str, "note": str, "assumptions": list}
 _CHOICE = {"label": str, "options": dict, "default": str, "assumptions": list}
-_ARM = {"label": str, "type": str, "day0": str, "record": str, "activities": dict}
+_ARM = {"label": str, "type": str, "day0": str, "record": str, "activities": dict, "after_surgery": str}
 _ACTIVITY = {"name": str, "kind": str, "timing": str, "drug": str, "route": str, "dose": dict, "duration": str,
              "condition": str, "when": dict, "given_after": str, "notes": list, "assumptions": list,
              "on_delay": str, "max_delay": str, "recalculate": bool, "gates": list, "gate_lookback": str,
@@ -133,7 +136,35 @@ def _drug(file: _File, key: str, data: Any) -> Drug | None:
             file.error(f"{path}.strengths", 'expected a list of strengths like ["40 mg"]')
         if form in _FORMS and strengths and None not in strengths:
             product = Product(form, tuple(sorted(strengths, reverse=True)), good.get("source", ""))  # type: ignore[arg-type]
-    return Drug(key, good["name"], product) if "name" in good else None
+    washout = _washout(file, f"{path}.washout", good["washout"]) if "washout" in good else None
+    contraception = _contraception(file, f"{path}.contraception", good["contraception"]) if "contraception" in good else None
+    return Drug(key, good["name"], product, washout, contraception) if "name" in good else None
+
+
+def _contraception(file: _File, path: str, data: Any) -> Contraception | None:
+    """``contraception = { after = "6mo" | "90d", source = "the record's words", assumptions = [...] }``."""
+    good = file.table(data, path, _CONTRACEPTION, ("after", "source"))
+    match = re.fullmatch(r"\s*(\d{1,3})\s*(mo|d|w)\s*", good.get("after", ""))
+    if "after" in good and not match:
+        file.error(f"{path}.after", f'expected a period like "6mo", "90d" or "12w", got {shown(good["after"])}')
+    if not match or "source" not in good:
+        return None
+    count = int(match[1])
+    months, days = (count, 0) if match[2] == "mo" else (0, count * (7 if match[2] == "w" else 1))
+    if (months or days) < 1:
+        file.error(f"{path}.after", "a contraception period lasts at least 1 day")
+        return None
+    return Contraception(months, days, good["source"], _texts(file, f"{path}.assumptions", good.get("assumptions", [])))
+
+
+def _washout(file: _File, path: str, data: Any) -> Washout | None:
+    """``washout = { before = "28d", after = "28d", source = "...", note = "...", assumptions = [...] }``."""
+    good = file.table(data, path, _WASHOUT, ("before", "after", "source"))
+    days = {key: read_days(file, f"{path}.{key}", good[key], "28d") for key in ("before", "after") if key in good}
+    if None in days.values() or len(days) < 2 or "source" not in good:
+        return None
+    return Washout(days["before"], days["after"], good["source"], good.get("note", ""),
+                   _texts(file, f"{path}.assumptions", good.get("assumptions", [])))
 
 
 def _choice(file: _File, key: str, data: Any) -> Choice | None:
@@ -163,7 +194,11 @@ def _arm(file: _File, key: str, data: Any) -> Arm | None:
         file.error(f"{path}.activities", "an arm needs at least one activity")
     if not {"label", "type", "day0"} <= good.keys():
         return None
-    return Arm(key, good["label"], good["type"], tuple(activities), good["day0"], good.get("record", ""))
+    after = good.get("after_surgery", "restart")
+    if after not in ("restart", "stop"):
+        file.error(f"{path}.after_surgery", f"expected restart (each drug after its washout) or stop (treatment ends with "
+                                            f"resection), got {shown(after)}")
+    return Arm(key, good["label"], good["type"], tuple(activities), good["day0"], good.get("record", ""), after)
 
 
 def _activity(file: _File, path: str, activity_id: str, data: Any, order: int) -> Activity:
