@@ -87,12 +87,17 @@ def _careplan(context: _Context, group_id: str) -> dict[str, Any]:
         "resourceType": "CarePlan", "id": context.careplan["reference"].removeprefix("urn:uuid:"),
         "instantiatesCanonical": [context.canonical()], "status": "active", "intent": "plan",
         "title": f"{plan.protocol.id} {plan.arm.label}", "description": description, "subject": context.patient,
-        "period": {"start": plan.start.isoformat(), "end": plan.horizon_end.isoformat()}, "activity": [activity],
+        "period": {"start": plan.start.isoformat(), "end": _end(plan).isoformat()}, "activity": [activity],
     }
     notes = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
     if notes:
         resource["note"] = [{"text": line} for line in notes]
     return resource
+
+
+def _end(plan: Plan):
+    """The plan's last day: its horizon, or later where a bounded activity (6 months of lenvatinib) runs to its end."""
+    return max([plan.horizon_end, *(event.date for event in plan.events)])
 
 
 def _action(context: _Context, event: Event, resource: dict[str, str]) -> dict[str, Any]:
