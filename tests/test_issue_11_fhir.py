@@ -221,6 +221,7 @@ def test_each_dose_is_the_plans_in_ucum_mg_with_its_derivation_as_text(protocol_
         assert dosage["doseAndRate"][0]["doseQuantity"] == {"value": event["dose"]["amount"], "unit": "mg",
                                                             "system": "http://unitsofmeasure.org", "code": "mg"}
         assert dosage["text"] == "; ".join(event["dose"]["derivation"])
+        assert [note["text"] for note in request.get("note", ())] == event["notes"]
 
 
 def test_camrelizumab_is_3_mg_per_kg_of_72_kg_on_day_7_by_body_weight():

@@ -134,7 +134,7 @@ def _request(context: _Context, event: Event) -> dict[str, Any]:
         resource |= {"instantiatesCanonical": [_definition(context, event)], "basedOn": [context.careplan],
                      "status": _REQUEST_STATUS.get(event.status, "active"), "intent": "plan",
                      "code": context.concept(event.name), "subject": context.patient, "occurrenceDateTime": event.date.isoformat()}
-        return resource
+        return resource | _notes(event)
     resource = _common(context, event, "MedicationRequest", uuid)
     if event.dose is not None:
         resource["extension"] = [basis_concept(event.dose.basis)]
@@ -145,7 +145,12 @@ def _request(context: _Context, event: Event) -> dict[str, Any]:
         resource["statusReason"] = _not_taken(event.status)
     resource |= {"intent": "plan", **_medication(context, event), "subject": context.patient,
                  "dosageInstruction": [_dosage(event, planned=True)]}
-    return resource
+    return resource | _notes(event)
+
+
+def _notes(event: Event) -> dict[str, Any]:
+    """The protocol's notes on the activity (how to infuse, what not to mix) as the request's notes."""
+    return {"note": [{"text": note} for note in event.notes]} if event.notes else {}
 
 
 def _medication(context: _Context, event: Event) -> dict[str, Any]:
