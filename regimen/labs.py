@@ -25,7 +25,7 @@ __all__ = ["ANALYTES", "GATE_SCOPE_WORDS", "ULN_MULTIPLE", "Criterion", "LabValu
 
 class Analyte(NamedTuple):
     name: str
-    kind: str  # count, molar, mass
+    kind: str  # count, molar, mass, enzyme, urine24
     unit: str  # canonical, for display
     molar_mass: float | None = None  # g/mol, where mass and amount units meet
     example: str = ""
@@ -46,10 +46,21 @@ ANALYTES = {a.name: a for a in (
     Analyte("creatinine", "molar", "umol/L", 113.12, '"80 umol/L" or "0.9 mg/dL"', bounds=(1, 4000)),
     # albumin: below 10 g/L only in extreme nephrotic states; above 60 g/L only by dehydration or error (reference 35-50 g/L)
     Analyte("albumin", "mass", "g/L", example='"35 g/L" or "3.5 g/dL"', bounds=(1, 80)),
+    # aminotransferases and alkaline phosphatase, U/L (1 ukat/L = 60 U/L): ischaemic hepatitis and paracetamol injury
+    # reach about 10,000-20,000 U/L; ALP passes 3,000 U/L only in extreme cholestasis or bone disease
+    Analyte("ast", "enzyme", "U/L", example='"45 U/L" or "0.75 ukat/L"', bounds=(0, 50000)),
+    Analyte("alt", "enzyme", "U/L", example='"45 U/L" or "0.75 ukat/L"', bounds=(0, 50000)),
+    Analyte("alp", "enzyme", "U/L", example='"120 U/L" or "2 ukat/L"', bounds=(0, 20000)),
+    # urine protein over 24 hours: nephrotic-range losses pass 3.5 and rarely 30 g/24 h
+    Analyte("proteinuria", "urine24", "g/24h", example='"2.4 g/24h" or "2400 mg/24h"', bounds=(0, 50)),
+    # INR: a ratio with no unit, about 0.8-1.2 in health; warfarin excess and liver failure reach 10-20, analysers report to about 20
+    Analyte("inr", "ratio", "", example='"1.1"', bounds=(0.5, 20)),
 )}
 ULN_MULTIPLE = (0.1, 100.0)  # "2 x ULN": criteria in use run from 1 to 5 x ULN (CTCAE v5)
 
 _COUNT_9 = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:[x×*]\s*10\s*\^?\s*9|×\s*10⁹|e9|G)\s*/\s*L\s*", re.I)
+_ENZYME = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(I?U|[uµμ]kat)\s*/\s*L\s*", re.I)
+_URINE_24H = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(m?g)\s*/\s*(?:24\s*h(?:ours?)?|d|day)\s*", re.I)
 _COUNT_UL = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:cells\s*)?/\s*(?:[uµμ]L|mm3|mm\^3|mm³)\s*", re.I)
 
 
@@ -58,7 +69,7 @@ class LabValue(NamedTuple):
     text: str
 
     def show(self, analyte: Analyte) -> str:
-        canonical = f"{format_number(self.value, 2)} {analyte.unit}"
+        canonical = f"{format_number(self.value, 2)} {analyte.unit}".rstrip()
         return canonical if self.text.replace(" ", "").lower() == canonical.replace(" ", "").lower() else f"{self.text} = {canonical}"
 
 
@@ -76,7 +87,7 @@ def parse_lab(name: str, text: str, option: str) -> LabValue:
     if not (math.isfinite(value) and low <= value <= high):
         canonical = f" ({format_number(value, 3)} {analyte.unit})" if math.isfinite(value) and not _same(raw, value, analyte) else ""
         raise InputError(option, f"{shown(raw)}{canonical} is outside the physiological range of {name}: "
-                                 f"{format_number(low, 3)}–{format_number(high, 3)} {analyte.unit}")
+                                 f"{format_number(low, 3)}–{format_number(high, 3)} {analyte.unit}".rstrip())
     return LabValue(value, raw)
 
 
@@ -93,6 +104,18 @@ def _value(analyte: Analyte, raw: str, option: str) -> float:
         if match := _COUNT_UL.fullmatch(raw):
             return float(match[1]) / 1000
         raise bad
+    if analyte.kind == "enzyme":  # catalytic activity: U/L (= IU/L), or ukat/L (1 ukat/L = 60 U/L)
+        if match := _ENZYME.fullmatch(raw):
+            return float(match[1]) * (60 if match[2].lower().endswith("kat") else 1)
+        raise bad
+    if analyte.kind == "urine24":  # a 24-hour urine collection: g/24h (= g/day) or mg/24h
+        if match := _URINE_24H.fullmatch(raw):
+            return float(match[1]) / (1000 if match[2].lower() == "mg" else 1)
+        raise bad
+    if analyte.kind == "ratio":  # INR: a bare number
+        if not re.fullmatch(r"\d+(?:\.\d+)?", raw):
+            raise bad
+        return float(raw)
     number, _, unit = raw.partition(" ")
     try:
         amount = float(number)

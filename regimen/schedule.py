@@ -57,7 +57,7 @@ class _Anchor(NamedTuple):
     conditional: bool
     condition: str | None
     cycle: int | None = None
-    status: str = "planned"  # a skipped or held anchor skips what is given with it
+    status: str = "planned"  # a skipped anchor skips what is given with it, a held one holds it
 
 
 def _window_violations(tracks: Iterable[Track], arm: Arm) -> list[str]:
@@ -227,7 +227,7 @@ def _place(activity: Activity, rule: Rule, anchors: list[_Anchor], pin: date | N
             cycle, step, day = run.cycle, run.cycle_step, run.day
             if rule.once and start.anchor.each and anchor.cycle is not None:
                 cycle, step, day = anchor.cycle, 0, 1 + start.offset  # a drug given with each HAIC shares its cycle
-            status = "skipped" if anchor.status in ("skipped", "held") and rule.once else "planned"
+            status = anchor.status if anchor.status in ("skipped", "held") and rule.once else "planned"  # held with a held anchor
             runs.append(Occurrences(run.days, number + run.number, cycle, step, day, earliest, latest,
                                     conditional, condition, run.number == 1, None, status))
             if clinic is not None and warnings is not None:

@@ -146,7 +146,7 @@ activity = "camrelizumab"
         "P.toml:4: start: expected a date like 2026-12-01, got '01/12/2026'",
         "P.toml:6: measurements: at least one measurement needs a weight, like weight = \"72 kg\"",
         "P.toml:8: measurements[0].weight: '72' has no unit; give a weight with its unit, like \"72 kg\" or \"158.7 lb\"",
-        "P.toml:11: events[0].type: expected one of given, rescheduled, held, skipped, level, discontinued, restarted, confirmed, ruled_out, got 'gave'",
+        "P.toml:11: events[0].type: expected one of given, rescheduled, held, skipped, level, discontinued, restarted, confirmed, ruled_out, ae, got 'gave'",
     ]
 
 

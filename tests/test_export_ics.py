@@ -22,6 +22,8 @@ def _expanded(text: str, first: date, last: date) -> dict[str, list[date]]:
     calendar = icalendar.Calendar.from_ical(text)
     days = defaultdict(list)
     for event in recurring_ical_events.of(calendar).between(first, last + timedelta(days=1)):
+        if str(event["X-REGIMEN-ACTIVITY"]) == "screening":
+            continue  # a task before day 0 (issue 16), not an event of the plan
         start = event.start
         days[str(event["X-REGIMEN-ACTIVITY"])].append(start.date() if isinstance(start, datetime) else start)
     return {activity: sorted(found) for activity, found in days.items()}

@@ -8,7 +8,7 @@ stderr (a cohort's bad rows, validated files and protocol-file problems are each
 Every case also passes issue #15's per-case checks (``tests/fuzzing.py``): within 10 s and 1 GiB,
 strict JSON, no formula cell, no injected .ics property or bare CR/LF, no temporary file, and a
 refused ``record`` (or ``course migrate``) leaves the course byte-identical.
-The examples are derandomized, so CI runs the same 10,400 every time (FUZZ_EXAMPLES sets the count
+The examples are derandomized, so CI runs the same 14,400 every time (FUZZ_EXAMPLES sets the count
 per command, for a longer local run; FUZZ_SEED draws other cases).
 """
 
@@ -32,7 +32,7 @@ SHIPPED = Path(__file__).parent.parent / "protocols"
 OLD_ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\nDTSTAMP:20261201T000000Z\r\n" \
           "X-REGIMEN-KEY:NCT05760430/experimental/pve/1\r\nDTSTART;VALUE=DATE:20261215\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 COHORT = "id,protocol,arm,start,weight,height\nP1,NCT05760430,experimental,2026-12-01,72 kg,\nP2,NCT05233358,haic,2026-12-05,65 kg,165 cm\n"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 800))  # per command: 13 commands, 10,400 examples
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 800))  # per command: 16 commands, 12,800 examples
 
 NASTY = ["", " ", "-", "--", "--weight", "-1", "0", "1", "99999999999999999999", "1e309", "nan", "\x00", "72 kg\x00", "\n",
          "é", "²", "72**2 kg", "72 / 0 kg", "72 kg)", "72,5 kg", "5'7\"", "72 kg/m2", "72000 mg", "1926-12-01", "2100-12-31",
@@ -89,9 +89,10 @@ COMMANDS = {
         "--courses": FLAG, "--today": v("2027-01-12"), "--from": v(*DATE, needed=True), "--to": v("2027-01-31", needed=True), "--by": v("week", "month"),
         "--format": v("table", "csv"), "-o": v("out.csv"), "--plot": v("plot.png"), "--jobs": v("1"), "--strict": FLAG}),
     "record": Command((v("course.toml", needed=True), v("given", "held", "weight", "level", "skipped", "lab", "undo", "restarted",
-                                                       needed=True), v("camrelizumab", "apatinib", "pve", "tbil")), {
+                                                       "prior", "finding", needed=True),
+                                 v("camrelizumab", "apatinib", "pve", "tbil", "radiotherapy", "pregnancy-test", "ecog")), {
         "--date": v(*DATE, needed=True), "--from": v(*DATE), "--to": v("2026-12-20"), "--occurrence": v("1", "2"),
-        "--dose": v("216 mg"), "--level": v("1", "2"), "--value": v("68 kg", "1.1 mg/dL"), "--uln": v("1.2 mg/dL"),
+        "--dose": v("216 mg"), "--level": v("1", "2"), "--value": v("68 kg", "1.1 mg/dL", "negative", "1"), "--uln": v("1.2 mg/dL"),
         "--reason": v("grade 3 hypertension"), "--today": v("2027-01-12")}),
     "course new": Command((v("new.toml", needed=True),), {
         "--protocol": v("NCT05760430", "NCT05233358", needed=True), "--arm": v("experimental", "control", needed=True),
@@ -104,10 +105,26 @@ COMMANDS = {
         "-o": v("out.txt")}),
     "deviations": Command((v("course.toml", "courses", needed=True),), {
         "--today": v(*DATE), "--jobs": v("1"), "--format": v("table", "csv", "json"), "-o": v("out.txt")}),
+    "grade": Command((v("anc", "ast", "tbil", needed=True), v("0.8 x10^9/L", "180 U/L", "2.5 mg/dL", needed=True)), {
+        "--uln": v("40 U/L", "1.2 mg/dL"), "--lln": v("2 x10^9/L"), "--baseline": v("60 U/L"), "--course": v("course.toml"),
+        "--on": v(*DATE), "--format": v("table", "json")}),
+    "toxicity": Command((v("course.toml", needed=True),), {
+        "--drug": v("apatinib", "camrelizumab", needed=True), "--ae": v("hypertension", "pneumonitis", needed=True),
+        "--grade": v("2", "3", needed=True), "--lab": v("anc"), "--date": v(*DATE), "--apply": FLAG, "--today": v("2027-01-12"),
+        "--format": v("table", "json")}),
+    # issue 16: screening and liver scores
+    "screen": Command((v("course.toml", needed=True),), {"--today": v(*DATE), "--format": v("table", "json")}),
+    "score child-pugh": Command((), {
+        "--bilirubin": v("1.1 mg/dL", "34 umol/L", needed=True), "--albumin": v("3.5 g/dL", "28 g/L", needed=True),
+        "--inr": v("1.7", "2.3", needed=True), "--ascites": v("none", "mild", "moderate", needed=True),
+        "--encephalopathy": v("none", "grade-1-2", "grade-3-4", needed=True), "--course": v("course.toml"), "--today": v(*DATE),
+        "--format": v("table", "json")}),
+    "score albi": Command((), {"--bilirubin": v("17.1 umol/L", "1 mg/dL", needed=True), "--albumin": v("40 g/L", "4 g/dL", needed=True),
+                               "--course": v("course.toml"), "--today": v(*DATE), "--format": v("table", "json")}),
 }
 
 FILES = {"--course", "-o", "--plot", "--protocols", "--replaces", "validate", "cohort", "supply", "record", "course new",
-         "course migrate", "due", "deviations"}  # kept inside the example's folder
+         "course migrate", "due", "deviations", "screen"}  # kept inside the example's folder
 
 # Crashes found by this test in modules this issue does not own, each with its reason:
 # (command, option, the exception's type name, reason). None open today.

@@ -144,8 +144,8 @@ def test_command_line_mistakes_name_the_option(course):
     path = course(HEAD)
     weight = _cli("record", path, "weight", "--date", "2026-12-05", "--value", "61", "--today", "2026-12-05")
     assert weight.stderr.startswith("Error: --value: '61' has no unit")
-    lab = _cli("record", path, "lab", "alt", "--date", "2026-12-05", "--value", "40 U/L", "--today", "2026-12-05")
-    assert lab.stderr.startswith("Error: --value: unknown lab 'alt'; known: anc, platelets")
+    lab = _cli("record", path, "lab", "ggt", "--date", "2026-12-05", "--value", "40 U/L", "--today", "2026-12-05")
+    assert lab.stderr.startswith("Error: --value: unknown lab 'ggt'; known: anc, platelets")
 
 
 def test_an_excluded_activity_points_to_the_one_the_choices_give():

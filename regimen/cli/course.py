@@ -11,7 +11,7 @@ from . import main
 from .output import emit, today
 
 RECORD_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out",
-                "weight", "height", "lab", "undo")
+                "weight", "height", "lab", "prior", "finding", "undo")
 
 
 @main.command(short_help="Record what happened in a course file (checked, atomic, under a lock).")
@@ -52,6 +52,11 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
       weight       record P-0042.toml weight --date 2027-02-01 --value "68 kg"
       height       record P-0042.toml height --date 2026-11-30 --value "170 cm"
       lab          record P-0042.toml lab tbil --date 2027-01-04 --value "25 umol/L" --uln "21 umol/L"
+      prior        record P-0042.toml prior radiotherapy --from 2026-10-20 --to 2026-11-10   (before day 0; also
+                   local-treatment, surgery, trial-drug, antiplatelet, growth-factor, transfusion, one day with --date)
+                   record P-0042.toml prior pregnancy-test --date 2026-11-24 --value negative
+      finding      record P-0042.toml finding ecog --date 2026-11-26 --value 1   (ecog 0-5; ascites none|mild|moderate;
+                   encephalopathy none|grade-1-2|grade-3-4)
       undo         record P-0042.toml undo   (removes the last record, shown first)
     """
     from ..inputs import parse_date
@@ -70,7 +75,13 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
         raise InputError("--value", f'record {kind} --date YYYY-MM-DD --value "..." (no activity)')
     if kind == "lab" and (not activity or not value or not when):
         raise InputError("--value", 'record lab NAME --date YYYY-MM-DD --value "..." [--uln "..."], NAME one of anc, platelets, wbc, '
-                                    "tbil, creatinine, albumin")
+                                    "tbil, creatinine, albumin, ast, alt, alp, inr")
+    if kind == "prior" and bool(when) == bool(first or last):
+        raise InputError("--date", "a prior event takes --date (one day) or --from and --to (a treatment over days)")
+    if kind == "prior" and (first or last) and not (first and last):
+        raise InputError("--from", "a prior treatment over days takes both --from and --to")
+    if kind == "finding" and (not when or value is None):
+        raise InputError("--value", "record finding NAME --date YYYY-MM-DD --value V, NAME one of ecog, ascites, encephalopathy")
     if not measurement and not activity:
         raise InputError("ACTIVITY", f"a {kind} event needs the activity it is about, e.g. camrelizumab")
     if kind == "held" and not (first and last):
@@ -78,13 +89,13 @@ def record(ctx: click.Context, course_file: str, kind: str, activity: str | None
     if kind in ("given", "skipped") and (first or last):
         if not (first and last) or when or occurrence:
             raise InputError("--from", f"{kind} home doses over days take --from and --to (no --date or --occurrence)")
-    elif kind not in ("held", "skipped", "ruled_out") and not when:
+    elif kind not in ("held", "skipped", "ruled_out", "prior") and not when:
         raise InputError("--date", f"a {kind} event needs --date YYYY-MM-DD")
     if kind == "level" and level is None:
         raise InputError("--level", "a level event needs --level N (1 = the protocol's highest dose)")
     for name, given, allowed in (("--dose", dose, ("given",)), ("--level", level, ("level",)), ("--uln", uln, ("lab",)),
-                                 ("--value", value, ("weight", "height", "lab")), ("--from", first, ("held", "given", "skipped")),
-                                 ("--to", last, ("held", "given", "skipped")),
+                                 ("--value", value, ("weight", "height", "lab", "prior", "finding")),
+                                 ("--from", first, ("held", "given", "skipped", "prior")), ("--to", last, ("held", "given", "skipped", "prior")),
                                  ("--occurrence", occurrence, ("given", "skipped", "rescheduled"))):
         if given is not None and kind not in allowed:
             raise InputError(name, f"does not apply to a {kind} record (only to {', '.join(allowed)})")
@@ -210,4 +221,6 @@ def _said(course, kind: str) -> str:
     if kind == "lab":
         lab = course.labs[-1]
         return f"{lab.name} {lab.text} on {lab.date}"
+    if kind in ("prior", "finding"):
+        return (course.priors if kind == "prior" else course.findings)[-1].describe()
     return course.records[-1].describe()

@@ -5,7 +5,7 @@ the event's place in the file; ``record`` names the option instead.
 The rules:
 
 * measurements are plausible (weight 20–350 kg, height 100–250 cm) and not in the future;
-* nothing is dated before day 0; nothing that happened (given, a measurement, a lab) is dated
+* nothing is dated before day 0 (prior events and findings may be: they are not treatment records); nothing that happened (given, a measurement, a lab) is dated
   after today — a reschedule, a hold, a level or a discontinuation may be planned ahead;
 * an event is about an activity of the arm *as chosen* (camrelizumab cannot be given where the
   course's choices give sintilimab: the message names the choice to set);
@@ -60,6 +60,12 @@ def validate(course: Course, protocol: Protocol, today: date | None = None) -> N
         if today is not None and lab.date > today:
             raise CourseError(f"{lab.date} is after today ({today}): a lab result is recorded once it is known",
                               file=course.path, path=f"labs[{index}].date")
+    for table, items in (("prior", course.priors), ("findings", course.findings)):
+        for item in items:
+            last = getattr(item, "last", None) or item.date
+            if today is not None and last > today:
+                raise CourseError(f"{last} is after today ({today}): {item.describe()} is recorded once it has happened",
+                                  file=course.path, path=f"{table}[{item.index}].{'to' if getattr(item, 'first', last) != last else 'date'}")
     included = _included(protocol, arm, course)
     seen: list[Record] = []
     for record in course.records:
@@ -102,6 +108,10 @@ def _check_record(course: Course, protocol: Protocol, arm: Arm, included: dict[s
             raise _fail(course, record, "dose", f"a recorded dose of {finding.message}{hint}")
     if record.type == "level":
         _check_level(course, activity, record)
+    if record.type == "ae" and activity.kind != "drug":
+        raise _fail(course, record, "activity", f"{activity.name} is a {activity.kind}: an adverse event is recorded against the drug it is attributed to")
+    if record.type == "ae" and today is not None and when is not None and when > today:
+        raise _fail(course, record, "date", f"{when} is after today ({today}): an adverse event is recorded once it happens")
     if record.type in ("confirmed", "ruled_out") and activity.condition is None:
         raise _fail(course, record, "type", f"{activity.name} is not conditional: only a conditional event can be confirmed or ruled out")
     mine = [r for r in earlier if r.activity == record.activity]
@@ -112,7 +122,9 @@ def _check_level(course: Course, activity: Activity, record: Record) -> None:
     spec = activity.dose
     if spec is None or not spec.reducible:
         raise _fail(course, record, "level", f"{activity.name} has no dose levels (dose: {spec.describe() if spec else 'none'})")
-    count = len(spec.levels) if spec.levels else min(len(band.levels) for band in spec.bands)
+    weight = course.measured("weight", course.start) or next(((w, d) for d, w in course.weights()), None)
+    bands = [spec.band_for(weight[0].value)] if spec.bands and weight is not None else spec.bands  # the band fixed at the start
+    count = len(spec.levels) if spec.levels else min(len(band.levels) for band in bands)
     if not 1 <= (record.level or 0) <= count:
         raise _fail(course, record, "level", f"{activity.name} has dose levels 1 to {count} (1 = {spec.describe().split(' → ')[0]}, "
                                              f"the highest); got {record.level}")
@@ -129,11 +141,24 @@ def _overlap(a: Record, b: Record) -> bool:
     return a.date <= (b.until or b.date) and b.date <= (a.until or a.date)
 
 
+def _held_span(hold: Record, earlier: list[Record]) -> Record:
+    """A hold with its last day: a hold until recovery ends the day before the first later restart (else it runs on)."""
+    if not hold.open:
+        return hold
+    from .walk import open_end
+
+    return hold._replace(until=date.fromordinal(open_end(hold, earlier)))
+
+
 def _check_against(course: Course, activity: Activity, record: Record, earlier: list[Record]) -> None:
     """The record against the same activity's earlier records."""
     name, when = activity.name, record.date
     for old in earlier:
-        if old.type == "held" and record.type in ("given", "rescheduled") and when and _overlap(record, old):
+        if old.type == "held" and record.type in ("given", "rescheduled") and when and _overlap(record, _held_span(old, earlier)):
+            if old.open:
+                raise _fail(course, record, "from" if record.until else "date",
+                            f"{activity.id} is held from {old.date} until recovery ({old.reason or 'no reason given'}; resume when {old.resume}): "
+                            "no dose inside a hold; record restarted on the day it resumes first")
             raise _fail(course, record, "from" if record.until else "date",
                         f"{activity.id} is held from {old.date} to {old.until} ({old.reason or 'no reason given'}): no dose inside a hold; "
                         "to end the hold earlier, record undo and record it again with the real last day")

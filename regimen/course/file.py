@@ -16,13 +16,17 @@
 
     [[events]]
     type = "given"                     # given, rescheduled, held, skipped, level, discontinued,
-    activity = "camrelizumab"          # restarted, confirmed, ruled_out
+    activity = "camrelizumab"          # restarted, confirmed, ruled_out, ae
     date = 2026-12-08
     occurrence = 1                     # given, rescheduled, skipped: which occurrence (default: the next)
     dose = "216 mg"                    # given: the dose actually given (optional)
 
-``held`` takes ``from`` and ``to``; ``level`` takes ``level`` (1 = starting level); every event
-may carry a ``reason``. Events are kept in the order they were recorded.
+``held`` takes ``from`` and ``to``, or, held until recovery (``toxicity --apply``), ``from`` and the label's
+``resume`` condition (with its time ``limit``): a later ``restarted`` ends it; ``level`` takes ``level``
+(1 = starting level); ``ae`` (an adverse event attributed to a drug) takes ``date``, ``term`` (CTCAE v5.0)
+and ``grade``; a record set by a label rule names it (``rule``), and records written together share a
+``group`` that ``undo`` takes back whole. Every event may carry a ``reason``. Events are kept in the
+order they were recorded.
 """
 
 from __future__ import annotations
@@ -43,19 +47,20 @@ from ..units import Measured, format_number
 __all__ = ["EVENT_TYPES", "PSEUDONYM", "Course", "Lab", "Measurement", "Pin", "Record", "append_record", "load_course", "parse_course",
            "record_text", "rewrite", "stamped"]
 
-EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out")
+EVENT_TYPES = ("given", "rescheduled", "held", "skipped", "level", "discontinued", "restarted", "confirmed", "ruled_out", "ae")
 
 _TOP = {"patient": str, "protocol": str, "arm": str, "start": (str, date), "horizon": str, "choices": dict, "pins": dict,
         "measurements": list, "labs": list, "events": list, "calendar": str, "pin": dict, "migrations": list,
-        "revision": int, "changed": datetime}
+        "revision": int, "changed": datetime, "prior": list, "findings": list}
 _PIN = {"version": str, "sha256": str, "activities": dict}
 _LAB = {"date": (str, date), "name": str, "value": str, "uln": str}
 _MEASUREMENT = {"date": (str, date), "weight": str, "height": str}
 _EVENT = {"type": str, "activity": str, "date": (str, date), "occurrence": int, "from": (str, date), "to": (str, date),
-          "dose": str, "level": int, "reason": str}
+          "dose": str, "level": int, "reason": str,
+          "term": str, "grade": int, "rule": str, "resume": str, "limit": (str, date), "group": str}  # ae, and what a label rule set
 _NEEDS = {
     "given": ("date",), "rescheduled": ("date",), "skipped": (), "held": ("from", "to"), "level": ("date", "level"),
-    "discontinued": ("date",), "restarted": ("date",), "confirmed": ("date",), "ruled_out": (),
+    "discontinued": ("date",), "restarted": ("date",), "confirmed": ("date",), "ruled_out": (), "ae": ("date", "term", "grade"),
 }
 
 
@@ -87,12 +92,27 @@ class Record(NamedTuple):
     dose: float | None = None  # given: mg actually given
     level: int | None = None  # level: 1 = starting level
     reason: str = ""
+    term: str = ""  # ae: the CTCAE v5.0 term
+    grade: int | None = None  # ae: its CTCAE v5.0 grade
+    rule: str = ""  # held, level, discontinued set by a label rule: "drug/rule-id"
+    resume: str = ""  # held until recovery: the label's resume condition
+    limit: date | None = None  # held until recovery: the day the label's time limit expires
+    group: str = ""  # records written together (toxicity --apply): undo takes them back together
+
+    @property
+    def open(self) -> bool:
+        """A hold until recovery: no last day; a later ``restarted`` ends it."""
+        return self.type == "held" and self.until is None
 
     def describe(self) -> str:
         when = f"from {self.date} to {self.until}" if self.until else f"on {self.date}" if self.date else ""
         which = f" #{self.occurrence}" if self.occurrence else ""
         if self.type == "level":
             text = f"level {self.level} for {self.activity} from {self.date}"
+        elif self.type == "ae":
+            text = f"adverse event {self.term} grade {self.grade} ({self.activity}) on {self.date}"
+        elif self.open:
+            text = f"held {self.activity} from {self.date} until recovery" + (f": resume when {self.resume}" if self.resume else "")
         else:
             text = f"{self.type} {self.activity}{which}" + (f" ({format_number(self.dose)} mg)" if self.dose is not None else "") + f" {when}"
         return text.strip() + (f" ({self.reason})" if self.reason else "")
@@ -127,6 +147,8 @@ class Course:
     migrations: tuple[tuple[date, str, str], ...] = ()  # (from date, old version, new version)
     revision: int = 0  # raised by every write of regimen's (record, undo, migrate): a calendar's SEQUENCE never goes down
     changed: datetime | None = None  # when regimen last wrote the file (UTC): a calendar's DTSTAMP
+    priors: tuple = ()  # [[prior]]: what happened before day 0 (course/prior.py)
+    findings: tuple = ()  # [[findings]]: ECOG, ascites, encephalopathy on a day (course/prior.py)
 
     def latest_lab(self, name: str, on: date, lookback: int) -> Lab | None:
         """The latest ``name`` result from the ``lookback`` days up to ``on``."""
@@ -198,10 +220,13 @@ def parse_course(text: str, name: str = "course.toml") -> Course:
     changed = top.get("changed")
     if changed is not None and changed.tzinfo is None:
         file.error("changed", "expected a UTC time like 2026-12-01T09:30:00Z")
+    from .prior import read_findings, read_priors
+
+    priors, findings = read_priors(file, top.get("prior", []), _date), read_findings(file, top.get("findings", []), _date)
     if file.errors:
         raise ProtocolErrors(sorted(file.errors, key=lambda e: (e.line is None, e.line or 0)))
     return Course(patient, top["protocol"], top["arm"], start, tuple((k, str(v)) for k, v in top.get("choices", {}).items()),
-                  pins, measurements, records, top.get("horizon"), name, labs, calendar, pin, tuple(migrations), revision, changed)
+                  pins, measurements, records, top.get("horizon"), name, labs, calendar, pin, tuple(migrations), revision, changed, priors, findings)
 
 
 def _date(file: TomlFile, path: str, value: Any) -> date | None:
@@ -257,9 +282,18 @@ def _record(file: TomlFile, index: int, item: Any) -> Record | None:
     if kind is None or "activity" not in good:
         return None
     ranged = kind == "held" or (kind in ("given", "skipped") and ("from" in good or "to" in good))
-    for needed in ("from", "to") if ranged else _NEEDS[kind]:
+    open_hold = kind == "held" and "to" not in good and "resume" in good  # held until recovery: the label's resume condition instead of a last day
+    for needed in (("from",) if open_hold else ("from", "to")) if ranged else _NEEDS[kind]:
         if needed not in good:
-            file.error(path, f"a {kind} event needs {needed}")
+            file.error(path, f"a {kind} event needs {needed}" + (" (or, held until recovery, resume = \"...\")" if needed == "to" else ""))
+    for key in ("term", "grade"):
+        if key in good and kind != "ae":
+            file.error(f"{path}.{key}", f"{key} belongs to an ae (adverse event) record, not to {kind}")
+    if ("resume" in good or "limit" in good) and kind != "held":
+        file.error(path, f"resume and limit belong to a held record, not to {kind}")
+    grade = good.get("grade")
+    if grade is not None and not 1 <= grade <= 5:
+        file.error(f"{path}.grade", f"CTCAE grades are 1 to 5, got {grade}")
     if ranged and "date" in good:
         file.error(f"{path}.date", f"a {kind} event over days takes from and to, not date")
     if not ranged and ("from" in good or "to" in good):
@@ -282,25 +316,33 @@ def _record(file: TomlFile, index: int, item: Any) -> Record | None:
     occurrence = good.get("occurrence")
     if occurrence is not None and occurrence < 1:
         file.error(f"{path}.occurrence", f"occurrences start at 1, got {occurrence}")
-    return Record(index, kind, good["activity"], first, occurrence, until, dose, level, good.get("reason", ""))
+    limit = _date(file, f"{path}.limit", good.get("limit"))
+    return Record(index, kind, good["activity"], first, occurrence, until, dose, level, good.get("reason", ""), good.get("term", ""),
+                  grade, good.get("rule", ""), good.get("resume", ""), limit, good.get("group", ""))
 
 
 def record_text(kind: str, activity: str | None = None, *, when: date | None = None, first: date | None = None,
                 last: date | None = None, occurrence: int | None = None, dose: str | None = None, level: int | None = None,
-                reason: str | None = None, value: str | None = None, uln: str | None = None) -> str:
+                reason: str | None = None, value: str | None = None, uln: str | None = None, extra: dict | None = None) -> str:
     """One ``[[events]]`` (or ``[[measurements]]`` for weight and height) block of TOML."""
     import json
 
     def q(text: str) -> str:
         return json.dumps(text, ensure_ascii=False)  # a TOML basic string
 
+    if kind in ("prior", "finding"):
+        from .prior import finding_text, prior_text
+
+        if kind == "finding":
+            return finding_text(activity or "", when=when, value=value)
+        return prior_text(activity or "", when=when, first=first, last=last, value=value, reason=reason)
     if kind in ("weight", "height"):
         return f"\n[[measurements]]\ndate = {when}\n{kind} = {q(value or '')}\n"
     if kind == "lab":
         return f"\n[[labs]]\ndate = {when}\nname = {q(activity or '')}\nvalue = {q(value or '')}\n" + (f"uln = {q(uln)}\n" if uln else "")
     lines = ["", "[[events]]", f"type = {q(kind)}", f"activity = {q(activity or '')}"]
-    if first is not None or last is not None:  # held, or given / skipped home doses over days
-        lines += [f"from = {first}", f"to = {last}"]
+    if first is not None or last is not None:  # held, or given / skipped home doses over days; held until recovery has no last day
+        lines += [f"from = {first}", *([f"to = {last}"] if last is not None else [])]
     elif when is not None:
         lines.append(f"date = {when}")
     if occurrence is not None:
@@ -311,6 +353,9 @@ def record_text(kind: str, activity: str | None = None, *, when: date | None = N
         lines.append(f"level = {level}")
     if reason:
         lines.append(f"reason = {q(reason)}")
+    for key, item in (extra or {}).items():  # ae term and grade; a label rule's name, resume condition, time limit and group
+        if item is not None and item != "":
+            lines.append(f"{key} = {item if isinstance(item, int | date) else q(str(item))}")
     return "\n".join(lines) + "\n"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from .checks import CourseError
 from .file import PSEUDONYM, Course, Pin, parse_course, record_text, rewrite, stamped
 from .replan import replan
 
-__all__ = ["Recorded", "digest", "fingerprint", "migrate", "new_course", "occurrence_for", "record", "undo"]
+__all__ = ["Recorded", "digest", "fingerprint", "migrate", "new_course", "occurrence_for", "record", "record_group", "undo"]
 
 DIGEST_WEEKS = 4
 _OPTION = {"date": "--date", "from": "--from", "to": "--to", "occurrence": "--occurrence", "dose": "--dose", "level": "--level",
@@ -151,6 +152,32 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
     return Recorded(holder["block"], course, tuple(digest(before, after, when or first or today)), new_warnings)
 
 
+def record_group(path: str | Path, blocks: list[str], *, today: date | None = None, around: date | None = None,
+                 protocol_dirs=()) -> Recorded:
+    """Append several record blocks at once (toxicity --apply: the ae and what the label rule does), under the one lock,
+    checked as one: every course rule and a re-plan must pass, or nothing is written. ``undo`` takes the group back whole
+    (the blocks carry one ``group`` key)."""
+    from .. import inputs
+    from ..loader import load_protocol
+
+    today = today or inputs.today()
+    holder: dict = {}
+
+    def change(old: str) -> str:
+        course = parse_course(old, str(path))
+        holder.update(protocol=load_protocol(course.protocol, protocol_dirs), before=course)
+        return old + ("" if old.endswith("\n") else "\n") + "".join(blocks)
+
+    def check(before: Course, after: Course) -> None:
+        holder["after_plan"] = replan(after, today=today, protocol=holder["protocol"], horizon=_digest_end(today, after))
+
+    course = rewrite(path, change, check)
+    before = replan(holder["before"], today=today, protocol=holder["protocol"], horizon=_digest_end(today, course))
+    after = holder["after_plan"]
+    new_warnings = tuple(w for w in after.warnings if w not in set(before.warnings))
+    return Recorded("".join(blocks), course, tuple(digest(before, after, around or today)), new_warnings)
+
+
 def _check_values(kind: str, activity: str | None, value: str | None, uln: str | None, dose: str | None) -> None:
     """The values a record carries, checked before the file is read: errors name the parameter."""
     from ..inputs import parse_measurement
@@ -161,6 +188,10 @@ def _check_values(kind: str, activity: str | None, value: str | None, uln: str |
         from ..inputs import parse_height, parse_weight
 
         (parse_weight if kind == "weight" else parse_height)(value, "value")
+    if kind in ("prior", "finding"):
+        from .prior import check_finding, check_prior
+
+        (check_prior if kind == "prior" else check_finding)(activity, value)
     if kind == "lab":
         from ..labs import parse_lab, parse_uln
 
@@ -282,7 +313,8 @@ def _phrase(change, name: str, first, last) -> str:
     return f"{which} {when}: dose {change[1]} → {change[2]}"
 
 
-_BLOCKS = ("\n[[events]]", "\n[[measurements]]", "\n[[labs]]")
+_BLOCKS = ("\n[[events]]", "\n[[measurements]]", "\n[[labs]]", "\n[[prior]]", "\n[[findings]]")
+_GROUP = re.compile(r'^group = "([^"]*)"$', re.M)
 
 
 def undo(path: str | Path, *, protocol_dirs=()) -> tuple[str, Course]:
@@ -296,6 +328,12 @@ def undo(path: str | Path, *, protocol_dirs=()) -> tuple[str, Course]:
         tail = old[cut:]
         if tail.count("\n[") > 1:
             raise InputError("undo", f"the end of {path} is not a record block (it has a table after it); edit the file by hand")
+        group = _GROUP.search(tail)
+        while group is not None:  # records written together (toxicity --apply) are taken back together
+            before = old.rfind("\n[[events]]", 0, cut)
+            if before < 0 or _GROUP.search(old[before:cut]) is None or _GROUP.search(old[before:cut])[1] != group[1]:
+                break
+            cut, tail = before, old[before:]
         removed["block"] = tail.strip()
         kept = old[:cut].rstrip("\n") + "\n"
         if "[[measurements]]" in tail and "\n[[measurements]]" not in kept:

@@ -136,6 +136,7 @@ class _History:
             occs = walk.run(first[0]) if first else []
         _placed(self.course, activity, occs, records, resolved, home)
         self._doses(activity, occs, records, warnings)
+        warnings += label_notes(activity, records, self.today)
         if self.today is not None:
             today = self.today.toordinal()
             for occ in occs:
@@ -235,6 +236,32 @@ class _History:
             occ.dose = dose
             if occ.given_dose is not None and occ.status == "given":
                 occ.dose = _given(activity, occ, dose, warnings)
+
+
+def label_notes(activity: Activity, records: list[Record], today: date | None) -> list[str]:
+    """What the label rules recorded by ``toxicity --apply`` say in the plan: a hold until recovery with its resume condition
+    and the day its time limit expires (past it, without a recorded restart, the label asks for discontinuation); a level
+    change with the rule that caused it."""
+    from .walk import OPEN_END, open_end
+
+    notes = []
+    for record in records:
+        if record.open:
+            end = open_end(record, records)
+            said = f"{activity.name} held from {record.date} until recovery" + (f" ({record.reason})" if record.reason else "")
+            said += f": resume when {record.resume}" if record.resume else ""
+            if end != OPEN_END:
+                said += f"; restarted on {date.fromordinal(end + 1)}"
+            elif record.limit is not None:
+                said += f"; the label's time limit expires on {record.limit}"
+                if today is not None and today > record.limit:
+                    notes.append(f"{activity.name}: held since {record.date} without a recorded recovery, past the label's time limit "
+                                 f"({record.limit}): the label asks for discontinuation" + (f" (rule {record.rule})" if record.rule else ""))
+            notes.append(said)
+        elif record.type in ("level", "discontinued") and record.rule:
+            what = f"level {record.level}" if record.type == "level" else "discontinued"
+            notes.append(f"{activity.name} {what} from {record.date}: {record.reason or 'label rule ' + record.rule}")
+    return notes
 
 
 def _placed(course: Course, activity: Activity, occs: list[Occ], records: list[Record], resolved: Resolved, home: bool) -> None:

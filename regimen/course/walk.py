@@ -119,19 +119,30 @@ def apply(occ: Occ, record: Record | None) -> None:
         occ.status = "skipped"
 
 
-def holds_of(records: list[Record]) -> list[tuple[int, int]]:
-    return sorted((r.date.toordinal(), r.until.toordinal()) for r in records if r.type == "held" and r.date and r.until)
+OPEN_END = date(2100, 12, 31).toordinal()  # a hold until recovery with no restart yet: held to the last accepted date
+
+
+def holds_of(records: list[Record]) -> list[tuple[int, int, bool]]:
+    """(first, last, until recovery) of each hold; a hold until recovery ends the day before the next ``restarted``."""
+    return sorted((r.date.toordinal(), r.until.toordinal() if r.until else open_end(r, records), r.until is None)
+                  for r in records if r.type == "held" and r.date)
+
+
+def open_end(hold: Record, records: list[Record]) -> int:
+    """The last day of a hold until recovery: the day before the first later ``restarted``, else OPEN_END."""
+    return min((r.date.toordinal() - 1 for r in records if r.type == "restarted" and r.date and r.date > hold.date), default=OPEN_END)
 
 
 def stop_of(records: list[Record]) -> int | None:
     return min((r.date.toordinal() for r in records if r.type == "discontinued" and r.date), default=None)
 
 
-def hold(occ: Occ, holds: list[tuple[int, int]], home: bool) -> None:
-    """Home doses inside a hold are not taken; a clinic occurrence moves to the day after it."""
-    for first, last in holds:
+def hold(occ: Occ, holds: list[tuple[int, int, bool]], home: bool) -> None:
+    """Home doses inside a hold are not taken; a clinic occurrence moves to the day after it, except in a hold
+    until recovery, where it is not given either (held: the series begins again on the day it is restarted)."""
+    for first, last, recovery in holds:
         if first <= occ.day <= last:
-            if home:
+            if home or recovery:
                 occ.status = "held"
                 return
             occ.day = last + 1
@@ -197,6 +208,8 @@ class Walk:
                 self._early(occ, out[-1], step)
             if occ.status == "planned":
                 hold(occ, self.holds, self.home)
+                if occ.status == "held" and not cycles and not self.home:
+                    occ.cycle = occ.cday = None  # a clinic dose held until recovery is no cycle: the next one given is
             if stop is not None and occ.day >= stop and occ.status not in DONE:
                 later = [r for r in pending if r > stop]
                 if not later:

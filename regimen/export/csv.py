@@ -49,6 +49,7 @@ def rows(plan: Plan, lead: tuple[str, ...] = ()) -> Iterator[str]:
     """Each event as one CSV line, after the ``lead`` cells (a cohort's patient id). What is
     constant for an activity in a plan is encoded once and spliced in."""
     first = _encode(tuple(safe_cell(cell) for cell in lead))[:-2] + "," if lead else ""
+    yield from _task_rows(plan, first)
     parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
     for e in plan.events:
         fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
@@ -57,6 +58,18 @@ def rows(plan: Plan, lead: tuple[str, ...] = ()) -> Iterator[str]:
         key = e.key if _plain(e.key) else _encode((safe_cell(e.key),))[:-2]
         yield (f"{first}{key},{e.date},{e.earliest},{e.latest},{fixed[0]},"
                f"{_blank(e.cycle)},{_blank(e.day)},{e.occurrence},{fixed[1]}\r\n")
+
+
+def _task_rows(plan: Plan, first: str) -> Iterator[str]:
+    """Each screening task before day 0 as a row of kind "screening", dated by its window's first day."""
+    from ..guidance.screening import before_day0
+
+    for task in before_day0(plan.protocol, plan.start):
+        key = f"{plan.protocol.id}/{plan.arm.id}/screening/{task.id}"
+        cells = (safe_cell(key), task.earliest, task.earliest, task.latest, "screening", task.id, safe_cell(task.what),
+                 *[""] * 11, "no", "", "", safe_cell(task.noted()), "planned")  # no drug, dose, cycle or occurrence
+        assert len(cells) == len(COLUMNS)
+        yield first + _encode(cells)
 
 
 def _fixed_parts(e: Event) -> tuple[str, str]:

@@ -70,7 +70,7 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     header = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
     if header:
         ical.add("description", clean("\n".join(header)))
-    components = _components(plan, stamp, remind, at, zone, cal_id)
+    components = _components(plan, stamp, remind, at, zone, cal_id) + _tasks(plan, stamp, cal_id)
     if previous is not None:
         components = _replacing(components, previous, later)
     elif baseline is not None:
@@ -98,6 +98,25 @@ def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time 
         components.append(component)
     return components
 
+
+
+def _tasks(plan: Plan, stamp: datetime, cal_id: str) -> list[Event]:
+    """Each screening task before day 0 as an all-day event over its window (guidance.screening.before_day0)."""
+    from ..guidance.screening import before_day0
+
+    components = []
+    for task in before_day0(plan.protocol, plan.start):
+        key = f"{plan.protocol.id}/{plan.arm.id}/screening/{task.id}"
+        component = Event.new(uid=uid_for(key, cal_id), stamp=stamp, summary=clean(f"Before day 0: {task.what}"),
+                              description=clean(f"{task.noted()}; day 0 = {plan.start}"), categories=["screening"],
+                              status="CONFIRMED", sequence=0)
+        component.add("x-regimen-activity", vText("screening"))
+        component.add("x-regimen-key", vText(clean(key)))
+        component.add("dtstart", task.earliest)
+        component.add("dtend", task.latest + timedelta(days=1))
+        component.add("transp", "TRANSPARENT")
+        components.append(component)
+    return components
 
 
 def warnings_by_activity(plan: Plan) -> dict[str, tuple[str, ...]]:

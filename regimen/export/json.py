@@ -49,10 +49,20 @@ def plan_dict(plan: Plan, *, events: bool = True) -> dict[str, Any]:
         "horizon_end": plan.horizon_end.isoformat(),
         "choices": [{"name": n, "value": v, "default": d} for n, v, d in plan.choices],
         "warnings": list(plan.warnings),
+        "before_day0": _tasks(plan),
     }
     if events:
         data["events"] = [json.loads(text) for text in event_lines(plan)]
     return data
+
+
+def _tasks(plan: Plan) -> list[dict[str, Any]]:
+    """The screening tests and labs due in a window before day 0 (see guidance.screening.before_day0)."""
+    from ..guidance.screening import before_day0
+
+    return [{"id": t.id, "what": t.what, "earliest": t.earliest.isoformat(), "latest": t.latest.isoformat(), "text": t.text(),
+             "assumptions": list(t.assumptions)}
+            for t in before_day0(plan.protocol, plan.start)]
 
 
 def file_dict(protocol) -> dict[str, Any]:

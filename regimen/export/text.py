@@ -35,6 +35,11 @@ def protocol_details(protocol: Protocol, arm: str | None = None) -> str:
         out += ["", *_arm(protocol, one)]
     used = {a for one in arms for act in one.activities for a in act.assumptions}
     used |= {a for c in protocol.choices if c.id in {n for one in arms for n in one.choice_ids()} for a in c.assumptions}
+    if protocol.screening is not None:  # the screening rules (regimen screen checks them)
+        from .clinical import screening_lines
+
+        out += ["", *screening_lines(protocol.screening)]
+        used |= {*protocol.screening.assumptions, *(a for rule in protocol.screening.rules for a in rule.assumptions)}
     if used:
         out += ["", "Assumptions (numbers the record does not state):"]
         out += [f"  {a.id} [{a.status}]: {a.text}\n      source: {a.source}" for a in protocol.assumptions if a.id in used]
@@ -96,7 +101,10 @@ def dose_sheet(sheet: DoseSheet) -> str:
 
 def plan_table(plan: Plan, today=None) -> str:
     """The plan as a table; with ``today``, a marker row where today falls."""
-    out = [_header(plan), *_origin(plan.protocol), *_warnings(plan), ""]
+    from ..guidance.screening import before_day0
+
+    tasks = [f"before day 0: {task.noted()}" for task in before_day0(plan.protocol, plan.start)]
+    out = [_header(plan), *_origin(plan.protocol), *_warnings(plan), *tasks, ""]
     rows = [("date", "day", "what", "dose", "window / notes")]
     marked = today is None
     for run in plan.grouped():

@@ -46,6 +46,11 @@ def cross_check(file: _File, protocol: Protocol) -> None:
             if ladder_choice:
                 _check_ladder_choice(file, f"{path}.dose.choice", choices, ladder_choice, activity.dose)  # type: ignore[arg-type]
         _check_cycles(file, arm)
+    screening = protocol.screening
+    if screening is not None:
+        check_assumptions("screening.assumptions", screening.assumptions)
+        for rule in screening.rules:
+            check_assumptions(f"screening.rules.{rule.id}.assumptions", rule.assumptions)
     for unused in sorted(assumptions - used):
         file.error(f"assumptions.{unused}", "declared but never used; reference it from the activity or choice it applies to, or remove it")
 

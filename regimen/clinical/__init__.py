@@ -1,0 +1,1 @@
+"""Clinical calculations: liver scores, CTCAE grades."""

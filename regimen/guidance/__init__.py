@@ -1,0 +1,1 @@
+"""Guidance from the labels and the records: screening windows, surgery washouts, toxicity."""
