@@ -256,6 +256,20 @@ def test_a_course_gives_administrations_for_given_held_and_skipped_doses(course_
     assert all(rows[(k, w)]["statusReason"][0]["coding"][0]["code"] == "held" for (k, w) in rows if w in held and "apatinib" in k)
 
 
+def test_the_course_gives_its_pseudonym_calendar_and_recorded_reasons(course_plan):
+    course = parse_course(COURSE)
+    bundle = plan_bundle(course_plan, course=course)
+    assert bundle == plan_bundle(course_plan, patient="P-0001", calendar=course.calendar or None, course=course)
+    reasons = {(r["identifier"][0]["value"], r["effectiveDateTime"]): r["statusReason"][0]["text"]
+               for r in (e["resource"] for e in bundle["entry"]) if r["resourceType"] == "MedicationAdministration" and "statusReason" in r}
+    assert reasons[("NCT05760430/experimental/camrelizumab/2", "2026-12-01")] == (
+        "Skipped: this occurrence is not given (recorded in the course): infusion reaction")
+    held = [text for (key, _), text in reasons.items() if "apatinib" in key]
+    assert held == ["Held: not given on this date (recorded in the course): grade 3 hypertension"] * 3
+    with pytest.raises(InputError, match="Course"):
+        plan_bundle(course_plan, course="P-0001.toml")
+
+
 def test_the_patient_is_a_pseudonym_and_never_a_name(course_plan):
     bundle = plan_bundle(course_plan, patient="P-0001", calendar="c0ffee")
     patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")

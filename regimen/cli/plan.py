@@ -165,7 +165,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     if tz is not None and clinic_time is None:
         raise InputError("--tz", "sets the zone of --time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
     calendar: dict = {}
-    identity: dict = {}  # fhir with --course: the pseudonym and the calendar id the resource ids derive from
+    identity: dict = {}  # fhir with --course: its pseudonym, calendar id (the resource ids derive from it) and reasons
     clinic = None
     if clinic_days or country:
         from ..clinic import Clinic
@@ -182,7 +182,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         course = load_course(course_file)
         plan = replan(course, horizon=horizon, today=today(today_text), protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
                       clinic=clinic)
-        identity = {"patient": course.patient or None, "calendar": course.calendar or None}
+        identity = {"course": course}
         if fmt == "ics":
             calendar = course_calendar(course, replaces, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
                                        clinic=clinic)

@@ -11,6 +11,8 @@ as identifier (none for a plain plan), never a name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from ...model import Activity
@@ -19,7 +21,7 @@ from ..ids import event_uuid
 from .codes import BASE, EVENT_STATUS, PATIENT_PSEUDONYM, basis_concept, quantity, route_concept
 from .plandefinition import activity_definition_url, plan_definition_url
 
-__all__ = ["EVENT_KEY", "plan_resources"]
+__all__ = ["EVENT_KEY", "plan_resources", "recorded_reasons"]
 
 EVENT_KEY = f"{BASE}/event-key"  # identifier system: the plan's stable event key, protocol/arm/activity/n
 _REQUEST_STATUS = {"planned": "active", "overdue": "active", "given": "completed", "held": "revoked", "skipped": "revoked"}
@@ -31,8 +33,8 @@ _NOT_TAKEN = {"held": "Held: not given on this date (recorded in the course)",
 class _Context:
     """What every resource of one plan's export shares: the plan, the FHIR version, the calendar id, the references."""
 
-    def __init__(self, plan: Plan, version: str, calendar: str) -> None:
-        self.plan, self.version, self.calendar = plan, version, calendar
+    def __init__(self, plan: Plan, version: str, calendar: str, reasons: Mapping[str, str]) -> None:
+        self.plan, self.version, self.calendar, self.reasons = plan, version, calendar, dict(reasons)
         self.prefix = f"{plan.protocol.id}/{plan.arm.id}"
         self.patient = self.ref("Patient", event_uuid(f"{self.prefix}/Patient", calendar))
         self.careplan = self.ref("CarePlan", event_uuid(f"{self.prefix}/CarePlan", calendar))
@@ -50,9 +52,11 @@ class _Context:
         return {"text": text} if self.version == "R4" else {"concept": {"text": text}}
 
 
-def plan_resources(plan: Plan, version: str, *, patient: str | None, calendar: str) -> list[dict[str, Any]]:
-    """The Patient, CarePlan and RequestGroup, then each event's request, then the administrations."""
-    context = _Context(plan, version, calendar)
+def plan_resources(plan: Plan, version: str, *, patient: str | None, calendar: str,
+                   reasons: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The Patient, CarePlan and RequestGroup, then each event's request, then the administrations.
+    ``reasons``: a held or skipped event's recorded reason, by event key (see :func:`recorded_reasons`)."""
+    context = _Context(plan, version, calendar, reasons or {})
     requests, administrations, actions = [], [], []
     for event in plan.events:
         request = _request(context, event)
@@ -142,7 +146,7 @@ def _request(context: _Context, event: Event) -> dict[str, Any]:
         resource["instantiatesCanonical"] = [_definition(context, event)]
     resource |= {"basedOn": [context.careplan], "status": _MEDICATION_STATUS.get(event.status, "active")}
     if event.status in _NOT_TAKEN:
-        resource["statusReason"] = _not_taken(event.status)
+        resource["statusReason"] = _not_taken(event.status, context.reasons.get(event.key))
     resource |= {"intent": "plan", **_medication(context, event), "subject": context.patient,
                  "dosageInstruction": [_dosage(event, planned=True)]}
     return resource | _notes(event)
@@ -159,8 +163,30 @@ def _medication(context: _Context, event: Event) -> dict[str, Any]:
     return {"medicationCodeableConcept": {"text": drug}} if context.version == "R4" else {"medication": {"concept": {"text": drug}}}
 
 
-def _not_taken(status: str) -> dict[str, Any]:
-    return {"coding": [{"system": EVENT_STATUS, "code": status}], "text": _NOT_TAKEN[status]}
+def _not_taken(status: str, reason: str | None) -> dict[str, Any]:
+    text = _NOT_TAKEN[status] + (f": {reason}" if reason else "")
+    return {"coding": [{"system": EVENT_STATUS, "code": status}], "text": text}
+
+
+def recorded_reasons(course, plan: Plan) -> dict[str, str]:
+    """The reason recorded for each held or skipped event of a course's plan, by event key: the
+    ``held`` record of the activity whose days hold the event, or the ``skipped`` record of its
+    occurrence (or of days holding it). An event no record explains with a reason has none."""
+    from ...course.walk import open_end
+
+    records = list(course.records)
+    found: dict[str, str] = {}
+    for event in plan.events:
+        for record in records:
+            if record.activity != event.activity or record.type != event.status or not record.reason:
+                continue
+            last = record.until or (date.fromordinal(open_end(record, records)) if record.type == "held" and record.date else None)
+            if last is not None and record.date is not None:
+                if record.date <= event.date <= last:
+                    found[event.key] = record.reason
+            elif record.occurrence == event.occurrence:
+                found[event.key] = record.reason
+    return found
 
 
 def _dosage(event: Event, *, planned: bool) -> dict[str, Any]:
@@ -194,7 +220,7 @@ def _administration(context: _Context, event: Event, request: dict[str, Any]) ->
         resource["extension"] = [basis_concept(event.dose.basis)]
     resource["status"] = "completed" if event.status == "given" else "not-done"
     if event.status in _NOT_TAKEN:
-        resource["statusReason"] = [_not_taken(event.status)]
+        resource["statusReason"] = [_not_taken(event.status, context.reasons.get(event.key))]
     when = "effectiveDateTime" if context.version == "R4" else "occurenceDateTime"  # R5 spells it so
     resource |= {**_medication(context, event), "subject": context.patient, when: event.date.isoformat(),
                  "request": _Context.ref("MedicationRequest", request["id"])}
