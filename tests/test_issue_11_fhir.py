@@ -52,33 +52,39 @@ to = 2026-11-22
 reason = "grade 3 hypertension"
 """
 
-# The value sets of the required bindings, from the spec pages named beside each (R4 4.0.1 and R5 5.0.0).
-REQUEST_STATUS = {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}  # valueset-request-status.html
-REQUEST_INTENT = {"proposal", "plan", "directive", "order", "original-order", "reflex-order", "filler-order", "instance-order", "option"}
+# The value sets of the required bindings, from the spec pages named beside each: SPEC/R4/valueset-NAME.html
+# and SPEC/R5/valueset-NAME.html with SPEC = https://hl7.org/fhir (R4 4.0.1, R5 5.0.0); where the two differ
+# both are listed. The R5 additions to a set (bundle-type subscription-notification, care-plan-intent
+# directive, ...) are left out: regimen writes none of them, and a code it wrote outside the R4 set would fail here.
+REQUEST_STATUS = {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}  # SPEC/R4/valueset-request-status.html
+REQUEST_INTENT = {"proposal", "plan", "directive", "order", "original-order", "reflex-order", "filler-order", "instance-order",
+                  "option"}  # SPEC/R4/valueset-request-intent.html
 RELATIONSHIP = {"before-start", "before", "before-end", "concurrent-with-start", "concurrent", "concurrent-with-end",
-                "after-start", "after", "after-end"}  # valueset-action-relationship-type.html (R4; R5 keeps these)
+                "after-start", "after", "after-end"}  # SPEC/R4/valueset-action-relationship-type.html (R4; R5 keeps these)
 COMMON = {
     "Bundle.type": {"document", "message", "transaction", "transaction-response", "batch", "batch-response", "history",
-                    "searchset", "collection"},  # valueset-bundle-type.html
-    "Bundle.entry.request.method": {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"},  # valueset-http-verb.html
-    "PlanDefinition.status": {"draft", "active", "retired", "unknown"},  # valueset-publication-status.html
+                    "searchset", "collection"},  # SPEC/R4/valueset-bundle-type.html
+    "Bundle.entry.request.method": {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"},  # SPEC/R4/valueset-http-verb.html
+    "PlanDefinition.status": {"draft", "active", "retired", "unknown"},  # SPEC/R4/valueset-publication-status.html
     "ActivityDefinition.status": {"draft", "active", "retired", "unknown"},
     "ActivityDefinition.kind": {"Appointment", "AppointmentResponse", "CarePlan", "Claim", "CommunicationRequest", "Contract",
                                 "DeviceRequest", "EnrollmentRequest", "ImmunizationRecommendation", "MedicationRequest",
-                                "NutritionOrder", "ServiceRequest", "SupplyRequest", "Task", "VisionPrescription"},  # valueset-request-resource-types.html
+                                "NutritionOrder", "ServiceRequest", "SupplyRequest", "Task", "VisionPrescription"},  # SPEC/R4/valueset-request-resource-types.html
     "PlanDefinition.action.relatedAction.relationship": RELATIONSHIP,
-    "PlanDefinition.action.selectionBehavior": {"any", "all", "all-or-none", "exactly-one", "at-most-one", "one-or-more"},  # valueset-action-selection-behavior.html
-    "PlanDefinition.action.condition.kind": {"applicability", "start", "stop"},  # valueset-action-condition-kind.html
-    "PlanDefinition.action.timingTiming.repeat.periodUnit": {"s", "min", "h", "d", "wk", "mo", "a"},  # valueset-units-of-time.html
+    "PlanDefinition.action.selectionBehavior": {"any", "all", "all-or-none", "exactly-one", "at-most-one", "one-or-more"},  # SPEC/R4/valueset-action-selection-behavior.html
+    "PlanDefinition.action.condition.kind": {"applicability", "start", "stop"},  # SPEC/R4/valueset-action-condition-kind.html
+    "PlanDefinition.action.timingTiming.repeat.periodUnit": {"s", "min", "h", "d", "wk", "mo", "a"},  # SPEC/R4/valueset-units-of-time.html
     "MedicationRequest.dosageInstruction.timing.repeat.durationUnit": {"s", "min", "h", "d", "wk", "mo", "a"},
     "PlanDefinition.relatedArtifact.type": {"documentation", "justification", "citation", "predecessor", "successor",
-                                            "derived-from", "depends-on", "composed-of"},  # valueset-related-artifact-type.html
+                                            "derived-from", "depends-on", "composed-of"},  # SPEC/R4/valueset-related-artifact-type.html
     "CarePlan.status": REQUEST_STATUS,
-    "CarePlan.intent": {"proposal", "plan", "order", "option"},  # valueset-care-plan-intent.html
+    "CarePlan.intent": {"proposal", "plan", "order", "option"},  # SPEC/R4/valueset-care-plan-intent.html
     "ServiceRequest.status": REQUEST_STATUS,
     "ServiceRequest.intent": REQUEST_INTENT,
-    "MedicationRequest.intent": {"proposal", "plan", "order", "original-order", "reflex-order", "filler-order", "instance-order", "option"},
-    "MedicationAdministration.status": {"in-progress", "not-done", "on-hold", "completed", "entered-in-error", "stopped", "unknown"},
+    "MedicationRequest.intent": {"proposal", "plan", "order", "original-order", "reflex-order", "filler-order", "instance-order",
+                                  "option"},  # SPEC/R4/valueset-medicationrequest-intent.html
+    "MedicationAdministration.status": {"in-progress", "not-done", "on-hold", "completed", "entered-in-error", "stopped",
+                                         "unknown"},  # SPEC/R4/valueset-medication-admin-status.html
 }
 REQUIRED = {
     "R4": {**COMMON, "RequestGroup.status": REQUEST_STATUS, "RequestGroup.intent": REQUEST_INTENT,
