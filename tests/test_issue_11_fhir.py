@@ -71,7 +71,8 @@ COMMON = {
                                 "DeviceRequest", "EnrollmentRequest", "ImmunizationRecommendation", "MedicationRequest",
                                 "NutritionOrder", "ServiceRequest", "SupplyRequest", "Task", "VisionPrescription"},  # SPEC/R4/valueset-request-resource-types.html
     "PlanDefinition.action.relatedAction.relationship": RELATIONSHIP,
-    "PlanDefinition.action.selectionBehavior": {"any", "all", "all-or-none", "exactly-one", "at-most-one", "one-or-more"},  # SPEC/R4/valueset-action-selection-behavior.html
+    # SPEC/R4/valueset-action-selection-behavior.html
+    "PlanDefinition.action.selectionBehavior": {"any", "all", "all-or-none", "exactly-one", "at-most-one", "one-or-more"},
     "PlanDefinition.action.condition.kind": {"applicability", "start", "stop"},  # SPEC/R4/valueset-action-condition-kind.html
     "PlanDefinition.action.timingTiming.repeat.periodUnit": {"s", "min", "h", "d", "wk", "mo", "a"},  # SPEC/R4/valueset-units-of-time.html
     "MedicationRequest.dosageInstruction.timing.repeat.durationUnit": {"s", "min", "h", "d", "wk", "mo", "a"},
