@@ -9,6 +9,7 @@ event for event; the doses are the plan's, in UCUM mg; ids are the .ics UIDs' UU
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -376,3 +377,11 @@ def test_the_care_plan_runs_to_the_end_of_its_bounded_activities():
     assert careplan["period"] == {"start": "2026-12-01", "end": "2027-06-05"}
     assert careplan["instantiatesCanonical"] == ["https://regimen.invalid/fhir/PlanDefinition/ablation-lenvatinib-pd1/experimental|1.0.0"]
     assert any("lenvatinib-six-months" in note["text"] for note in careplan["note"])  # the plan's warnings come along
+
+
+def test_two_processes_with_different_hash_seeds_write_the_same_bytes():
+    argv = [sys.executable, "-m", "regimen", "schedule", "NCT06187961", "--arm", "conversion", "--start", "2026-12-01",
+            "--weight", "58 kg", "--height", "165 cm", "--format", "fhir", "--fhir-version", "R5"]
+    outputs = [subprocess.run(argv, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")]
+    assert outputs[0] == outputs[1] and b'"RequestOrchestration"' in outputs[0]
