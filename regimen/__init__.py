@@ -18,10 +18,10 @@ the label asks for) and ``apply_toxicity`` (record it).
 Values (import them by name; ``help(regimen.Plan)`` and so on for each):
 
 * ``Patient``: measurements with units, checked for plausibility; ``Patient.from_measurements(...)``.
-* ``Plan``: a patient's calendar (``events``, ``dates()``, ``dose()``, ``to_json()``, ``to_csv()``, ``to_ics()``);
+* ``Plan``: a patient's calendar (``events``, ``dates()``, ``dose()``, ``to_json()``, ``to_csv()``, ``to_ics()``, ``to_fhir()``);
   ``Event``: one dated occurrence; ``DoseSheet``: every drug's dose, from ``doses``.
 * ``Dose``: one administration's dose with its derivation.
-* ``Protocol``, ``Arm``, ``Activity``, ``Choice``, ``Assumption``: a cited protocol, as values.
+* ``Protocol``, ``Arm``, ``Activity``, ``Choice``, ``Assumption``: a cited protocol, as values (``Protocol.to_fhir()``).
 * ``Course``: one patient's recorded course (``load_course``).
 * Errors: ``RegimenError`` and its subclasses ``InputError``, ``LookupFailure``, ``ProtocolError``,
   ``ProtocolErrors``, ``ScheduleError``; every message names what was wrong and what is accepted.

@@ -191,6 +191,13 @@ class Protocol(NamedTuple):
     def choice(self, choice_id: str) -> Choice:
         return _find(self.choices, choice_id, f"choice of {self.id}")
 
+    def to_fhir(self, arm: str | None = None, version: str = "R4") -> str:
+        """The protocol as ``regimen show PROTOCOL --format fhir`` prints it: a FHIR Bundle of one
+        PlanDefinition (and its ActivityDefinitions) per arm, or of ``arm``'s only."""
+        from .export.fhir import protocol_dumps
+
+        return protocol_dumps(self, arm, version)
+
     def assumption(self, assumption_id: str) -> Assumption:
         return _find(self.assumptions, assumption_id, f"assumption of {self.id}")
 

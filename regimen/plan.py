@@ -183,6 +183,14 @@ class Plan:
 
         return dumps(self, bom=bom)
 
+    def to_fhir(self, version: str = "R4", *, patient: str | None = None, calendar: str | None = None, course=None) -> str:
+        """The plan as ``regimen schedule --format fhir`` prints it: a FHIR ``R4`` (or ``R5``) transaction Bundle.
+        ``patient`` is a pseudonym for the Patient's identifier; ``calendar`` the id resource ids derive from;
+        ``course`` (the Course this plan was re-planned from) gives both, and the reasons of held and skipped doses."""
+        from .export.fhir import plan_dumps
+
+        return plan_dumps(self, version, patient=patient, calendar=calendar, course=course)
+
     def to_ics(self, *, time: str | dt_time | None = None, tz: str | None = None, remind: str | timedelta | None = None,
                label: str | None = None) -> str:
         """The plan as ``regimen schedule --format ics`` prints it, with the same options:

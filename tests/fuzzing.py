@@ -120,7 +120,8 @@ def check_output(text: str, kind: str) -> None:
 def output_kind(argv: list[str]) -> str | None:
     """The format a command line asks for on stdout, if one is checked."""
     formats = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--format"]
-    return formats[-1] if formats and formats[-1] in ("json", "csv", "ics") else None
+    kind = {"fhir": "json"}.get(formats[-1], formats[-1]) if formats else None  # a FHIR Bundle is JSON
+    return kind if kind in ("json", "csv", "ics") else None
 
 
 def check_folder(folder: Path, before: dict[str, bytes]) -> None:

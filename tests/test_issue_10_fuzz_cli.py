@@ -71,11 +71,13 @@ DATE = ("2026-12-01", "2026-12-15", "2027-01-12")
 
 COMMANDS = {
     "list": Command((), {"--format": v("table", "json")}),
-    "show": Command((v("NCT05760430", "NCT05233358", needed=True),), {"--arm": v("haic", "tace")}),
+    "show": Command((v("NCT05760430", "NCT05233358", needed=True),), {"--arm": v("haic", "tace"), "--format": v("table", "fhir"),
+                                                                      "--fhir-version": v("R4", "R5")}),
     "schedule": Command((PROTOCOL,), {
         **PATIENT_OPTIONS, "--start": v(*DATE, needed=True), "--allow-past": FLAG, "--course": v("course.toml"),
         "--at": v("imaging=2027-01-08"), "--horizon": v("12w", "2y", "2027-06-01"),
-        "--format": v("ics", "ics", "table", "json", "csv"), "-o": v("out.txt"), "--time": v("09:00"), "--tz": v("Asia/Shanghai", "UTC"),
+        "--format": v("ics", "ics", "table", "json", "csv", "fhir"), "--fhir-version": v("R4", "R5"), "-o": v("out.txt"),
+        "--time": v("09:00"), "--tz": v("Asia/Shanghai", "UTC"),
         "--remind": v("1d", "30m"), "--label": v("Clinic"), "--clinic-days": v("mon-fri", "mon,wed"), "--holidays": v("CN", "US"),
         "--today": v(*DATE), "--replaces": v("old.ics")}),
     "dose": Command((PROTOCOL,), PATIENT_OPTIONS),
@@ -179,6 +181,8 @@ def invocations(draw, name: str) -> list[str]:
             argv += ["--format", "ics"]
         if "--tz" in argv and "--time" not in argv:
             argv += ["--time", "09:00"]
+    if name in ("schedule", "show") and "--fhir-version" in argv and "--format" not in argv:  # it goes with --format fhir
+        argv += ["--format", "fhir"]
         for option in ("--today", "--replaces"):  # they go with --course: left out of a valid plain line
             while option in argv and option not in fuzzed and "--course" not in argv:
                 at = argv.index(option)

@@ -44,17 +44,37 @@ def list_command(ctx: click.Context, fmt: str) -> None:
         emit(protocols_table(protocols), None, binary=False)
 
 
+FHIR_VERSION = click.option("--fhir-version", "fhir_version", type=click.Choice(["R4", "R5"], case_sensitive=False),
+                            help="fhir: the FHIR release to write (default R4).")
+
+
+def _fhir_version(fmt: str, version: str | None) -> str:
+    if version is not None and fmt != "fhir":
+        raise InputError("--fhir-version", f"applies to --format fhir only (this is --format {fmt})")
+    return (version or "R4").upper()
+
+
 @main.command(short_help="Show a protocol: timing, doses, choices, assumptions.")
 @click.argument("protocol")
 @click.option("--arm", help="Show one arm only.")
+@click.option("--format", "fmt", type=click.Choice(["table", "fhir"]), default="table", show_default=True,
+              help="fhir: a FHIR Bundle with one PlanDefinition per arm and its ActivityDefinitions.")
+@FHIR_VERSION
 @click.pass_context
-def show(ctx: click.Context, protocol: str, arm: str | None) -> None:
+def show(ctx: click.Context, protocol: str, arm: str | None, fmt: str, fhir_version: str | None) -> None:
     """Show a protocol's arms, timing in clinical notation, doses, choices, assumptions and references.
 
     \b
-    Example:
+    Examples:
       regimen show NCT05233358 --arm haic
+      regimen show NCT05233358 --arm haic --format fhir --fhir-version R5
     """
+    version = _fhir_version(fmt, fhir_version)
+    if fmt == "fhir":
+        from ..export.fhir import protocol_dumps
+
+        emit(protocol_dumps(load(ctx, protocol), arm, version), None, binary=False)
+        return
     from ..export.text import protocol_details
 
     emit(protocol_details(load(ctx, protocol), arm), None, binary=False)
@@ -105,7 +125,8 @@ def _plan(ctx: click.Context, protocol: str, arm: str, weight: str, height: str 
               help="Pin the first occurrence of an anchored activity inside its window (repeatable).")
 @click.option("--horizon", metavar="SPAN|DATE",
               help="How far to plan: 24w, 180d, 6mo, 2y or a date. Default: bounded activities to their end, open-ended ones 24 weeks.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice((*FORMATS, "fhir")), default="table", show_default=True)
+@FHIR_VERSION
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
 @click.option("--time", "clinic_time", metavar="HH:MM", help="ics: time clinic events at this local time (home dosing stays all-day).")
 @click.option("--tz", help="ics: IANA time zone for --time, e.g. Asia/Shanghai (default: this machine's zone).")
@@ -123,7 +144,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
              course_file: str | None,
              pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
              tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None,
-             today_text: str | None, replaces: str | None) -> None:
+             today_text: str | None, replaces: str | None, fhir_version: str | None) -> None:
     """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
 
     \b
@@ -132,7 +153,9 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
       regimen schedule NCT05233358 --arm haic --start 2026-12-01 --weight "70 kg" --height "170 cm" \\
           --choose ici=camrelizumab --horizon 24w --format ics --time 09:00 --tz Asia/Shanghai -o plan.ics
       regimen schedule --course P-0042.toml --format ics -o P-0042.ics
+      regimen schedule --course P-0042.toml --format fhir -o P-0042.fhir.json
     """
+    version = _fhir_version(fmt, fhir_version)
     if replaces is not None and not (course_file and fmt == "ics"):
         raise InputError("--replaces", "applies to --course with --format ics only")
     if fmt != "ics":
@@ -142,6 +165,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     if tz is not None and clinic_time is None:
         raise InputError("--tz", "sets the zone of --time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
     calendar: dict = {}
+    identity: dict = {}  # fhir with --course: its pseudonym, calendar id (the resource ids derive from it) and reasons
     clinic = None
     if clinic_days or country:
         from ..clinic import Clinic
@@ -158,6 +182,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         course = load_course(course_file)
         plan = replan(course, horizon=horizon, today=today(today_text), protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
                       clinic=clinic)
+        identity = {"course": course}
         if fmt == "ics":
             calendar = course_calendar(course, replaces, horizon=horizon, protocol_dirs=ctx.obj["dirs"], bsa_method=bsa_method,
                                        clinic=clinic)
@@ -181,11 +206,15 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         from ..export.ics import dumps as ics_dumps
 
         text = ics_dumps(plan, at=clock(clinic_time), tz=tz, remind=span(remind), label=label, **calendar)
+    elif fmt == "fhir":
+        from ..export.fhir import plan_dumps
+
+        text = plan_dumps(plan, version, **identity)
     else:
         from ..export.text import plan_table
 
         text = plan_table(plan, today=today(today_text) if course_file else None)
-    if fmt in ("csv", "ics"):  # their readers may never show the warnings: the terminal always does
+    if fmt in ("csv", "ics", "fhir"):  # their readers may never show the warnings: the terminal always does
         from ..protocol.origin import notice
 
         for line in [line for line in (notice(plan.protocol),) if line] + list(plan.warnings):

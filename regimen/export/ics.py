@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from functools import reduce
 from itertools import pairwise
@@ -34,27 +33,13 @@ from ..errors import InputError, shown
 from ..plan import TAKEN, Plan
 from ..plan import Event as PlanEvent
 from ..units import format_number
+from .ids import NAMESPACE, calendar_id, uid_for
 from .vtimezone import time_zone, vtimezone
 
 __all__ = ["NAMESPACE", "calendar_id", "clean", "dumps", "stamp_for", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
 
-NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://regimen.invalid/events")
 PRODID = "-//regimen//regimen calendar export//EN"
 LABEL_LIMIT = 200  # characters in a calendar's name: a phone shows about 30
-
-
-def uid_for(key: str, calendar: str = "") -> str:
-    """The UID of event ``key`` in calendar ``calendar`` (empty: the key alone)."""
-    return f"{uuid.uuid5(NAMESPACE, f'{calendar}/{key}' if calendar else key)}@regimen"
-
-
-def calendar_id(plan: Plan) -> str:
-    """A plain plan's calendar id: a digest of what makes it this patient's plan (protocol, arm,
-    day 0, measurements, choices). A course carries a random one instead."""
-    import hashlib
-
-    parts = (plan.protocol.id, plan.arm.id, plan.start.isoformat(), plan.patient.describe(), repr(plan.choices))
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: timedelta | None = None,
