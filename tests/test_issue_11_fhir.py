@@ -371,10 +371,11 @@ def test_the_readme_fhir_block_runs_as_shown(tmp_path, monkeypatch):
 
 def test_the_care_plan_runs_to_the_end_of_its_bounded_activities():
     # lenvatinib qd for 6 months from 2026-12-06 (+5d after ablation on 2026-12-01): last dose 2027-06-05,
-    # past the 24-week default horizon (2027-05-17) that cuts only open-ended activities
+    # past the 24-week default horizon (2027-05-17) that cuts only open-ended activities; the last
+    # event is the third imaging, 194 days after ablation: 2026-12-01 + 194 d = 2027-06-13
     bundle = plan_bundle(fresh("ablation-lenvatinib-pd1", "experimental"))
     careplan = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan")
-    assert careplan["period"] == {"start": "2026-12-01", "end": "2027-06-05"}
+    assert careplan["period"] == {"start": "2026-12-01", "end": "2027-06-13"}
     assert careplan["instantiatesCanonical"] == ["https://regimen.invalid/fhir/PlanDefinition/ablation-lenvatinib-pd1/experimental|1.0.0"]
     assert any("lenvatinib-six-months" in note["text"] for note in careplan["note"])  # the plan's warnings come along
 

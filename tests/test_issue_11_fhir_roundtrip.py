@@ -3,7 +3,8 @@
 The expander below is written from the FHIR elements, not from regimen's rules: ``relatedAction``
 (``after-start``/``before-start``, ``offsetDuration``, regimen's ``anchor-occurrence`` for "each" and
 "the Nth"), ``timingTiming.repeat`` (``period`` days, ``count``, ``boundsDuration`` in days or calendar
-months, repeats strictly before its end) and ``timing-daysOfCycle`` on the child of a cycle; the
+months, repeats strictly before its end), ``timing-daysOfCycle`` on the child of a cycle and regimen's
+``visit-months`` (visits at calendar months after the start, each counted from the start); the
 applicability conditions are evaluated for the plan's choices (``%ici = 'sintilimab'``) and the
 patient's weight (``%weight >= 60 'kg'``), and ``exactly-one`` picks a weight band. The record's own
 words (``text/plain``) do not remove a date: such events are planned, marked conditional.
@@ -30,6 +31,7 @@ PROTOCOLS = {p.id: p for p in list_protocols(())}
 ARMS = [(p.id, a.id) for p in PROTOCOLS.values() for a in p.arms]
 DAYS_OF_CYCLE = "http://hl7.org/fhir/StructureDefinition/timing-daysOfCycle"
 OCCURRENCE = "https://regimen.invalid/fhir/StructureDefinition/anchor-occurrence"
+VISIT_MONTHS = "https://regimen.invalid/fhir/StructureDefinition/visit-months"
 ATOM = re.compile(r"%(?:`(?P<quoted>[^`]+)`|(?P<name>\w+)) = '(?P<value>(?:[^'\\]|\\.)*)'")
 WEIGHT = re.compile(r"%weight (?P<op>>=|<) (?P<kg>[0-9.]+) 'kg'")
 
@@ -102,6 +104,10 @@ def expand(definition: dict, day0: date, horizon: date, choices: dict[str, str],
         return repeat(action, anchor[nth - 1] + timedelta(days=offset), until)
 
     def repeat(action: dict, first: date, until: date) -> list[date]:
+        visits = next((e for e in action.get("extension", ()) if e["url"] == VISIT_MONTHS), None)
+        if visits is not None:  # calendar months after the start, each counted from the start
+            months = [part["valueInteger"] for part in visits["extension"] if part["url"] == "month"]
+            return [d for m in months if (d := first + relativedelta(months=m)) <= until]
         timing = action.get("timingTiming", {}).get("repeat")
         if timing is None:
             return [first] if first <= until else []

@@ -43,6 +43,8 @@ _BASES = {
 
 # regimen's own definitions (no standard element or extension says these):
 VERIFICATION_STATUS = f"{BASE}/StructureDefinition/assumption-verification-status"  # valueCode: VERIFIED, PARTIAL, UNVERIFIED, NONE
+# complex: ``month`` (valueInteger, 1..*), calendar months after the start; ``window`` (valueDuration), days either side
+VISIT_MONTHS = f"{BASE}/StructureDefinition/visit-months"
 ANCHOR_OCCURRENCE = f"{BASE}/StructureDefinition/anchor-occurrence"  # valueCode "each", or valueInteger N (the Nth occurrence)
 EVENT_STATUS = f"{BASE}/CodeSystem/event-status"  # planned, given, held, skipped, overdue (a course's record)
 PATIENT_PSEUDONYM = f"{BASE}/patient-pseudonym"  # the identifier system of a course file's `patient`

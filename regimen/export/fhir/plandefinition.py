@@ -26,7 +26,7 @@ from urllib.parse import quote
 from ...dosing import Band, DoseSpec
 from ...model import Activity, Arm, Protocol
 from ...notation import format_rule
-from ...rules import DAY0, CycleDays, Every, Rule
+from ...rules import DAY0, CycleDays, Every, Months, Rule
 from ...units import format_number
 from ..ids import event_uuid
 from .codes import (
@@ -36,6 +36,7 @@ from .codes import (
     DAYS_OF_CYCLE,
     PLAN_DEFINITION_TYPE,
     VERIFICATION_STATUS,
+    VISIT_MONTHS,
     basis_concept,
     days,
     quantity,
@@ -142,8 +143,9 @@ def _action(protocol: Protocol, arm: Arm, activity: Activity, version: str, ids:
     action["relatedAction"] = [_anchor(activity.rule, version, ids)]
     if activity.given_after:
         action["relatedAction"].append({_target(version): ids[activity.given_after], "relationship": "after-end"})
-    timing = _timing(activity.rule)
-    if timing:
+    if isinstance(activity.rule.pattern, Months):
+        action["extension"] = [_visit_months(activity.rule.pattern)]
+    elif timing := _timing(activity.rule):
         action["timingTiming"] = timing
     content = _content(protocol, arm, activity, own)
     if isinstance(activity.rule.pattern, CycleDays):
@@ -177,6 +179,13 @@ def _anchor(rule: Rule, version: str, ids: dict[str, str]) -> dict[str, Any]:
     related["relationship"] = "before-start" if before else "after-start"
     related["offsetDuration"] = days(sign * start.offset)
     return related
+
+
+def _visit_months(pattern: Months) -> dict[str, Any]:
+    """Visits at calendar months after the start (``at 1,3,6,12mo ±7d``): FHIR's Timing counts a
+    month as UCUM's mean month (30.4 days), so the months go in regimen's own extension."""
+    parts = [{"url": "month", "valueInteger": month} for month in pattern.months]
+    return {"url": VISIT_MONTHS, "extension": [*parts, {"url": "window", "valueDuration": days(pattern.window)}]}
 
 
 def _timing(rule: Rule) -> dict[str, Any] | None:
