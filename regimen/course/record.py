@@ -22,8 +22,9 @@ from ..model import Protocol
 from ..plan import Plan, taken_at_home
 from ..units import format_number
 from .checks import CourseError
-from .file import PSEUDONYM, Course, Pin, parse_course, record_text, rewrite, stamped
+from .file import PSEUDONYM, Course, Pin, parse_course
 from .replan import replan
+from .store import record_text, rewrite, stamped
 
 __all__ = ["Recorded", "digest", "fingerprint", "migrate", "new_course", "occurrence_for", "record", "record_group", "undo"]
 

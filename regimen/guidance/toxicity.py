@@ -350,8 +350,9 @@ def apply_toxicity(path, answer: Answer, *, today: date | None = None, protocol_
     the course's lock after every course rule and a re-plan pass (``course.record_group``). ``undo`` takes it back whole."""
     from pathlib import Path
 
-    from ..course.file import parse_course, read_course_text, record_text
+    from ..course.file import parse_course, read_course_text
     from ..course.record import record_group
+    from ..course.store import record_text
 
     if len(answer.drugs) != 1:
         names = ", ".join(d.drug for d in answer.drugs)
