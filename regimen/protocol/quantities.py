@@ -15,7 +15,7 @@ from ..patient import BSA_METHODS
 from ..tomlfile import TomlFile as _File
 from . import plausible
 
-__all__ = ["QUANTITY_LIMIT", "plausible_value", "read_days", "read_dose", "read_mass", "read_percent", "read_weight", "short"]
+__all__ = ["QUANTITY_LIMIT", "plausible_value", "read_days", "read_dose", "read_lab_criterion", "read_mass", "read_percent", "read_weight", "short"]
 
 QUANTITY_LIMIT = 100  # characters in a quantity or a timing rule ("2400 mg/m2", "d1-21 q28d from +7d [0d..14d] after haic")
 _DOSE = {"flat": str, "per_kg": str, "per_m2": str, "levels": list, "by_weight": list, "max": str,
@@ -192,3 +192,24 @@ def read_measure(file: _File, path: str, text: Any, kind: str) -> float | None:
         file.error(path, exc.detail)
         return None
 
+
+
+def read_lab_criterion(file: _File, path: str, good: dict[str, Any], needs: str):
+    """A lab threshold (a HAIC gate, a screening lab rule): ``lab`` one of the known analytes and
+    exactly one of min, max, below, above as text, parsed with the lab's units and bounds.
+    ``needs`` starts the message when the operators are wrong ("a gate needs")."""
+    from ..labs import ANALYTES, parse_criterion
+
+    ops = [op for op in ("min", "max", "below", "above") if op in good]
+    if len(ops) != 1 or not isinstance(good[ops[0]], str):
+        file.error(path, f"{needs} exactly one of min, max, below, above, as text; got {', '.join(ops) or 'none'}")
+        return None
+    lab = good.get("lab", "")
+    if lab not in ANALYTES:
+        file.error(f"{path}.lab", f"unknown lab {shown(lab)}{did_you_mean(lab, ANALYTES)}; known: {', '.join(ANALYTES)}")
+        return None
+    try:
+        return parse_criterion(lab, ops[0], good[ops[0]], f"{path}.{ops[0]}")
+    except InputError as exc:
+        file.error(f"{path}.{ops[0]}", exc.detail)
+        return None

@@ -55,7 +55,7 @@ import re
 from typing import Any, NamedTuple
 
 from ..clinical.findings import ASCITES, ECOG, ENCEPHALOPATHY
-from ..errors import InputError, did_you_mean, shown
+from ..errors import did_you_mean, shown
 from ..tomlfile import TomlFile as _File
 
 __all__ = ["FINDINGS", "PRIOR_TYPES", "RULE_KINDS", "Rule", "Screening", "Span", "read_screening"]
@@ -219,18 +219,6 @@ def _span(file: _File, path: str, text: str) -> Span | None:
 
 
 def _criterion(file: _File, path: str, good: dict[str, Any]):
-    from ..labs import ANALYTES, parse_criterion
+    from .quantities import read_lab_criterion
 
-    ops = [op for op in ("min", "max", "below", "above") if op in good]
-    lab = good.get("lab", "")
-    if lab not in ANALYTES:
-        file.error(f"{path}.lab", f"unknown lab {shown(lab)}{did_you_mean(lab, ANALYTES)}; known: {', '.join(ANALYTES)}")
-        return None
-    if len(ops) != 1 or not isinstance(good[ops[0]], str):
-        file.error(path, f"a lab rule needs exactly one of min, max, below, above, as text; got {', '.join(ops) or 'none'}")
-        return None
-    try:
-        return parse_criterion(lab, ops[0], good[ops[0]], f"{path}.{ops[0]}")
-    except InputError as exc:
-        file.error(f"{path}.{ops[0]}", exc.detail)
-        return None
+    return read_lab_criterion(file, path, good, "a lab rule needs")

@@ -18,7 +18,7 @@ from ..rules import DAY0, Rule, Start
 from ..tomlfile import TomlFile as _File
 from . import plausible
 from .checks import cross_check
-from .quantities import plausible_value, read_days, read_dose, read_mass, read_percent, short
+from .quantities import plausible_value, read_days, read_dose, read_lab_criterion, read_mass, read_percent, short
 from .screening import read_screening
 
 __all__ = ["build"]
@@ -269,20 +269,6 @@ def _check_daily(file: _File, path: str, dose, reason: str | None) -> None:
 
 
 def _gate(file: _File, path: str, data: Any):
-    from ..labs import ANALYTES, parse_criterion
-
     good = file.table(data, path, _GATE, ("lab",))
-    ops = [op for op in ("min", "max", "below", "above") if op in good]
-    if len(ops) != 1:
-        file.error(path, f"a gate needs exactly one of min, max, below, above; got {', '.join(ops) or 'none'}")
-        return None
-    lab = good.get("lab", "")
-    if lab not in ANALYTES:
-        file.error(f"{path}.lab", f"unknown lab {shown(lab)}{did_you_mean(lab, ANALYTES)}; known: {', '.join(ANALYTES)}")
-        return None
-    try:
-        return parse_criterion(lab, ops[0], good[ops[0]], f"{path}.{ops[0]}")
-    except InputError as exc:
-        file.error(f"{path}.{ops[0]}", exc.detail)
-        return None
+    return read_lab_criterion(file, path, good, "a gate needs")
 
