@@ -59,6 +59,14 @@ def test_a_positive_or_missing_pregnancy_test_is_not_met():
     assert result(report, "pregnancy-test").status == "missing" and not report.met
 
 
+@pytest.mark.parametrize(("alt", "status"), [("199 U/L", "met"), ("200 U/L", "met"), ("201 U/L", "not met")])
+def test_tongji_alt_at_five_times_the_upper_limit_on_its_boundary(alt, status):
+    # "ALT ... ≤5×ULN" with ULN 40 U/L: 5 × 40 = 200 U/L is still eligible, 201 U/L is not.
+    labs = f'\n[[labs]]\ndate = 2026-12-07\nname = "alt"\nvalue = "{alt}"\nuln = "40 U/L"\n'
+    text = course("NCT06187961", "conversion", "2026-12-08", labs)
+    assert result(screen(parse_course(text), d("2026-12-07")), "alt").status == status
+
+
 # ---- exclusions: no radiotherapy within 3 weeks (Tongji), growth factors within 2 weeks, aspirin 10 days in 2 weeks ----
 
 @pytest.mark.parametrize(("day0", "status"), [("2026-12-01", "not met"), ("2026-12-02", "met"), ("2026-12-03", "met")])
@@ -77,7 +85,8 @@ def test_tongji_patient_whose_radiotherapy_ended_18_days_before_the_planned_star
     # So day 0 may be 12-12, 12-13 or 12-14; the planned 12-08 is too early by 4 days.
     labs = "".join(f'\n[[labs]]\ndate = 2026-12-07\nname = "{n}"\nvalue = "{v}"\n' + (f'uln = "{u}"\n' if u else "")
                    for n, v, u in (("anc", "2.0 x10^9/L", ""), ("platelets", "150 x10^9/L", ""), ("tbil", "15 umol/L", "21 umol/L"),
-                                   ("albumin", "40 g/L", ""), ("creatinine", "70 umol/L", "100 umol/L"), ("inr", "1.1", "")))
+                                   ("albumin", "40 g/L", ""), ("creatinine", "70 umol/L", "100 umol/L"), ("inr", "1.1", ""),
+                                   ("alt", "45 U/L", "40 U/L"), ("ast", "50 U/L", "40 U/L"), ("alp", "130 U/L", "120 U/L")))
     findings = "".join(f'\n[[findings]]\ndate = 2026-12-07\nname = "{n}"\nvalue = "{v}"\n'
                        for n, v in (("ecog", "1"), ("ascites", "none"), ("encephalopathy", "none")))
     text = course("NCT06187961", "conversion", "2026-12-08", prior("radiotherapy", "2026-11-03", "2026-11-20"), labs, findings)
@@ -219,7 +228,7 @@ def test_screen_command_exit_status_and_json(tongji):
     out = run_cli("screen", tongji, "--today", "2026-12-01", "--format", "json")
     data = json.loads(out.stdout)
     assert out.exit_code == 1 and data["earliest_day0"] == "2026-12-02" and not data["met"]
-    assert data["not_counted"] == ["anc", "platelets", "tbil", "albumin", "creatinine", "inr"]  # no labs recorded yet
+    assert data["not_counted"] == ["anc", "platelets", "tbil", "alt", "ast", "alp", "albumin", "creatinine", "inr"]  # no labs recorded yet
     rt = next(c for c in data["conditions"] if c["id"] == "radiotherapy")
     assert rt["status"] == "met" and rt["quote"].startswith("Received radiotherapy within 3 weeks")
 
