@@ -470,3 +470,94 @@ def test_bevacizumab_hold_applied_holds_its_doses_in_place_until_restarted(tmp_p
     regimen_record(path, "restarted", "bevacizumab", "2027-01-19")  # proteinuria below 2 g/24 h again
     plan = replan(load_course(path), today=D("2027-01-19"), horizon="8w")
     assert [(str(e.date), e.status) for e in plan.for_activity("bevacizumab")][1:3] == [("2026-12-29", "held"), ("2027-01-19", "planned")]
+
+
+# ---- findings of the user walkthrough ------------------------------------------------------------
+
+def test_an_adverse_event_before_day_0_is_refused_up_front_and_nothing_is_written(tmp_path):
+    path = course_file(tmp_path, *LENVATINIB, "72 kg")  # day 0 is 2026-12-01
+    before = path.read_bytes()
+    for extra in ((), ("--apply",)):
+        done = run_cli("toxicity", path, "--drug", "lenvatinib", "--ae", "diarrhea", "--grade", "3", "--date", "2026-11-20",
+                       "--today", "2026-12-01", *extra)
+        assert done.exit_code == 2 and done.stdout == ""  # no recommendation shown
+        assert done.stderr.strip().splitlines() == [
+            "Error: --date: 2026-11-20 is before day 0 of the course (2026-12-01): an adverse event is answered from day 0 on; "
+            "give a date on or after 2026-12-01"]
+        assert path.read_bytes() == before
+    with pytest.raises(InputError, match=r"2026-11-20 is before day 0 of the course \(2026-12-01\)"):
+        toxicity(load_course(path), drug="lenvatinib", ae="diarrhea", grade=3, on="2026-11-20")
+    # day 0 itself is the course's first day: answered
+    assert ask(path, "2026-12-01", drug="lenvatinib", ae="diarrhea", grade=3)[0].action == "hold"
+
+
+def regorafenib_at_80_mg(tmp_path: Path) -> Path:
+    """Regorafenib 160 mg, then 120 mg after the 1st grade 2 HFSR (2026-12-10), then 80 mg after the 2nd (2026-12-15, restarted 12-22)."""
+    path = course_file(tmp_path, "NCT05233358", "haic", "70 kg", '[choices]\nici = "sintilimab"\n')
+    for day in ("2026-12-10", "2026-12-15"):
+        apply(path, toxicity(load_course(path), drug="regorafenib", ae="hfsr", grade=2, on=D(day)), today=D(day))
+    regimen_record(path, "restarted", "regorafenib", "2026-12-22")
+    return path
+
+
+def test_at_the_lowest_level_the_headline_says_discontinue_and_why(tmp_path):
+    path = regorafenib_at_80_mg(tmp_path)
+    # 3rd grade 2 HFSR at 80 mg: the rule says "hold, then one level lower", but 80 mg is the lowest level, and the
+    # label says "Discontinue if 80 mg is not tolerated": what is done is discontinue, and the headline says so
+    third = ask(path, "2026-12-26", drug="regorafenib", ae="hfsr", grade=2)[0]
+    assert third.action == "discontinue"
+    assert third.said[0].startswith("Regorafenib: discontinue permanently (80 mg is the lowest level, none lower; "
+                                    "the rule asks: hold, then one level lower)")
+    assert "then one level lower (rule" not in third.said[0]
+    apply(path, toxicity(load_course(path), drug="regorafenib", ae="hfsr", grade=2, on=D("2026-12-26")), today=D("2026-12-26"))
+    assert [r.date for r in load_course(path).records if r.type == "discontinued"] == [D("2026-12-26")]
+
+
+def test_a_drug_already_discontinued_says_so_and_recommends_nothing(tmp_path):
+    path = regorafenib_at_80_mg(tmp_path)
+    apply(path, toxicity(load_course(path), drug="regorafenib", ae="hfsr", grade=2, on=D("2026-12-26")), today=D("2026-12-26"))
+    # a later grade 3 HFSR (2027-01-02): regorafenib stopped on 2026-12-26, there is nothing to hold or reduce
+    later = ask(path, "2027-01-02", drug="regorafenib", ae="hfsr", grade=3)[0]
+    assert (later.action, later.chosen, later.next_dose, later.stopped) == (None, None, None, D("2026-12-26"))
+    assert later.said == ("Regorafenib: already discontinued on 2026-12-26 in this course: no action to recommend",)
+    shown = json.loads(run_cli("toxicity", path, "--drug", "regorafenib", "--ae", "hfsr", "--grade", "3", "--date", "2027-01-02",
+                               "--today", "2027-01-02", "--format", "json").stdout)["drugs"][0]
+    assert (shown["action"], shown["discontinued_on"]) == (None, "2026-12-26")
+    before = path.read_bytes()
+    done = run_cli("toxicity", path, "--drug", "regorafenib", "--ae", "hfsr", "--grade", "3", "--date", "2027-01-02",
+                   "--today", "2027-01-02", "--apply")
+    assert done.exit_code == 2 and "already discontinued on 2026-12-26" in done.stdout
+    assert "apply: Regorafenib is already discontinued in this course (on 2026-12-26); nothing is recorded" in done.stderr
+    assert path.read_bytes() == before
+    # an event found before the stop (2026-12-24) is answered from the label as on that day: the stop came later
+    earlier = ask(path, "2026-12-24", drug="regorafenib", ae="hfsr", grade=3)[0]
+    assert earlier.stopped is None and earlier.chosen.rule.id == "hfsr-g3"
+
+
+def test_the_next_dose_says_its_frequency_once(tmp_path):
+    path = course_file(tmp_path, *LENVATINIB, "72 kg")
+    regimen_record(path, "given", "lenvatinib", "2026-12-01")
+    from regimen.course import record
+
+    record(path, "level", "lenvatinib", when=D("2026-12-05"), level=3, today=D("2026-12-05"))  # 12 -> 8 -> 4 mg: level 3
+    # grade 3 diarrhea at 4 mg daily: "resume one level lower", level 4 is 4 mg every other day
+    found = ask(path, "2026-12-10", drug="lenvatinib", ae="diarrhea", grade=3)[0]
+    assert found.next_dose == "4 mg qod"
+    assert "  level 3 (4 mg) → level 4 (4 mg qod) when it resumes" in found.said
+    assert not any("qod qod" in line for line in found.said)
+
+
+def test_an_unattributed_event_names_each_drug_once(tmp_path):
+    path = course_file(tmp_path, "NCT05233358", "haic", "70 kg", '[choices]\nici = "sintilimab"\n')
+    # the HAIC arm gives fluorouracil twice (a bolus and a 46-hour infusion): named once, with its two activity ids
+    answer = toxicity(load_course(path), ae="diarrhea", grade=3, on=D("2026-12-10"))
+    with pytest.raises(InputError) as refused:
+        apply(path, answer, today=D("2026-12-10"))
+    message = str(refused.value)
+    assert message.count("fluorouracil") == 3 and "fluorouracil, fluorouracil" not in message
+    assert "fluorouracil (as fluorouracil_bolus or fluorouracil_infusion)" in message
+    # --drug fluorouracil still means both activities; the activity id attributes it to one
+    both = toxicity(load_course(path), drug="fluorouracil", ae="diarrhea", grade=3, on=D("2026-12-10"))
+    assert [d.activity for d in both.drugs] == ["fluorouracil_bolus", "fluorouracil_infusion"]
+    one = toxicity(load_course(path), drug="fluorouracil_bolus", ae="diarrhea", grade=3, on=D("2026-12-10"))
+    assert [d.activity for d in one.drugs] == ["fluorouracil_bolus"]

@@ -57,13 +57,13 @@ def grade(lab: str | None, value: str | None, uln: str | None, lln: str | None, 
 @click.option("--ae", help='The adverse event: a CTCAE v5.0 term or its short name ("hfsr", "pneumonitis", "neutropenia").')
 @click.option("--grade", "grade_", type=click.IntRange(1, 5), help="Its CTCAE v5.0 grade, 1 to 5.")
 @click.option("--lab", help="Instead of --ae and --grade: grade the latest recorded result of this lab (anc, platelets, ast, alt, tbil, alp, ...).")
-@click.option("--date", "when", metavar="YYYY-MM-DD", help="When the event was found (default: today).")
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="When the event was found (default: today).")
 @click.option("--apply", "do_apply", is_flag=True, help="Record it: the ae, and the hold, level or discontinuation the label rule asks for.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Today's date (default: the system date).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_context
 def toxicity(ctx: click.Context, course_file: str, drug: str | None, ae: str | None, grade_: int | None, lab: str | None,
-             when: str | None, do_apply: bool, today_text: str | None, fmt: str) -> None:
+             on: str | None, do_apply: bool, today_text: str | None, fmt: str) -> None:
     """What the drug's label asks for at this grade, given the course's history: the occurrence
     (counted from earlier recorded adverse events), the current and next dose level with its dose,
     the resume condition and any time limit, each with its source. Where no rule matches, it says
@@ -82,7 +82,7 @@ def toxicity(ctx: click.Context, course_file: str, drug: str | None, ae: str | N
     from ..inputs import parse_date
 
     now = today(today_text)
-    day = parse_date(when, "--date") if when else now
+    day = parse_date(on, "--date") if on else now
     if day > now:
         raise InputError("--date", f"{day} is after today ({now}): an adverse event is answered once it is found")
     answer = answer_for(load_course(course_file), drug=drug, ae=ae, grade=grade_, lab=lab, on=day, protocol_dirs=ctx.obj["dirs"])

@@ -62,6 +62,7 @@ def answer_json(answer: Answer) -> str:
                 "level_text": d.level_text, "next_level": None if d.next_level is None else d.next_level + 1, "next_dose": d.next_dose,
                 "resume": d.resume or None, "limit": d.limit.isoformat() if d.limit else None,
                 "earliest_resume": d.earliest_resume.isoformat() if d.earliest_resume else None, "held": d.held or None,
+                "discontinued_on": d.stopped.isoformat() if d.stopped else None,
                 "also_matching": [m.rule.id for m in d.matched if m is not d.chosen], "said": list(d.said), "warnings": list(d.warnings),
                 "sources": list(d.sources)}
 

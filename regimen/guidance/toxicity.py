@@ -52,6 +52,7 @@ class DrugAnswer(NamedTuple):
     limit: date | None = None
     earliest_resume: date | None = None  # a minimum hold's first day back
     held: str = ""  # the hold in force on the day, if any
+    stopped: date | None = None  # the day the course recorded the drug discontinued, on or before the event
     said: tuple[str, ...] = ()  # the answer in words, one line each
     warnings: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
@@ -79,6 +80,9 @@ def toxicity(course, *, drug: str | None = None, ae: str | None = None, grade: i
     if not isinstance(course, Course):
         raise InputError("course", f"expected a Course (regimen.load_course(path)), got {type(course).__name__}")
     day = inputs.parse_date(on, "date") if on is not None else inputs.today()
+    if day < course.start:
+        raise InputError("on", f"{day} is before day 0 of the course ({course.start}): an adverse event is answered from day 0 on; "
+                               f"give a date on or after {course.start}")
     if protocol is None:
         from ..loader import load_protocol
 
@@ -135,6 +139,10 @@ def _answer(course, protocol: Protocol, activity: Activity, term: str, grade: in
     if label is None:
         return DrugAnswer(activity.drug or "", activity.id, name, (), None, None, None, None, None, None,
                           said=(f"no label file for {activity.drug}: the package holds no rules for it",))
+    stopped = min((r.date for r in course.for_activity(activity.id) if r.type == "discontinued" and r.date and r.date <= day), default=None)
+    if stopped is not None:
+        return DrugAnswer(activity.drug or "", activity.id, name, (), None, None, None, None, None, None, stopped=stopped,
+                          said=(f"{name}: already discontinued on {stopped} in this course: no action to recommend",))
     earlier = [r for r in course.records if r.type == "ae" and r.activity == activity.id and r.date and r.date <= day]
     patient = _patient(course)
     level, level_text, band = _level(course, protocol, activity, patient, day)
@@ -235,6 +243,10 @@ def _decide(base: DrugAnswer, label: Label, chosen: Matched, activity: Activity,
     if rule.note:
         said.append(f"  note: {rule.note}")
     action, drop, next_dose = _levelled(base, label, rule, activity, patient, day, said)
+    if action != rule.action:  # the level step changed what is done: the headline says what is done, and why
+        why = f"{base.level_text} is the lowest level, none lower" if _levels(activity, patient) else "no dose levels in this protocol"
+        said[0] = (f"{base.name}: {_WORDS[action] if action else 'decide and record it'} ({why}; the rule asks: {_phrase(rule)}) "
+                   f"(rule {rule.id}, occurrence {chosen.occurrence})")
     if action is None:
         return base._replace(said=tuple(said), warnings=tuple(warnings))
     limit = earliest = None
@@ -270,9 +282,9 @@ def _levelled(base: DrugAnswer, label: Label, rule: LabelRule, activity: Activit
         return lowest.action, None, None
     if drop is not None and activity.dose is not None:
         next_dose = activity.dose.compute(patient, level=drop, drug=activity.name).text
-        if ladder[drop].pattern is not None:
-            from ..notation import format_pattern
+        from ..notation import format_pattern
 
+        if ladder[drop].pattern is not None and not next_dose.endswith(format_pattern(ladder[drop].pattern)):
             next_dose = f"{next_dose} {format_pattern(ladder[drop].pattern)}"
         said.append(f"  level {(base.level or 0) + 1} ({base.level_text}) → level {drop + 1} ({next_dose})"
                     + (" when it resumes" if rule.action == "hold" else f" from {day}"))
@@ -307,8 +319,11 @@ def _no_rule(base: DrugAnswer, label: Label, term: str, grade: int) -> DrugAnswe
     return base._replace(said=tuple(said), warnings=tuple(warnings))
 
 
+_WORDS = {"continue": "continue", "hold": "hold", "reduce": "reduce", "discontinue": "discontinue permanently"}  # what is done
+
+
 def _phrase(rule: LabelRule) -> str:
-    words = {"continue": "continue", "hold": "hold", "reduce": "reduce", "discontinue": "discontinue permanently"}[rule.action]
+    words = _WORDS[rule.action]
     if rule.action == "hold" and rule.to == "lower":
         words += ", then one level lower"
     elif rule.to not in (None, "same", "lower"):
@@ -355,9 +370,10 @@ def apply_toxicity(path, answer: Answer, *, today: date | None = None, protocol_
     from ..course.store import record_text
 
     if len(answer.drugs) != 1:
-        names = ", ".join(d.drug for d in answer.drugs)
-        raise InputError("drug", f"the event is not attributed: the arm gives {names}; give --drug to say which drug it is attributed to")
+        raise InputError("drug", _unattributed(answer.drugs))
     found = answer.drugs[0]
+    if found.stopped is not None:
+        raise InputError("apply", f"{found.name} is already discontinued in this course (on {found.stopped}); nothing is recorded")
     if found.chosen is None or found.action is None:
         raise InputError("apply", f"{found.name}: the label has no rule to apply here; nothing is recorded. Record what was decided "
                                   "with record held, level or discontinued (and its reason)")
@@ -377,3 +393,10 @@ def apply_toxicity(path, answer: Answer, *, today: date | None = None, protocol_
     if found.action == "discontinue":
         blocks.append(record_text("discontinued", found.activity, when=answer.on, reason=reason, extra={"rule": rule, "group": group}))
     return record_group(path, blocks, today=today, around=answer.on, protocol_dirs=protocol_dirs)
+
+
+def _unattributed(drugs: tuple[DrugAnswer, ...]) -> str:
+    """Each drug named once; a drug given as several activities (a bolus and an infusion) names its activity ids."""
+    ids = {drug: [d.activity for d in drugs if d.drug == drug] for drug in dict.fromkeys(d.drug for d in drugs)}
+    names = ", ".join(drug if len(acts) == 1 else f"{drug} (as {' or '.join(acts)})" for drug, acts in ids.items())
+    return f"the event is not attributed: the arm gives {names}; give --drug (a drug, or an activity id) to say which it is attributed to"
