@@ -157,7 +157,13 @@ class _Context:
             if record.type in ("given", "rescheduled") and record.date == event.date and record.until is None and (
                     record.occurrence in (None, event.occurrence)):
                 out.append(f"recorded {record.type} on {record.date}" + (f" ({record.reason})" if record.reason else ""))
-            if record.type == "held" and record.date <= nominal <= record.until:
+            if record.type == "held" and record.until is None:  # held until recovery: a later restart ends it
+                back = min((r.date for r in self.records if r.type == "restarted" and r.date > record.date), default=None)
+                if record.date <= nominal and (back is None or nominal < back):
+                    then = "not taken" if event.status == "held" else f"given after the restart on {back}"
+                    ends = f", restarted on {back}" if back else ""
+                    out.append(f"held from {record.date} until recovery{ends}" + (f" ({record.reason})" if record.reason else "") + f": {then}")
+            elif record.type == "held" and record.date <= nominal <= record.until:
                 then = "not taken" if event.status == "held" else f"moved to the day after, {record.until + timedelta(days=1)}"
                 out.append(f"held from {record.date} to {record.until}" + (f" ({record.reason})" if record.reason else "") + f": {then}")
         for window in self.windows:

@@ -97,7 +97,7 @@ def parse_uln(name: str, text: str, option: str) -> LabValue:
 
 
 def _value(analyte: Analyte, raw: str, option: str) -> float:
-    bad = InputError(option, f"{shown(raw)} is not a {analyte.name} value; give one like {analyte.example}")
+    bad = InputError(option, f"{shown(raw)} is not a value for {analyte.name}; give one like {analyte.example}")
     if analyte.kind == "count":
         if match := _COUNT_9.fullmatch(raw):
             return float(match[1])
@@ -122,7 +122,7 @@ def _value(analyte: Analyte, raw: str, option: str) -> float:
     except ValueError:
         raise bad from None
     if not unit:
-        raise InputError(option, f"{shown(raw)} has no unit; give a {analyte.name} value like {analyte.example}")
+        raise InputError(option, f"{shown(raw)} has no unit; give a value for {analyte.name} like {analyte.example}")
     if not math.isfinite(amount):
         raise InputError(option, f"{shown(raw)} is not a finite number; give a value like {analyte.example}")
     if analyte.kind == "mass":

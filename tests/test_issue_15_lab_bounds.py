@@ -23,9 +23,9 @@ COURSE = (HERE / "courses" / "haic_labs.toml").read_text(encoding="utf-8")
     ("platelets", "99999 x10^9/L", "is outside the physiological range of platelets: 0–3000 x10^9/L"),
     ("creatinine", "1e400 mg/dL", "'1e400 mg/dL' is not a finite number"),
     ("albumin", "900 g/L", "'900 g/L' is outside the physiological range of albumin: 1–80 g/L"),
-    ("tbil", "5 kg", "'5 kg' is not a tbil value"),  # a mass, not a concentration
-    ("albumin", "3.5 mg", "'3.5 mg' is not a albumin value"),
-    ("anc", "1.5 mg/dL", "'1.5 mg/dL' is not a anc value"),
+    ("tbil", "5 kg", "'5 kg' is not a value for tbil"),  # a mass, not a concentration
+    ("albumin", "3.5 mg", "'3.5 mg' is not a value for albumin"),
+    ("anc", "1.5 mg/dL", "'1.5 mg/dL' is not a value for anc"),
 ])
 def test_an_absurd_or_wrongly_dimensioned_lab_value_is_refused_with_the_accepted_range(lab, text, message):
     with pytest.raises(InputError) as caught:

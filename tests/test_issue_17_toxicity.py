@@ -111,7 +111,7 @@ def test_every_grade_names_its_version_and_missing_limits_are_said():
         grade_lab("ast", "180 U/L")
     with pytest.raises(InputError, match="physiological range"):
         grade_lab("anc", "250 x10^9/L")
-    with pytest.raises(InputError, match="is not a anc value"):
+    with pytest.raises(InputError, match="is not a value for anc"):
         grade_lab("anc", "-1 x10^9/L")
     with pytest.raises(LookupFailure, match='did you mean "anc"'):
         grade_lab("anx", "1 x10^9/L")

@@ -156,9 +156,7 @@ def record(path: str | Path, kind: str, activity: str | None = None, *, when: da
     course = rewrite(path, change, check)
     before = replan(holder["before"], today=today, protocol=holder["protocol"], horizon=_digest_end(today, course))
     after = holder["after_plan"]
-    # the contraception end of this short look-ahead moves with its horizon: `schedule --course` says it
-    new_warnings = tuple(w for w in after.warnings if w not in set(before.warnings) and not w.startswith("after treatment:"))
-    return Recorded(holder["block"], course, tuple(digest(before, after, when or first or today)), new_warnings)
+    return Recorded(holder["block"], course, tuple(digest(before, after, when or first or today)), _new_warnings(before, after))
 
 
 def record_group(path: str | Path, blocks: list[str], *, today: date | None = None, around: date | None = None,
@@ -183,8 +181,14 @@ def record_group(path: str | Path, blocks: list[str], *, today: date | None = No
     course = rewrite(path, change, check)
     before = replan(holder["before"], today=today, protocol=holder["protocol"], horizon=_digest_end(today, course))
     after = holder["after_plan"]
-    new_warnings = tuple(w for w in after.warnings if w not in set(before.warnings))
+    new_warnings = _new_warnings(before, after)
     return Recorded("".join(blocks), course, tuple(digest(before, after, around or today)), new_warnings)
+
+
+def _new_warnings(before, after) -> tuple[str, ...]:
+    """The warnings a record brings, without the contraception end: this short look-ahead cuts bounded
+    drugs at its horizon, so its end would be too early; `schedule --course` says the right one."""
+    return tuple(w for w in after.warnings if w not in set(before.warnings) and not w.startswith("after treatment:"))
 
 
 def _check_values(kind: str, activity: str | None, value: str | None, uln: str | None, dose: str | None) -> None:

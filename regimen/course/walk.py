@@ -219,6 +219,8 @@ class Walk:
                 continue
             if too_late(self.activity, occ, self.warnings):
                 break
+            if occ.status == "held" and span_end is not None and occ.day >= span_end:
+                break  # a dose held until recovery past the span's end ("for 6 months") is no dose at all
             if occ.status in ("planned", "given"):
                 if span_end is None and rule.span is not None:
                     span_end = rule.span.end(date.fromordinal(occ.day)).toordinal()

@@ -48,9 +48,11 @@ def contraception_end(plan) -> Milestone | None:
         lines = [f"last dose: {activity.name} #{last.occurrence} on {last.date} ({last.status})",
                  f"rule: contraception for {how} after the last dose; source: {period.source}",
                  f"end: {last.date} + {how} = {end}"]
-        if not activity.rule.bounded and last.status != "given" and (plan.horizon_end - last.date).days < 31:
+        if last.status != "given" and 0 <= (plan.horizon_end - last.date).days < 31:  # a dose past the horizon: not cut by it
             lines.append(f"{activity.name} is open-ended: its last dose here is the last before the horizon ({plan.horizon_end}); "
-                         "the end moves as the course goes on")
+                         "the end moves as the course goes on" if not activity.rule.bounded else
+                         f"{activity.name} may go on past the horizon ({plan.horizon_end}): its last dose here is the last before it; "
+                         "a longer --horizon gives the true end")
         lines += [plan.protocol.assumption(a).warning() for a in period.assumptions]
         best = (end, lines)
     if best is None:
