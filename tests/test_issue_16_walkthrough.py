@@ -58,3 +58,32 @@ def test_a_short_horizon_says_its_contraception_end_may_move(held):
     course, _ = held
     plan = run_cli("schedule", "--course", course, "--today", "2026-12-10", "--horizon", "8w")
     assert "Sintilimab may go on past the horizon (2027-01-25): its last dose here is the last before it" in plan.output
+
+
+@pytest.fixture
+def resection(tmp_path):
+    """Tongji, 64 kg, 168 cm, first HAIC 2026-12-01 (q3w: #5 on 2027-02-23); resection planned for 2027-03-01."""
+    course = tmp_path / "P-0401.toml"
+    assert run_cli("course", "new", course, "--protocol", "NCT06187961", "--arm", "conversion", "--start", "2026-12-01",
+                   "--weight", "64 kg", "--height", "168 cm").exit_code == 0
+    planned = run_cli("record", course, "surgery", "--date", "2027-03-01", "--planned", "--today", "2026-12-01")
+    assert planned.exit_code == 0, planned.output
+    return course, planned
+
+
+def test_a_procedure_while_the_drugs_are_held_around_surgery_is_said(resection):
+    """HAIC #5 (2026-12-01 + 4 x 21 d = 2027-02-23) stayed booked with no word; lenvatinib's washout
+    (7 d before, 14 d after: held 2027-02-23 to 2027-03-14) spans it, and no washout is stated for HAIC."""
+    _, planned = resection
+    assert ("! surgery planned on 2027-03-01: HAIC #5 on 2027-02-23 falls while the drugs are held around it (2027-02-23 to "
+            "2027-03-14); the protocol file states no washout for a procedure, so it is not moved (ask the surgeon)") in planned.output
+
+
+def test_a_surgery_recorded_done_replaces_the_planned_one(resection):
+    """Both were kept: the plan held the drugs around 03-01 and around 03-04, and warned about both."""
+    course, _ = resection
+    done = run_cli("record", course, "surgery", "--date", "2027-03-04", "--today", "2027-03-04")
+    assert done.exit_code == 0, done.output
+    plan = run_cli("schedule", "--course", course, "--today", "2027-03-04", "--horizon", "2027-04-10")
+    assert "surgery planned on 2027-03-01" not in plan.output
+    assert "surgery on 2027-03-04" in plan.output

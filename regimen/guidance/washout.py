@@ -54,10 +54,15 @@ class Window(NamedTuple):
 
 
 def surgeries(records: Iterable) -> list[Surgery]:
-    """The course's surgeries by date; a surgery recorded as done replaces one planned on the same day."""
+    """The course's surgeries by date. A surgery recorded as done replaces every surgery planned
+    before it in the file (the plan it carried out, on the day it was planned or on another)."""
     found: dict[date, Surgery] = {}
     for record in records:
-        if record.type == "surgery" and record.date is not None and (record.date not in found or found[record.date].planned):
+        if record.type != "surgery" or record.date is None:
+            continue
+        if not record.planned:
+            found = {day: s for day, s in found.items() if not s.planned}
+        if record.date not in found or found[record.date].planned:
             found[record.date] = Surgery(record.date, bool(record.planned))
     return sorted(found.values())
 
@@ -115,7 +120,22 @@ def lines(protocol: Protocol, plan, operations: list[Surgery]) -> list[str]:
             found = windows(protocol, activity, [surgery])[0]
             out.extend(_drug_lines(what, drug.name, found, plan, activity.drug, plan.arm.after_surgery == "stop"))
             said.update(dict.fromkeys(drug.washout.assumptions))
+        out.extend(_procedures(what, protocol, plan, surgery))
     return out + [protocol.assumption(assumption).warning() for assumption in said]
+
+
+def _procedures(what: str, protocol: Protocol, plan, surgery: Surgery) -> list[str]:
+    """A procedure planned while the drugs are held around the surgery (HAIC the day after a hepatectomy):
+    no washout is stated for procedures, so it is not moved; the plan says so, with the drugs' own span."""
+    spans = [w for track in plan.tracks if track.activity.kind == "drug" and track.activity.drug
+             for w in windows(protocol, track.activity, [surgery])]
+    if not spans:
+        return []
+    first, last = min(w.first for w in spans), max(w.last for w in spans)
+    return [f"{what}: {event.name} #{event.occurrence} on {event.date} falls while the drugs are held around it "
+            f"({date.fromordinal(first)} to {date.fromordinal(last)}); the protocol file states no washout for a procedure, "
+            "so it is not moved (ask the surgeon)"
+            for event in plan.events if event.kind == "procedure" and event.status == "planned" and first <= event.date.toordinal() <= last]
 
 
 def _drug_lines(what: str, name: str, found: Window, plan, drug: str, stop: bool) -> list[str]:
