@@ -346,3 +346,17 @@ def test_every_timed_condition_holds_exactly_inside_the_reported_range(rt_end, l
     assert all(r.status == "met" for r in timed) == inside
     assert report.earliest == max(ended + timedelta(days=22), base + timedelta(days=lab_day))
     assert report.latest == base + timedelta(days=lab_day + 7)
+
+
+def test_no_day0_satisfies_every_window_is_said_as_none_not_as_a_backwards_range():
+    # Radiotherapy's last day 11-20: day 0 from 11-20 + 22 = 12-12; labs drawn 12-02 count up to 12-02 + 7 = 12-09.
+    # 12-12 is after 12-09: no day 0 works, and the line says so instead of "from 2026-12-12 to 2026-12-09".
+    from regimen.export.clinical import screen_text
+
+    labs = '\n[[labs]]\ndate = 2026-12-02\nname = "anc"\nvalue = "2.0 x10^9/L"\n'
+    text = course("NCT06187961", "conversion", "2026-12-08", prior("radiotherapy", "2026-11-03", "2026-11-20"), labs)
+    report = screen(parse_course(text), d("2026-12-03"))
+    assert (report.earliest, report.latest) == (d("2026-12-12"), d("2026-12-09"))
+    shown = screen_text(report)
+    assert "day 0 allowed by every window: none (the earliest a window allows, 2026-12-12, is after the latest another allows, 2026-12-09)" in shown
+    assert "from 2026-12-12 to 2026-12-09" not in shown

@@ -65,7 +65,10 @@ def screen_text(report: Any) -> str:
     lines += [f"{r.status:<8} {r.rule.id:<{width}}  {r.detail}" for r in report.results]
     missing = [r.rule.id for r in report.results if r.status == "missing" and r.rule.timed]
     unknown = f" (not yet counting {', '.join(missing)}: nothing recorded)" if missing else ""
-    if report.earliest or report.latest:
+    if report.earliest and report.latest and report.earliest > report.latest:
+        lines.append(f"day 0 allowed by every window: none (the earliest a window allows, {report.earliest}, is after the latest "
+                     f"another allows, {report.latest}){unknown}")
+    elif report.earliest or report.latest:
         lines.append(f"day 0 allowed by every window: from {report.earliest or 'any day'} to {report.latest or 'any day'}{unknown}")
     elif screening:
         lines.append("day 0 allowed by every window: any day" + (unknown or " (no window bounds it)")
