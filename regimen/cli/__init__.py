@@ -170,6 +170,6 @@ def load(ctx: click.Context, ref: str):
     return load_protocol(ref, ctx.obj["dirs"])
 
 
-from . import course, plan, screen, site, tools, toxicity  # noqa: E402,F401  (each registers its commands on main)
+from . import course, plan, schedule, screen, site, tools, toxicity  # noqa: E402,F401  (each registers its commands on main)
 
 __all__ = ["Once", "error", "main"]
