@@ -23,8 +23,9 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 GRID_MM = 185.0  # the height the week rows share (the grid is 190 mm with its weekday row)
 CELL_WIDTH_MM = 26.0  # a day's column less its padding
 # (font size pt, line height mm, characters per line) from largest to smallest: a cell takes the
-# largest that holds its entries (Liberation Sans Narrow is about 0.42 em a character)
-SIZES = ((8.5, 3.45, 21), (7.5, 3.05, 24), (6.5, 2.65, 28))
+# largest that holds its entries (Liberation Sans Narrow is about 0.42 em a character, less the
+# symbol before each entry and some room for bold home doses)
+SIZES = ((8.5, 3.45, 19), (7.5, 3.05, 22), (6.5, 2.65, 25))
 
 
 def calendar_html(plan: Plan, *, at: time | None = None, label: str | None = None, today: date | None = None) -> str:
@@ -106,12 +107,24 @@ def _cell(plan: Plan, day: date, month: int, entries: list[Entry], shaded: bool,
 
 
 def _size(entries: list[Entry], height: float) -> float:
-    """The largest font size at which the entries' estimated lines fit the cell."""
+    """The largest font size at which the entries, wrapped word by word, fit the cell (with a line to spare)."""
     for size, line, chars in SIZES:
-        lines = sum(-(-(len(e.text) + 2) // chars) + (-(-len(e.sub) // int(chars / 0.85)) if e.sub else 0) for e in entries)
-        if lines * line + 4.2 <= height:
+        lines = sum(_lines(e.text + " †", chars) + (_lines(e.sub, int(chars / 0.85)) if e.sub else 0) for e in entries)
+        if (lines + 1) * line + 4.2 <= height:
             return size
     return SIZES[-1][0]
+
+
+def _lines(text: str, chars: int) -> int:
+    """How many lines ``text`` takes at ``chars`` characters a line, broken at spaces (not at no-break spaces)."""
+    count, used = 1, 0
+    for word in text.split(" "):
+        if used and used + 1 + len(word) > chars:
+            count, used = count + 1, 0
+        used += (1 if used else 0) + len(word)
+        while used > chars:  # a word longer than the line breaks anywhere (overflow-wrap)
+            count, used = count + 1, used - chars
+    return count
 
 
 def _item(entry: Entry, found: dict[str, Mark]) -> str:

@@ -1,10 +1,11 @@
 """What each day of the calendar lists: one entry per event (and per milestone), in the plan's order.
 
 An entry is plain text and CSS classes; the grid escapes and lays it out. A clinic event shows its
-time (when one is given), name, cycle and dose; home dosing shows a compact mark per drug with its
-dose ("Regorafenib 160 mg"); an event with a window says it; a conditional event carries a
-numbered note with its condition; a gated one (labs decide) a dagger; a course's statuses show
-as words, so a black-and-white print keeps them.
+name, cycle and dose, the day's first one the time (when one is given: all share it), the drugs
+of a procedure no cycle of their own (the procedure's "HAIC C2" says it); home dosing shows a
+compact mark per drug with its dose ("Regorafenib 160 mg"); an event with a window says it; a
+conditional event carries a numbered note with its condition; a gated one (labs decide) a
+dagger; a course's statuses show as words, so a black-and-white print keeps them.
 """
 
 from __future__ import annotations
@@ -48,23 +49,26 @@ def day_entries(plan: Plan, *, at: time | None = None) -> dict[date, list[Entry]
     activities = {a.id: a for a in plan.arm.activities}
     notes = conditions(plan)
     days: dict[date, list[Entry]] = defaultdict(list)
+    procedures = {(e.date, e.cycle) for e in plan.events if e.kind == "procedure" and e.cycle is not None}
     for event in plan.events:
         activity = activities[event.activity]
         gate = bool(activity.gates) and gated(activity, event)
-        days[event.date].append(_entry(event, event.activity in home, gate, at, notes))
+        clock = at if at is not None and not any("clinic" in e.classes for e in days[event.date]) else None  # once a day
+        part = event.kind == "drug" and (event.date, event.cycle) in procedures  # a drug of that day's procedure cycle
+        days[event.date].append(_entry(event, event.activity in home, gate, clock, notes, cycle=not part))
     for milestone in plan.milestones:
         days[milestone.date].append(Entry("", milestone.name, "", ("milestone",)))
     return days
 
 
-def _entry(event: Event, home: bool, gate: bool, at: time | None, notes: dict[str, int]) -> Entry:
+def _entry(event: Event, home: bool, gate: bool, at: time | None, notes: dict[str, int], *, cycle: bool = True) -> Entry:
     dose = f" {format_number(event.dose.amount)}\u00a0{event.dose.unit}" if event.dose is not None else ""
     if home:
         text, classes = f"{event.name}{dose}", ["home"]
     else:
         clock = f"{at.strftime('%H:%M')} " if at is not None else ""
-        cycle = f" C{event.cycle}" + (f"D{event.day}" if event.day not in (None, 1) else "") if event.cycle else ""
-        text, classes = f"{clock}{event.name}{cycle}{dose}", ["clinic"]
+        label = f" C{event.cycle}" + (f"D{event.day}" if event.day not in (None, 1) else "") if event.cycle and cycle else ""
+        text, classes = f"{clock}{event.name}{label}{dose}", ["clinic"]
     subs = []
     if event.duration_hours and not home:
         subs.append(f"over {format_number(event.duration_hours)} h")

@@ -20,7 +20,7 @@ STATUS_CELL = {"given": "✓ given", "held": "held: do not take", "skipped": "sk
 def oral_home_drugs(plan: Plan) -> list[Activity]:
     """The arm's drugs taken by mouth at home (tablets or capsules), in the arm's order."""
     doses = dict(plan.doses)
-    return [a for a in plan.arm.activities if taken_at_home(a)
+    return [a for a in plan.arm.activities if taken_at_home(a) and plan.track(a.id) is not None
             and ((a.route or "").upper() in ("PO", "ORAL") or getattr(doses.get(a.id), "form", None) in ("tablet", "capsule"))]
 
 
