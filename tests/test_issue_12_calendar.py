@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 import pytest
-from conftest import HERE, run_cli
+from conftest import HERE, run_cli, run_readme_block
 
 import regimen
 from regimen.export.html import calendar_html
@@ -186,3 +186,12 @@ def test_pdf_has_a_page_per_month_then_the_cards_and_notes(tmp_path, haic):
     assert "Aboutthiscalendar" in pages[4]
     assert "2026-12-08" in pages[0] and "4×40mgtablets" in pages[2]
     assert len(pages) == 4 + sum(1 for p in pages[4:] if p)  # the notes take the rest, none empty
+
+
+def test_the_readme_commands_make_the_calendars(tmp_path, monkeypatch):
+    assert run_readme_block("printable calendar", tmp_path, monkeypatch) == 4
+    html = (tmp_path / "P-0042.html").read_text(encoding="utf-8")
+    # ablation given on day 0 (2026-12-01); lenvatinib from 12-06 is overdue up to 12-28 (today is 12-29)
+    assert "✓ given" in cell(html, "2026-12-01") and "overdue" in cell(html, "2026-12-28") and "overdue" not in cell(html, "2026-12-29")
+    assert "<b>P-0042 calendar</b>" in html
+    assert "Regorafenib 160" in (tmp_path / "calendar-haic.html").read_text(encoding="utf-8").replace("\u00a0", " ")
