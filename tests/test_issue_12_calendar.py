@@ -195,3 +195,11 @@ def test_the_readme_commands_make_the_calendars(tmp_path, monkeypatch):
     assert "✓ given" in cell(html, "2026-12-01") and "overdue" in cell(html, "2026-12-28") and "overdue" not in cell(html, "2026-12-29")
     assert "<b>P-0042 calendar</b>" in html
     assert "Regorafenib 160" in (tmp_path / "calendar-haic.html").read_text(encoding="utf-8").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize("label", ["", "  ", "two\nlines", "bell\x07", "x" * 201])
+def test_a_label_is_one_printable_line(label, haic):
+    result = run_cli(*HAIC, "--format", "html", "--label", label)
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --label: ") and "one line of printable text" in result.stderr
+    with pytest.raises(regimen.RegimenError, match=r"^label: "):
+        haic.to_html(label=label)

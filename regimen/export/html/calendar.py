@@ -8,8 +8,10 @@ A4 or Letter page. Every text from the protocol file or the course is escaped.
 from __future__ import annotations
 
 import calendar as _calendar
+import unicodedata
 from datetime import date, time
 
+from ...errors import InputError, shown
 from ...plan import Plan
 from ..page import document, escape
 from .cells import Entry, conditions, day_entries, windows
@@ -17,7 +19,9 @@ from .diary import diary_pages
 from .notes import notes_page
 from .style import CALENDAR_CSS, Mark, mark_css, marks
 
-__all__ = ["calendar_html"]
+__all__ = ["calendar_html", "check_label"]
+
+LABEL_LIMIT = 200  # characters, as a calendar's name
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 GRID_MM = 185.0  # the height the week rows share (the grid is 190 mm with its weekday row)
@@ -31,6 +35,7 @@ SIZES = ((8.5, 3.45, 19), (7.5, 3.05, 22), (6.5, 2.65, 25))
 def calendar_html(plan: Plan, *, at: time | None = None, label: str | None = None, today: date | None = None) -> str:
     """The whole calendar document. ``at`` times the clinic events; ``label`` heads every page
     (nothing identifies the patient unless it does); ``today`` (a course's) is marked."""
+    check_label(label)
     found = marks([a.id for a in plan.arm.activities])
     entries = day_entries(plan, at=at)
     shaded = windows(plan)
@@ -46,6 +51,14 @@ def calendar_html(plan: Plan, *, at: time | None = None, label: str | None = Non
     pages.append(notes_page(plan, label=label))
     title = f"{plan.protocol.id} arm {plan.arm.id}: calendar from {plan.start.isoformat()}" + (f" ({label})" if label else "")
     return document(title, "\n".join(pages), css=CALENDAR_CSS + mark_css(found))
+
+
+def check_label(label: str | None, option: str = "--label") -> None:
+    """A heading is one line of printable text, as a calendar's name is (see export.ics)."""
+    if label is not None and (not label.strip() or any(unicodedata.category(c).startswith("C") for c in label)
+                              or len(label) > LABEL_LIMIT):
+        raise InputError(option, f"{shown(label)} is not accepted; give one line of printable text (no line breaks or control "
+                                 f"characters), at most {LABEL_LIMIT} characters")
 
 
 def _heading(plan: Plan, title: str, label: str | None) -> str:
