@@ -13,6 +13,8 @@ from datetime import date
 
 import pytest
 from conftest import HERE, run_cli, run_readme_block
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import regimen
 from regimen.export.html import calendar_html
@@ -203,3 +205,21 @@ def test_a_label_is_one_printable_line(label, haic):
     assert result.exit_code == 2 and result.stderr.startswith("Error: --label: ") and "one line of printable text" in result.stderr
     with pytest.raises(regimen.RegimenError, match=r"^label: "):
         haic.to_html(label=label)
+
+
+ARMS = [(p.id, a.id) for p in regimen.list_protocols() for a in p.arms]
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(arm=st.sampled_from(ARMS), start=st.dates(date(2025, 1, 1), date(2028, 12, 31)), weeks=st.integers(1, 40))
+def test_every_event_is_in_the_cell_of_its_date_and_every_month_is_printed(arm, start, weeks):
+    from datetime import timedelta
+
+    plan = regimen.schedule(*arm, REFERENCE, start, horizon=start + timedelta(weeks=weeks), allow_past=True)
+    html = calendar_html(plan)
+    months = re.findall(r'data-month="(\d{4}-\d\d)"', html)
+    assert months == sorted({e.date.isoformat()[:7] for e in plan.events} | {m.date.isoformat()[:7] for m in plan.milestones})
+    cells = {}
+    for event in plan.events:
+        text = cells.get(event.date) or cells.setdefault(event.date, cell(html, event.date.isoformat()))
+        assert regimen_escape(event.name) in text, (event.key, text)
