@@ -191,6 +191,20 @@ class Plan:
 
         return plan_dumps(self, version, patient=patient, calendar=calendar, course=course)
 
+    def to_html(self, *, time: str | dt_time | None = None, label: str | None = None, today: date | str | None = None) -> str:
+        """The printable calendar ``regimen schedule --format html`` writes: a month grid per month, a diary
+        card per oral drug, the assumptions and dose derivations; ``time="09:00"`` times clinic events,
+        ``label`` heads every page, ``today`` (a course's) is marked. ``regimen.export.pdf.pdf_bytes`` makes it a PDF."""
+        from .export.html import calendar_html
+        from .export.html.calendar import check_label
+        from .inputs import parse_clock, parse_date
+
+        if label is not None and not isinstance(label, str):
+            raise InputError("label", f"expected text, got {type(label).__name__}")
+        check_label(label, "label")
+        return calendar_html(self, at=parse_clock(time, "time"), label=label,
+                             today=None if today is None else parse_date(today, "today"))
+
     def to_ics(self, *, time: str | dt_time | None = None, tz: str | None = None, remind: str | timedelta | None = None,
                label: str | None = None) -> str:
         """The plan as ``regimen schedule --format ics`` prints it, with the same options:

@@ -48,7 +48,13 @@ def page_of(html_file: Path, *, width: int = A4_WIDTH_PX, height: int = 1123, me
     """A Playwright ``Page`` showing ``html_file`` at ``width`` x ``height`` CSS pixels (A4 by
     default), with ``media`` "screen" or "print" emulated."""
     with browser() as launched:
-        page = launched.new_page(viewport={"width": width, "height": height})
-        page.emulate_media(media=media)
-        page.goto(html_file.resolve().as_uri())
-        yield page
+        yield open_page(launched, html_file, width=width, height=height, media=media)
+
+
+def open_page(launched, html_file: Path, *, width: int = A4_WIDTH_PX, height: int = 1123, media: str = "screen"):
+    """A new Playwright ``Page`` of an already launched browser (see :func:`browser`: tests that open
+    many pages share one launch), showing ``html_file`` as :func:`page_of` does."""
+    page = launched.new_page(viewport={"width": width, "height": height})
+    page.emulate_media(media=media)
+    page.goto(html_file.resolve().as_uri())
+    return page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -10,6 +11,8 @@ from ..errors import InputError
 from . import main
 from .output import FORMATS, clock, emit, span, today
 from .plan import FHIR_VERSION, fhir_version_of, patient_options, plan_for
+
+PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes --time and --label too
 
 
 @main.command(short_help="A patient's dose and visit calendar, or a re-planned course.")
@@ -23,13 +26,14 @@ from .plan import FHIR_VERSION, fhir_version_of, patient_options, plan_for
               help="Pin the first occurrence of an anchored activity inside its window (repeatable).")
 @click.option("--horizon", metavar="SPAN|DATE",
               help="How far to plan: 24w, 180d, 6mo, 2y or a date. Default: bounded activities to their end, open-ended ones 24 weeks.")
-@click.option("--format", "fmt", type=click.Choice((*FORMATS, "fhir")), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice((*FORMATS, "fhir", *PRINTED)), default="table", show_default=True,
+              help="html: a printable month calendar with diary cards (pdf: the same, as PDF; needs -o or a pipe).")
 @FHIR_VERSION
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
-@click.option("--time", "clinic_time", metavar="HH:MM", help="ics: time clinic events at this local time (home dosing stays all-day).")
+@click.option("--time", "clinic_time", metavar="HH:MM", help="ics, html, pdf: time clinic events at this local time (home dosing stays all-day).")
 @click.option("--tz", help="ics: IANA time zone for --time, e.g. Asia/Shanghai (default: this machine's zone).")
 @click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
-@click.option("--label", help="ics: the calendar's name. Nothing identifies the patient unless you put it here.")
+@click.option("--label", help="ics: the calendar's name; html, pdf: the heading of every page. Nothing identifies the patient unless you put it here.")
 @click.option("--replaces", type=click.Path(dir_okay=False), metavar="OLD.ics",
               help="ics with --course: the last export of this calendar; changed events get a higher SEQUENCE, vanished ones are cancelled.")
 @click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri: clinic events on other days move inside their windows.")
@@ -58,8 +62,10 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         raise InputError("--replaces", "applies to --course with --format ics only")
     if fmt != "ics":
         for name, value in (("--time", clinic_time), ("--tz", tz), ("--remind", remind), ("--label", label)):
-            if value is not None:
+            if value is not None and not (fmt in PRINTED and name in ("--time", "--label")):
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
+    if fmt == "pdf" and output is None and sys.stdout.isatty():
+        raise InputError("--format pdf", "writes a file, not text for a terminal: give -o FILE.pdf (or pipe it)")
     if tz is not None and clinic_time is None:
         raise InputError("--tz", "sets the zone of --time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
     calendar: dict = {}
@@ -108,16 +114,37 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         from ..export.fhir import plan_dumps
 
         text = plan_dumps(plan, version, **identity)
+    elif fmt in PRINTED:
+        from ..export.html import calendar_html
+
+        text = calendar_html(plan, at=clock(clinic_time), label=label, today=today(today_text) if course_file else None)
     else:
         from ..export.text import plan_table
 
         text = plan_table(plan, today=today(today_text) if course_file else None)
-    if fmt in ("csv", "ics", "fhir"):  # their readers may never show the warnings: the terminal always does
+    if fmt in ("csv", "ics", "fhir", *PRINTED):  # their readers may never show the warnings: the terminal always does
         from ..protocol.origin import notice
 
         for line in [line for line in (notice(plan.protocol),) if line] + list(plan.warnings):
             click.echo(f"! {line}", err=True)
-    emit(text, output, binary=fmt in ("csv", "ics"))
+    if fmt == "pdf":
+        from ..export.pdf import pdf_bytes
+
+        emit_bytes(pdf_bytes(text), output)
+    else:
+        emit(text, output, binary=fmt in ("csv", "ics"))
+
+
+def emit_bytes(data: bytes, output: str | None) -> None:
+    """A binary file (a PDF) to ``output``, atomically, or to standard output (a pipe)."""
+    if output is None:
+        click.get_binary_stream("stdout").write(data)
+        return
+    from ..errors import one_line
+    from ..files import write_file
+
+    write_file(output, data)
+    click.echo(f"wrote {one_line(output)}", err=True)
 
 
 def course_calendar(course, replaces: str | None, **options) -> dict:

@@ -7,6 +7,10 @@ only when a PDF is asked for.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ..errors import InputError
 
 __all__ = ["pdf_bytes"]
@@ -26,4 +30,20 @@ def pdf_bytes(html: str, *, option: str = "--format pdf") -> bytes:
     from weasyprint.urls import URLFetcher
 
     nothing = URLFetcher(allowed_protocols=())  # a page loads nothing from outside, not even file:
-    return weasyprint.HTML(string=html, url_fetcher=nothing).write_pdf()
+    with _quiet("weasyprint", "fontTools"):
+        return weasyprint.HTML(string=html, url_fetcher=nothing).write_pdf()
+
+
+@contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """Only errors from these loggers: WeasyPrint warns about each CSS property it ignores (a
+    browser's ``outline``) and fontTools about font subsetting, neither of which a user can act on."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.level, logging.ERROR))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
