@@ -17,9 +17,9 @@ from ..notation import NotationError, parse_rule
 from ..rules import DAY0, Rule, Start
 from ..tomlfile import TomlFile as _File
 from . import plausible
+from .calendar import read_calendar
 from .checks import cross_check
 from .quantities import plausible_value, read_days, read_dose, read_lab_criterion, read_mass, read_percent, short
-from .calendar import read_calendar
 from .screening import read_screening
 
 __all__ = ["build"]
