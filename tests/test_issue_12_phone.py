@@ -166,7 +166,7 @@ def test_replaces_a_plain_plan_cancels_what_a_shorter_horizon_leaves_out(tmp_pat
     old.write_text(_ics("NCT05760430", "control", horizon="12w"), encoding="utf-8", newline="")
     new = _events(_ics("NCT05760430", "control", "--replaces", old, horizon="6w"))
     before = _events(old.read_text(encoding="utf-8"))
-    # 6 weeks from 2026-12-01 end on 2027-01-12: the 2027-01-19 atezolizumab visit and the 02-09 imaging go
+    # 6 weeks from 2026-12-01 end on 2027-01-11 (42 days, the last included): the 2027-01-19 atezolizumab visit and the 02-09 imaging go
     gone = {k for k, e in new.items() if str(e["STATUS"]) == "CANCELLED"}
     assert "NCT05760430/control/atezolizumab/3/visit" in gone and "NCT05760430/control/imaging/1" in gone
     assert all(new[k]["SEQUENCE"] == before[k]["SEQUENCE"] + 1 for k in gone)
@@ -209,3 +209,28 @@ def test_the_library_gives_the_clis_calendar():
     assert text == cli.replace("\n", "\r\n")  # the CLI's CRLF, read back by the runner as LF
     with pytest.raises(regimen.InputError, match=r"^time: 'nope' is not a clinic activity of arm haic; known: default, haic"):
         plan.to_ics(time={"nope": "08:00"}, tz="Asia/Shanghai")
+
+
+def test_the_readmes_phone_commands_make_what_it_says(tmp_path, monkeypatch):
+    """README "On a phone": its commands run in an empty folder; the update cancels weeks 13-24."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- on a phone: tests/.*?-->\n```console\n(.*?)\n```", readme, re.S)
+    assert block
+    monkeypatch.chdir(tmp_path)
+    commands = [shlex.split(line[len("$ regimen "):]) for line in block.group(1).splitlines()]
+    assert len(commands) == 2
+    for argv in commands:
+        _ok(*argv)
+    first, update = _events((tmp_path / "haic.ics").read_text(encoding="utf-8")), _events((tmp_path / "haic-update.ics").read_text(encoding="utf-8"))
+    visit = first["NCT05233358/haic/haic/1/visit"]
+    assert str(visit["SUMMARY"]).startswith("HAIC C1: Oxaliplatin 156.73 mg IA") and visit.end - visit.start == timedelta(hours=46)
+    series = first["NCT05233358/haic/regorafenib/1/series"]
+    assert series.start.strftime("%H:%M") == "08:00" and [a["TRIGGER"].dt for a in series.walk("VALARM")] == [timedelta(minutes=-30)]
+    # 12 weeks from 2026-12-01 end on 2027-02-22 (84 days, the last included): HAIC every 21 days puts C5 on day 84,
+    # 2027-02-23, and C6 on 2027-03-16, so both are cancelled
+    cancelled = {k for k, e in update.items() if str(e["STATUS"]) == "CANCELLED"}
+    assert {"NCT05233358/haic/haic/5/visit", "NCT05233358/haic/haic/6/visit"} <= cancelled
+    assert all(update[k]["SEQUENCE"] == first[k]["SEQUENCE"] + 1 for k in cancelled)
