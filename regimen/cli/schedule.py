@@ -120,7 +120,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         times, dose_times = activity_times(clinic_time, "--time", plan), activity_times(dose_time, "--dose-time", plan)
         text = ics_dumps(plan, tz=tz, remind=span(remind), label=label, times=times, dose_times=dose_times, separate=separate,
                          **calendar)
-        for note in calendar_notes(plan, tz=tz, timed=bool(times), dose_timed=bool(dose_times), remind=span(remind)):
+        for note in calendar_notes(plan, tz=tz, timed=bool(times), dose_times=dose_times, remind=span(remind)):
             click.echo(f"! {note}", err=True)
     elif fmt == "fhir":
         from ..export.fhir import plan_dumps

@@ -114,16 +114,17 @@ def zone_for(tz: str | None) -> str:
     return name
 
 
-def calendar_notes(plan: Plan, *, tz: str | None, timed: bool, dose_timed: bool, remind: timedelta | None) -> list[str]:
+def calendar_notes(plan: Plan, *, tz: str | None, timed: bool, dose_times: Mapping[str, time], remind: timedelta | None) -> list[str]:
     """One-line notes for the terminal about an export: the zone used when none was given, and home
-    doses left without reminders (all-day: they would ring at midnight)."""
+    doses left without reminders (all-day without a dose time: they would ring at midnight)."""
     notes = []
-    if (timed or dose_timed) and tz is None:
+    if (timed or dose_times) and tz is None:
         notes.append(f"times are in {zone_for(None)}, this machine's zone (give --tz to choose another)")
-    home = sorted(a.id for a in plan.arm.activities if a.id in plan.home_dosed() and a.kind == "drug"
-                  and any(e.activity == a.id for e in plan.events))
-    if remind is not None and home and not dose_timed:
-        notes.append(f"--remind: no reminders on home dosing ({', '.join(home)}): all-day doses would ring at midnight; "
+    home = plan.home_dosed()
+    untimed = sorted(a.id for a in plan.arm.activities if a.id in home and a.kind == "drug" and "default" not in dose_times
+                     and a.id not in dose_times and any(e.activity == a.id for e in plan.events))
+    if remind is not None and untimed:
+        notes.append(f"--remind: no reminders on home dosing ({', '.join(untimed)}): all-day doses would ring at midnight; "
                      "give --dose-time HH:MM to remind at a time of day")
     return notes
 
