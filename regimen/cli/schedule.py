@@ -66,7 +66,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     if fmt != "ics":
         for name, value in (("--time", clinic_time), ("--dose-time", dose_time), ("--separate", separate), ("--tz", tz),
                             ("--remind", remind), ("--label", label), ("--replaces", replaces)):
-            if value:
+            if value not in (None, (), False):
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
     if tz is not None and not clinic_time and not dose_time:
         raise InputError("--tz", "sets the zone of --time and --dose-time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
