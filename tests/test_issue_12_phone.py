@@ -250,3 +250,16 @@ def test_the_readmes_phone_commands_make_what_it_says(tmp_path, monkeypatch):
     cancelled = {k for k, e in update.items() if str(e["STATUS"]) == "CANCELLED"}
     assert {"NCT05233358/haic/haic/5/visit", "NCT05233358/haic/haic/6/visit"} <= cancelled
     assert all(update[k]["SEQUENCE"] == first[k]["SEQUENCE"] + 1 for k in cancelled)
+
+
+def test_an_unverified_infusion_time_is_booked_only_as_an_assumption_the_calendar_states():
+    text = _ics("NCT05760430", "experimental", "--time", "09:00", "--tz", "Asia/Shanghai", horizon="4w")
+    calendar = icalendar.Calendar.from_ical(text)
+    header = str(calendar["DESCRIPTION"])
+    assert "assumption camrelizumab-infusion-time (calendar durations): A camrelizumab infusion is booked as 60 minutes." in header
+    assert "assumption calendar-default-duration (calendar durations)" in header
+    camrelizumab = _events(text)["NCT05760430/experimental/camrelizumab/1"]
+    assert camrelizumab.end - camrelizumab.start == timedelta(minutes=60)
+    assert ("Booked for 60 min: assumption camrelizumab-infusion-time (UNVERIFIED, in the calendar's description)"
+            in str(camrelizumab["DESCRIPTION"]))
+    assert "calendar durations" not in str(icalendar.Calendar.from_ical(_ics("NCT05760430", "experimental", horizon="4w"))["DESCRIPTION"])

@@ -31,7 +31,7 @@ from icalendar import Calendar, Event, vText
 from ..errors import InputError, shown
 from ..plan import Plan
 from .ics_parts import CONTROL, clean
-from .ics_visits import Clock, components
+from .ics_visits import Clock, components, duration_notes
 from .ids import NAMESPACE, calendar_id, uid_for
 from .vtimezone import time_zone, vtimezone
 
@@ -74,7 +74,7 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     ical.add("x-wr-calname", vText(title))
     from ..protocol.origin import notice
 
-    header = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
+    header = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings) + (duration_notes(plan) if name else [])
     if header:
         ical.add("description", clean("\n".join(header)))
     warned = warnings_by_activity(plan)

@@ -34,7 +34,7 @@ from ..protocol.calendar import PACKAGE_DEFAULT_HOURS, PACKAGE_DEFAULT_NOTE
 from ..units import format_number
 from .ics_parts import alarm, base, description, summary
 
-__all__ = ["DOSE_SLOT", "Clock", "activity_times", "components", "hours_text", "length_of"]
+__all__ = ["DOSE_SLOT", "Clock", "activity_times", "components", "duration_notes", "hours_text", "length_of"]
 
 DOSE_SLOT = timedelta(minutes=15)  # a timed home dose: a slot for the reminder, not a clinical time
 
@@ -137,7 +137,7 @@ def length_of(plan: Plan, event: PlanEvent) -> tuple[float, str]:
     if event.duration_hours:
         return event.duration_hours, "the activity's stated duration"
     if calendar is not None:
-        return calendar.default_hours, "the protocol's default for an activity with no stated duration; " + _assumed(plan, calendar.assumptions)
+        return calendar.default_hours, "the protocol's default, " + _assumed(plan, calendar.assumptions)
     return PACKAGE_DEFAULT_HOURS, PACKAGE_DEFAULT_NOTE
 
 
@@ -145,8 +145,21 @@ _DEFAULTS = ("the protocol's default", PACKAGE_DEFAULT_NOTE)
 
 
 def _assumed(plan: Plan, ids: tuple[str, ...]) -> str:
+    """Short, as each event says it: the text is in the calendar's DESCRIPTION (:func:`duration_notes`)."""
     found = {a.id: a for a in plan.protocol.assumptions}
-    return "; ".join(f"assumption {i}: {found[i].text} ({found[i].status})" if i in found else f"assumption {i}" for i in ids)
+    return "; ".join(f"assumption {i} ({found[i].status}, in the calendar's description)" if i in found else f"assumption {i}" for i in ids)
+
+
+def duration_notes(plan: Plan) -> list[str]:
+    """The assumptions behind the booked lengths of this plan's events, in full, for a timed calendar's DESCRIPTION."""
+    calendar = plan.protocol.calendar
+    if calendar is None:
+        return [f"Durations: {PACKAGE_DEFAULT_NOTE}"]
+    used = {e.activity for e in plan.events}
+    ids = list(calendar.assumptions) + [i for activity, entry in calendar.activities if activity in used for i in entry.assumptions]
+    found = {a.id: a for a in plan.protocol.assumptions}
+    return [f"assumption {i} (calendar durations): {found[i].text} (source: {found[i].source}; {found[i].status})"
+            for i in dict.fromkeys(ids) if i in found]
 
 
 def hours_text(hours: float) -> str:
