@@ -181,6 +181,7 @@ class Protocol(NamedTuple):
     weight_change: float = 10.0  # % change in weight that recalculates weight-based doses
     sha256: str = ""  # of the file's bytes, for a protocol read from a user's folder (outputs name it)
     screening: object = None  # protocol.screening.Screening: the eligibility windows and thresholds, or None
+    calendar: object = None  # protocol.calendar.Durations: how long each clinic activity lasts on a calendar, or None
 
     def arm(self, arm_id: str) -> Arm:
         return _find(self.arms, arm_id, f"arm of {self.id}")

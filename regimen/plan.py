@@ -205,20 +205,25 @@ class Plan:
         return calendar_html(self, at=parse_clock(time, "time"), label=label,
                              today=None if today is None else parse_date(today, "today"))
 
-    def to_ics(self, *, time: str | dt_time | None = None, tz: str | None = None, remind: str | timedelta | None = None,
-               label: str | None = None) -> str:
+    def to_ics(self, *, time: str | dt_time | dict | None = None, tz: str | None = None, remind: str | timedelta | None = None,
+               label: str | None = None, dose_time: str | dt_time | dict | None = None, separate: bool = False) -> str:
         """The plan as ``regimen schedule --format ics`` prints it, with the same options:
-        ``time="09:00"`` times clinic events in zone ``tz``, ``remind="1d"`` adds reminders, ``label`` names the calendar."""
+        ``time="09:00"`` (or ``{"haic": "08:00", "default": "09:00"}``) times clinic events in zone
+        ``tz``, ``dose_time`` likewise home doses, ``remind="1d"`` adds reminders, ``label`` names
+        the calendar, ``separate=True`` keeps a visit's drugs as separate events."""
         from .export.ics import dumps
-        from .inputs import parse_clock, parse_reminder
+        from .export.ics_visits import activity_times
+        from .inputs import parse_reminder
 
-        if tz is not None and time is None:
+        if tz is not None and time is None and dose_time is None:
             raise InputError("tz", "sets the zone of time; give time too, or drop tz (all-day events have no zone)")
         for name, value in (("tz", tz), ("label", label)):
             if value is not None and not isinstance(value, str):
                 raise InputError(name, f"expected text, got {type(value).__name__}")
         try:
-            return dumps(self, at=parse_clock(time, "time"), tz=tz, remind=parse_reminder(remind, "remind"), label=label)
+            times = {name: activity_times(_clock_texts(name, given), name, self) for name, given in (("time", time), ("dose_time", dose_time))}
+            return dumps(self, times=times["time"], dose_times=times["dose_time"], tz=tz, remind=parse_reminder(remind, "remind"),
+                         label=label, separate=bool(separate))
         except InputError as exc:  # the exporter speaks the CLI's flags
             if exc.option == "--tz":
                 raise InputError("tz", exc.detail) from None
@@ -270,6 +275,19 @@ def _events(plan: Plan, track: Track) -> Iterator[Event]:
                 earliest = latest = when
             yield make(Event, (prefix + str(number), when, earliest, latest, *head, number, *middle,
                                *run.cycle_day(index), *tail))
+
+
+def _clock_texts(name: str, given: object) -> list[str]:
+    """``time=`` or ``dose_time=`` of :meth:`Plan.to_ics` as the CLI's ``[ACTIVITY=]HH:MM`` texts."""
+    if given is None:
+        return []
+    pairs = given.items() if isinstance(given, dict) else [("default", given)]
+    texts = []
+    for key, value in pairs:
+        if not isinstance(key, str) or not isinstance(value, (str, dt_time)):
+            raise InputError(name, f"expected HH:MM text, a datetime.time or a dict of them by activity, got {type(value).__name__}")
+        texts.append(f"{key}={value if isinstance(value, str) else value.strftime('%H:%M')}")
+    return texts
 
 
 def home_dosed(rule: Rule) -> bool:

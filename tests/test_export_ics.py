@@ -25,7 +25,10 @@ def _expanded(text: str, first: date, last: date) -> dict[str, list[date]]:
         if str(event["X-REGIMEN-ACTIVITY"]) == "screening":
             continue  # a task before day 0 (issue 16), not an event of the plan
         start = event.start
-        days[str(event["X-REGIMEN-ACTIVITY"])].append(start.date() if isinstance(start, datetime) else start)
+        # a visit (issue 12) lists its same-day procedure and infusions: each counts for its activity
+        members = str(event.get("X-REGIMEN-MEMBERS", "")).split() or [f"-/-/{event['X-REGIMEN-ACTIVITY']}"]
+        for key in members:
+            days[key.split("/")[2]].append(start.date() if isinstance(start, datetime) else start)
     return {activity: sorted(found) for activity, found in days.items()}
 
 
@@ -60,7 +63,8 @@ def test_timed_clinic_events_carry_their_vtimezone_and_home_dosing_stays_all_day
     text = ics.dumps(plan, at=time(9, 0), tz="Asia/Shanghai")
     calendar = icalendar.Calendar.from_ical(text)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Asia/Shanghai"]
-    infusion = next(e for e in calendar.walk("VEVENT") if str(e["X-REGIMEN-ACTIVITY"]) == "fluorouracil_infusion")
+    # the HAIC visit (issue 12) holds the 5-FU pump: it lasts from the start until the pump comes off 46 h later
+    infusion = next(e for e in calendar.walk("VEVENT") if "fluorouracil_infusion" in str(e.get("X-REGIMEN-MEMBERS", "")))
     assert infusion.start.isoformat() == "2026-12-01T09:00:00+08:00"
     assert infusion.end - infusion.start == timedelta(hours=46)
     regorafenib = next(e for e in calendar.walk("VEVENT") if str(e["X-REGIMEN-ACTIVITY"]) == "regorafenib")

@@ -32,7 +32,7 @@ def given(extra: list[str]) -> list[str]:
         (["--horizon", "100y"], "Error: --horizon: '100y' is longer than the accepted 10 years"),
         (["--horizon", "99999999d"], "Error: --horizon: '99999999d' is longer than the accepted 10 years"),
         (["--format", "ics", "--tz", "Asia/Shanghai"],
-         "Error: --tz: sets the zone of --time; give --time HH:MM too, or drop --tz (all-day events have no zone)"),
+         "Error: --tz: sets the zone of --time and --dose-time; give --time HH:MM too, or drop --tz (all-day events have no zone)"),
         (["--at", "pve=2026-12-20"], "Error: --at pve: 2026-12-20 is outside its window 2026-12-13 to 2026-12-17 (+14d [12d..16d] after ctace)"),
         (["--level", "camrelizumab=1"], "Error: --level camrelizumab: Camrelizumab has no dose levels to reduce (doses: 3 mg/kg)"),
     ],

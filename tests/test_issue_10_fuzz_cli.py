@@ -77,7 +77,8 @@ COMMANDS = {
         **PATIENT_OPTIONS, "--start": v(*DATE, needed=True), "--allow-past": FLAG, "--course": v("course.toml"),
         "--at": v("imaging=2027-01-08"), "--horizon": v("12w", "2y", "2027-06-01"),
         "--format": v("ics", "ics", "table", "json", "csv", "fhir"), "--fhir-version": v("R4", "R5"), "-o": v("out.txt"),
-        "--time": v("09:00"), "--tz": v("Asia/Shanghai", "UTC"),
+        "--time": v("09:00", "tace=08:00", "default=09:00"), "--dose-time": v("08:00", "regorafenib=08:00"), "--separate": FLAG,
+        "--tz": v("Asia/Shanghai", "UTC"),
         "--remind": v("1d", "30m"), "--label": v("Clinic"), "--clinic-days": v("mon-fri", "mon,wed"), "--holidays": v("CN", "US"),
         "--today": v(*DATE), "--replaces": v("old.ics")}),
     "dose": Command((PROTOCOL,), PATIENT_OPTIONS),
@@ -177,10 +178,12 @@ def invocations(draw, name: str) -> list[str]:
                 text = "1"  # worker processes cost ~0.1 s each; tests/test_cohort.py covers --jobs 2
             argv += [option, _relative(text) if option in FILES else text]
     if name == "schedule":  # calendar options go with --format ics, a zone with a time: keep valid lines valid
-        if any(o in argv for o in ("--time", "--tz", "--remind", "--label")) and "--format" not in argv:
+        if any(o in argv for o in ("--time", "--dose-time", "--separate", "--tz", "--remind", "--label")) and "--format" not in argv:
             argv += ["--format", "ics"]
-        if "--tz" in argv and "--time" not in argv:
+        if "--tz" in argv and "--time" not in argv and "--dose-time" not in argv:
             argv += ["--time", "09:00"]
+        if ("--time" in argv or "--dose-time" in argv) and "--tz" not in argv:
+            argv += ["--tz", "UTC"]  # a machine in UTC refuses --time without --tz (issue 12)
     if name in ("schedule", "show") and "--fhir-version" in argv and "--format" not in argv:  # it goes with --format fhir
         argv += ["--format", "fhir"]
         for option in ("--today", "--replaces"):  # they go with --course: left out of a valid plain line

@@ -40,7 +40,8 @@ def new(tmp_path, monkeypatch):
 
 
 def _export(course, target, *extra, horizon="12w"):
-    _ok("schedule", "--course", course, "--today", TODAY, "--horizon", horizon, "--format", "ics", "-o", target, *extra)
+    # --separate: one event per drug, so these tests follow each event's SEQUENCE (visits: tests/test_issue_12_phone.py)
+    _ok("schedule", "--course", course, "--today", TODAY, "--horizon", horizon, "--format", "ics", "--separate", "-o", target, *extra)
     return target
 
 
@@ -106,8 +107,3 @@ def test_an_event_pushed_past_the_horizon_is_not_cancelled(new, tmp_path):
     v3, _ = _events(_export(course, tmp_path / "v3.ics"))  # the course-revision path likewise
     assert "NCT05760430/control/atezolizumab/4" not in v3
 
-
-def test_replaces_applies_to_course_calendars_only(tmp_path):
-    result = _cli("schedule", "NCT05760430", "--arm", "control", "--start", "2026-12-01", "--weight", "80 kg", "--format", "ics",
-                  "--replaces", tmp_path / "x.ics")
-    assert result.exit_code == 2 and result.stderr == "Error: --replaces: applies to --course with --format ics only\n"

@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError
 from . import main
-from .output import FORMATS, clock, emit, span, today
+from .output import FORMATS, emit, span, today
 from .plan import FHIR_VERSION, fhir_version_of, patient_options, plan_for
 
 PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes --time and --label too
@@ -30,12 +30,19 @@ PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes -
               help="html: a printable month calendar with diary cards (pdf: the same, as PDF; needs -o or a pipe).")
 @FHIR_VERSION
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
-@click.option("--time", "clinic_time", metavar="HH:MM", help="ics, html, pdf: time clinic events at this local time (home dosing stays all-day).")
-@click.option("--tz", help="ics: IANA time zone for --time, e.g. Asia/Shanghai (default: this machine's zone).")
+@click.option("--time", "clinic_time", multiple=True, metavar="[ACTIVITY=]HH:MM",
+              help="ics (html, pdf: one time for all): time clinic events at this local time, per activity (haic=08:00) or for the rest (default=09:00, or "
+                   "just 09:00); repeatable. Each lasts its protocol's duration; same-day ones never share a start.")
+@click.option("--dose-time", "dose_time", multiple=True, metavar="[DRUG=]HH:MM",
+              help="ics: time home doses at this local time (08:00, or per drug apatinib=08:00), so reminders ring then; "
+                   "repeatable. Without it home dosing is all-day.")
+@click.option("--separate", is_flag=True, help="ics: one event per drug, instead of one visit event per day listing them.")
+@click.option("--tz", help="ics: IANA time zone for --time and --dose-time, e.g. Asia/Shanghai (default: this machine's zone, "
+                           "refused when it is UTC: give --tz UTC if UTC is meant).")
 @click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
 @click.option("--label", help="ics: the calendar's name; html, pdf: the heading of every page. Nothing identifies the patient unless you put it here.")
 @click.option("--replaces", type=click.Path(dir_okay=False), metavar="OLD.ics",
-              help="ics with --course: the last export of this calendar; changed events get a higher SEQUENCE, vanished ones are cancelled.")
+              help="ics: the last export of this calendar; changed events get a higher SEQUENCE, vanished ones are cancelled.")
 @click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri: clinic events on other days move inside their windows.")
 @click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD",
@@ -44,7 +51,8 @@ PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes -
 def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
              choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, allow_past: bool,
              course_file: str | None,
-             pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: str | None,
+             pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: tuple[str, ...],
+             dose_time: tuple[str, ...], separate: bool,
              tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None,
              today_text: str | None, replaces: str | None, fhir_version: str | None) -> None:
     """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
@@ -53,21 +61,21 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     Examples:
       regimen schedule NCT05760430 --arm experimental --start 2026-12-01 --weight "72 kg"
       regimen schedule NCT05233358 --arm haic --start 2026-12-01 --weight "70 kg" --height "170 cm" \\
-          --choose ici=camrelizumab --horizon 24w --format ics --time 09:00 --tz Asia/Shanghai -o plan.ics
+          --choose ici=camrelizumab --horizon 24w --format ics --time haic=08:00 --time default=09:00 \\
+          --dose-time 08:00 --tz Asia/Shanghai -o plan.ics
       regimen schedule --course P-0042.toml --format ics -o P-0042.ics
       regimen schedule --course P-0042.toml --format fhir -o P-0042.fhir.json
     """
     version = fhir_version_of(fmt, fhir_version)
-    if replaces is not None and not (course_file and fmt == "ics"):
-        raise InputError("--replaces", "applies to --course with --format ics only")
     if fmt != "ics":
-        for name, value in (("--time", clinic_time), ("--tz", tz), ("--remind", remind), ("--label", label)):
-            if value is not None and not (fmt in PRINTED and name in ("--time", "--label")):
+        for name, value in (("--time", clinic_time), ("--dose-time", dose_time), ("--separate", separate), ("--tz", tz),
+                            ("--remind", remind), ("--label", label), ("--replaces", replaces)):
+            if value not in (None, (), False) and not (fmt in PRINTED and name in ("--time", "--label")):
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
     if fmt == "pdf" and output is None and sys.stdout.isatty():
         raise InputError("--format pdf", "writes a file, not text for a terminal: give -o FILE.pdf (or pipe it)")
-    if tz is not None and clinic_time is None:
-        raise InputError("--tz", "sets the zone of --time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
+    if tz is not None and not clinic_time and not dose_time:
+        raise InputError("--tz", "sets the zone of --time and --dose-time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
     calendar: dict = {}
     identity: dict = {}  # fhir with --course: its pseudonym, calendar id (the resource ids derive from it) and reasons
     clinic = None
@@ -98,6 +106,10 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
             raise InputError(missing[0], f"is required (or give --course FILE); missing: {', '.join(missing)}")
         plan = plan_for(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
                      horizon=horizon, bsa_method=bsa_method, clinic=clinic, allow_past=allow_past)
+        if replaces is not None:  # a plain plan: every event of the old file not in this one is cancelled
+            from ..tomlfile import TOML_LIMIT, read_text_file
+
+            calendar = {"previous": read_text_file(replaces, "calendar file", TOML_LIMIT * 16)}
     if fmt == "json":
         from ..export.json import dumps
 
@@ -107,9 +119,15 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
 
         text = csv_dumps(plan, bom=output is not None, comments=output is not None)
     elif fmt == "ics":
+        from ..export.ics import calendar_notes
         from ..export.ics import dumps as ics_dumps
+        from ..export.ics_visits import activity_times
 
-        text = ics_dumps(plan, at=clock(clinic_time), tz=tz, remind=span(remind), label=label, **calendar)
+        times, dose_times = activity_times(clinic_time, "--time", plan), activity_times(dose_time, "--dose-time", plan)
+        text = ics_dumps(plan, tz=tz, remind=span(remind), label=label, times=times, dose_times=dose_times, separate=separate,
+                         **calendar)
+        for note in calendar_notes(plan, tz=tz, timed=bool(times), dose_times=dose_times, remind=span(remind)):
+            click.echo(f"! {note}", err=True)
     elif fmt == "fhir":
         from ..export.fhir import plan_dumps
 
@@ -117,7 +135,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     elif fmt in PRINTED:
         from ..export.html import calendar_html
 
-        text = calendar_html(plan, at=clock(clinic_time), label=label, today=today(today_text) if course_file else None)
+        text = calendar_html(plan, at=printed_time(clinic_time, plan), label=label, today=today(today_text) if course_file else None)
     else:
         from ..export.text import plan_table
 
@@ -169,3 +187,15 @@ def course_calendar(course, replaces: str | None, **options) -> dict:
         found["baseline"] = replan(course.baseline(), **options)
         found["sequence"] = max(course.revision, len(course.records))
     return found
+
+
+def printed_time(values: tuple[str, ...], plan):
+    """The one clinic time a printed calendar shows (``--time 09:00``); per-activity times are for ics."""
+    if not values:
+        return None
+    from ..export.ics_visits import activity_times
+
+    times = activity_times(values, "--time", plan)
+    if set(times) != {"default"}:
+        raise InputError("--time", "html and pdf take one time for every clinic event, like --time 09:00; per-activity times are for --format ics")
+    return times["default"]

@@ -1,8 +1,10 @@
 """Plan -> iCalendar (RFC 5545), for Outlook, Google and Apple calendars.
 
 * Dose-days and clinic days are all-day events (``VALUE=DATE``), so they never shift a day for
-  users east or west of UTC. With ``time``, clinic events (procedures, assessments and infused
-  drugs) are timed in ``tz`` and the file carries that zone's VTIMEZONE.
+  users east or west of UTC. With ``times``, clinic events (procedures, assessments and infused
+  drugs) are timed in ``tz`` with DTEND from their booked length, with ``dose_times`` home doses
+  too, and the file carries that zone's VTIMEZONE; a machine in UTC must say ``tz`` (:func:`zone_for`).
+* The same-day procedure and infusions are one visit event (``ics_visits``), unless ``separate``.
 * Home dosing (a drug repeated every day or every other day) is one recurring event per dose:
   an RRULE with an EXDATE for each day off, rather than hundreds of events.
 * UIDs are UUIDv5 of a calendar id and the plan's stable event keys: unique per patient (a
@@ -11,7 +13,7 @@
 * SEQUENCE never goes down across exports of one course: with ``previous`` (the last export's
   text, ``--replaces OLD.ics``) each event carries the previous SEQUENCE, plus one if it changed,
   and every event of the previous export that is gone is sent CANCELLED (one pushed past the
-  horizon is left alone); without it, a changed event carries the course's revision.
+  horizon is left alone, for a course); without it, a changed event carries the course's revision.
 * DTSTAMP is ``SOURCE_DATE_EPOCH`` when set, else the course's last change, else the export's
   day at 00:00 UTC.
 * No patient name or identifier appears unless ``label`` is given.
@@ -19,24 +21,22 @@
 
 from __future__ import annotations
 
-import math
 import os
-import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from functools import reduce
-from itertools import pairwise
 from pathlib import Path
 
-from icalendar import Alarm, Calendar, Event, vText
+from icalendar import Calendar, Event, vText
 
 from ..errors import InputError, shown
-from ..plan import TAKEN, Plan
-from ..plan import Event as PlanEvent
-from ..units import format_number
+from ..plan import Plan
+from .ics_parts import CONTROL, clean
+from .ics_visits import Clock, components, duration_notes
 from .ids import NAMESPACE, calendar_id, uid_for
 from .vtimezone import time_zone, vtimezone
 
-__all__ = ["NAMESPACE", "calendar_id", "clean", "dumps", "stamp_for", "system_zone", "uid_for", "vtimezone", "warnings_by_activity"]
+__all__ = ["NAMESPACE", "calendar_id", "calendar_notes", "clean", "dumps", "is_utc", "stamp_for", "system_zone", "uid_for",
+           "vtimezone", "warnings_by_activity", "zone_for"]
 
 PRODID = "-//regimen//regimen calendar export//EN"
 LABEL_LIMIT = 200  # characters in a calendar's name: a phone shows about 30
@@ -44,9 +44,13 @@ LABEL_LIMIT = 200  # characters in a calendar's name: a phone shows about 30
 
 def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: timedelta | None = None,
           label: str | None = None, stamp: datetime | None = None, baseline: Plan | None = None, sequence: int = 0,
-          calendar: str | None = None, previous: str | None = None, later: frozenset[str] = frozenset()) -> str:
+          calendar: str | None = None, previous: str | None = None, later: frozenset[str] = frozenset(),
+          times: Mapping[str, time] | None = None, dose_times: Mapping[str, time] | None = None, separate: bool = False) -> str:
     """The plan as iCalendar text.
 
+    ``at`` (or ``times["default"]``) times clinic events, ``times`` per activity id; ``dose_times``
+    times home doses (``"default"`` or per activity id), all in zone ``tz`` (see :func:`zone_for`).
+    Same-day procedures and infusions are one visit unless ``separate`` (see ``ics_visits``).
     ``calendar`` is the calendar id the UIDs derive from (default: :func:`calendar_id`). With
     ``previous`` (the text of the last export of this calendar), each event keeps its SEQUENCE, or
     one more if it changed, and events of the previous export that are gone are sent CANCELLED,
@@ -55,35 +59,74 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     ``sequence`` (the course's revision, which never goes down) and the baseline's vanished events
     are cancelled likewise.
     """
-    if label is not None and (not label.strip() or _CONTROL.search(label) or len(label) > LABEL_LIMIT):
+    if label is not None and (not label.strip() or CONTROL.search(label) or len(label) > LABEL_LIMIT):
         raise InputError("--label", f"{shown(label)} is not accepted; give one line of printable text (no line breaks or control "
                                     f"characters), at most {LABEL_LIMIT} characters")
-    zone = time_zone(tz or system_zone()) if at is not None else None
+    times = {**({"default": at} if at is not None else {}), **(times or {})}
+    dose_times = dict(dose_times or {})
+    name = zone_for(tz) if (times or dose_times) else None
+    clock = Clock(time_zone(name) if name else None, times, dose_times, remind)
     stamp = stamp or _stamp(plan)
-    name = clean(label or f"{plan.protocol.id} {plan.arm.label}")
+    title = clean(label or f"{plan.protocol.id} {plan.arm.label}")
     cal_id = calendar or calendar_id(plan)
     ical = Calendar.new(prodid=PRODID, uid=uid_for(f"{plan.protocol.id}/{plan.arm.id}/calendar", cal_id))
-    ical.add("name", vText(name))  # TEXT: escaped (\; \, \\), which Calendar.new(name=) does not do
-    ical.add("x-wr-calname", vText(name))
+    ical.add("name", vText(title))  # TEXT: escaped (\; \, \\), which Calendar.new(name=) does not do
+    ical.add("x-wr-calname", vText(title))
     from ..protocol.origin import notice
 
-    header = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings)
+    header = [line for line in (notice(plan.protocol),) if line] + list(plan.warnings) + (duration_notes(plan) if name else [])
     if header:
         ical.add("description", clean("\n".join(header)))
-    components = _components(plan, stamp, remind, at, zone, cal_id) + _tasks(plan, stamp, cal_id)
+    warned = warnings_by_activity(plan)
+    found = components(plan, stamp, clock, warned, cal_id, separate) + _tasks(plan, stamp, cal_id)
     if previous is not None:
-        components = _replacing(components, previous, later)
+        found = _replacing(found, previous, later)
     elif baseline is not None:
-        components = _updates(components, _components(baseline, stamp, remind, at, zone, cal_id), sequence, later)
-    if zone is not None:
+        found = _updates(found, components(baseline, stamp, clock, warnings_by_activity(baseline), cal_id, separate), sequence, later)
+    if name is not None:
         years = [d.year for one in (plan, baseline) if one is not None for d in (one.start, one.horizon_end)]
         years += [e.date.year for one in (plan, baseline) if one is not None for e in one.events]
-        ical.add_component(vtimezone(tz or system_zone(), min(years), max(years)))
-    for component in components:
+        ical.add_component(vtimezone(name, min(years), max(years)))
+    for component in found:
         ical.add_component(component)
     for milestone in plan.milestones:
         ical.add_component(_milestone(milestone, stamp, cal_id))
     return ical.to_ical().decode("utf-8")
+
+
+_UTC_NAMES = {"UTC", "UCT", "Universal", "Zulu", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich"}
+
+
+def is_utc(name: str) -> bool:
+    """Whether zone ``name`` is UTC under another name (Etc/UTC, Zulu, GMT, ...)."""
+    return name.removeprefix("Etc/") in _UTC_NAMES
+
+
+def zone_for(tz: str | None) -> str:
+    """The zone of timed events: ``tz``, else this machine's zone, refused when that is UTC (a
+    server's zone is rarely the clinic's: give it, or ``UTC`` if UTC is meant)."""
+    if tz is not None:
+        return tz
+    name = system_zone()
+    if is_utc(name):
+        raise InputError("--tz", f"is needed with --time or --dose-time: this machine's zone is {name}, which is rarely the clinic's; "
+                                 "give the clinic's zone (e.g. --tz Asia/Shanghai), or --tz UTC if UTC is meant")
+    return name
+
+
+def calendar_notes(plan: Plan, *, tz: str | None, timed: bool, dose_times: Mapping[str, time], remind: timedelta | None) -> list[str]:
+    """One-line notes for the terminal about an export: the zone used when none was given, and home
+    doses left without reminders (all-day without a dose time: they would ring at midnight)."""
+    notes = []
+    if (timed or dose_times) and tz is None:
+        notes.append(f"times are in {zone_for(None)}, this machine's zone (give --tz to choose another)")
+    home = plan.home_dosed()
+    untimed = sorted(a.id for a in plan.arm.activities if a.id in home and a.kind == "drug" and "default" not in dose_times
+                     and a.id not in dose_times and any(e.activity == a.id for e in plan.events))
+    if remind is not None and untimed:
+        notes.append(f"--remind: no reminders on home dosing ({', '.join(untimed)}): all-day doses would ring at midnight; "
+                     "give --dose-time HH:MM to remind at a time of day")
+    return notes
 
 
 def _milestone(milestone, stamp: datetime, cal_id: str) -> Event:
@@ -97,22 +140,6 @@ def _milestone(milestone, stamp: datetime, cal_id: str) -> Event:
     component.add("x-regimen-activity", vText(clean(milestone.key.split("/")[2])))
     component.add("x-regimen-key", vText(clean(milestone.key)))
     return component
-
-
-def _components(plan: Plan, stamp: datetime, remind: timedelta | None, at: time | None, zone, cal_id: str) -> list[Event]:
-    home = plan.home_dosed()
-    warned = warnings_by_activity(plan)
-    components = []
-    for group in plan.grouped(alike=TAKEN):  # a series is the doses to take, given or not yet: its UID stays put
-        if group[0].status in ("held", "skipped") and group[0].activity in home:
-            continue  # home doses not taken: the gaps are EXDATEs of the series around them
-        if len(group) > 1:
-            component = _series(plan, group, stamp, remind, warned.get(group[0].activity, ()), cal_id)
-        else:
-            component = _single(plan, group[0], stamp, remind, at, zone, warned.get(group[0].activity, ()), cal_id)
-        components.append(component)
-    return components
-
 
 
 def _tasks(plan: Plan, stamp: datetime, cal_id: str) -> list[Event]:
@@ -153,7 +180,7 @@ def warnings_by_activity(plan: Plan) -> dict[str, tuple[str, ...]]:
     return {key: tuple(value) for key, value in found.items()}
 
 
-_COMPARED = ("DTSTART", "DTEND", "RRULE", "EXDATE", "SUMMARY", "DESCRIPTION", "STATUS")
+_COMPARED = ("DTSTART", "DTEND", "DURATION", "X-REGIMEN-MEMBERS", "RRULE", "EXDATE", "SUMMARY", "DESCRIPTION", "STATUS")
 
 
 def _updates(current: list[Event], baseline: list[Event], sequence: int, later: frozenset[str]) -> list[Event]:
@@ -199,120 +226,12 @@ def _replacing(current: list[Event], previous: str, later: frozenset[str]) -> li
 
 
 def _key(component: Event) -> str:
-    return str(component.get("X-REGIMEN-KEY", "")).removesuffix("/series")
+    return str(component.get("X-REGIMEN-KEY", "")).removesuffix("/series").removesuffix("/visit")
 
 
 def _signature(component: Event) -> tuple[bytes, ...]:
     return tuple(component[name].to_ical() if name in component and not isinstance(component[name], list)
                  else b"|".join(v.to_ical() for v in component[name]) if name in component else b"" for name in _COMPARED)
-
-
-def _base(plan: Plan, event: PlanEvent, uid_key: str, stamp: datetime, summary: str, description: list[str], cal_id: str) -> Event:
-    component = Event.new(
-        uid=uid_for(uid_key, cal_id),
-        stamp=stamp,
-        summary=clean(summary),
-        description=clean("\n".join(description)),
-        categories=[clean(event.kind)],
-        status="CANCELLED" if event.status in ("held", "skipped") else "TENTATIVE" if event.conditional else "CONFIRMED",
-        sequence=0,
-    )
-    component.add("x-regimen-activity", vText(clean(event.activity)))
-    component.add("x-regimen-key", vText(clean(uid_key)))
-    return component
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_BREAKS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def clean(text: str) -> str:
-    """TEXT for a calendar: control characters removed (RFC 5545 allows none but tab), line
-    breaks kept for icalendar to escape as \\n, like ; , and \\."""
-    return _CONTROL_BUT_BREAKS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _single(plan: Plan, event: PlanEvent, stamp: datetime, remind: timedelta | None, at: time | None, zone,
-            warnings: tuple[str, ...], cal_id: str) -> Event:
-    component = _base(plan, event, event.key, stamp, _summary(event), _description(plan, event, warnings), cal_id)
-    timed = at is not None and zone is not None and not (event.kind == "drug" and event.route == "PO")
-    if timed:
-        start = datetime.combine(event.date, at, tzinfo=zone)
-        component.add("dtstart", start)
-        if event.duration_hours:
-            component.add("dtend", start + timedelta(hours=event.duration_hours))
-    else:
-        component.add("dtstart", event.date)
-        days = 1 + (math.ceil(event.duration_hours / 24) if event.duration_hours else 0)
-        component.add("dtend", event.date + timedelta(days=days))
-        component.add("transp", "TRANSPARENT")
-    _alarm(component, remind, event.name)
-    return component
-
-
-def _series(plan: Plan, run: list[PlanEvent], stamp: datetime, remind: timedelta | None, warnings: tuple[str, ...], cal_id: str) -> Event:
-    first, last = run[0], run[-1]
-    dates = [e.date for e in run]
-    step = reduce(math.gcd, ((b - a).days for a, b in pairwise(dates)))
-    taken = set(dates)
-    skipped = [first.date + timedelta(days=n) for n in range(0, (last.date - first.date).days + 1, step)]
-    skipped = [d for d in skipped if d not in taken]
-    description = _description(plan, first, warnings)
-    done = sum(1 for e in run if e.status == "given")
-    late = sum(1 for e in run if e.status == "overdue")
-    description.insert(0, f"{len(run)} doses from {first.date.isoformat()} to {last.date.isoformat()}" + (f", {len(skipped)} days off" if skipped else "")
-                       + (f"; {done} recorded as given" if done else "") + (f"; {late} overdue (never recorded)" if late else ""))
-    component = _base(plan, first, f"{first.key}/series", stamp, _summary(first), description, cal_id)
-    component.add("dtstart", first.date)
-    component.add("dtend", first.date + timedelta(days=1))
-    component.add("transp", "TRANSPARENT")
-    rule = {"freq": "daily", "until": last.date}
-    if step > 1:
-        rule["interval"] = step
-    component.add("rrule", rule)
-    if skipped:
-        component.add("exdate", skipped)
-    _alarm(component, remind, first.name)
-    return component
-
-
-def _summary(event: PlanEvent) -> str:
-    parts = [event.name]
-    if event.dose is not None:
-        parts.append(event.dose.text)
-    if event.route:
-        parts.append(event.route)
-    if event.cycle is not None and event.kind != "drug":
-        parts.append(f"(cycle {event.cycle})")
-    text = " ".join(parts)
-    return f"{text} (conditional)" if event.conditional else text
-
-
-def _description(plan: Plan, event: PlanEvent, warnings: tuple[str, ...] = ()) -> list[str]:
-    lines = [f"Warning: {warning}" for warning in warnings]
-    if event.has_window:
-        lines.append(f"Allowed window: {event.earliest.isoformat()} to {event.latest.isoformat()} (nominal {event.date.isoformat()})")
-    if event.conditional:
-        lines.append(f"Conditional: {event.condition}")
-    if event.duration_hours:
-        lines.append(f"Duration: {format_number(event.duration_hours)} hours from the start")
-    dose = event.dose
-    if dose is not None:
-        lines.append(f"Dose: {dose.text}" + (f"; take {dose.take}" if dose.take else ""))
-        lines.extend(f"  {line}" for line in dose.derivation)
-    lines.extend(event.notes)
-    lines.append(f"{plan.protocol.id}, arm {plan.arm.id} (encoding {plan.protocol.version}); day 0 = {plan.start.isoformat()}")
-    return lines
-
-
-def _alarm(component: Event, remind: timedelta | None, name: str) -> None:
-    if remind is None:
-        return
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", clean(f"Reminder: {name}"))
-    alarm.add("trigger", -remind)
-    component.add_component(alarm)
 
 
 def _stamp(plan: Plan) -> datetime:

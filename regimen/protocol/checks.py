@@ -56,8 +56,19 @@ def cross_check(file: _File, protocol: Protocol) -> None:
         check_assumptions("screening.assumptions", screening.assumptions)
         for rule in screening.rules:
             check_assumptions(f"screening.rules.{rule.id}.assumptions", rule.assumptions)
+    if protocol.calendar is not None:  # said by a timed calendar's events (export/ics_visits.py)
+        _check_calendar(file, protocol, check_assumptions)
     for unused in sorted(assumptions - used):
         file.error(f"assumptions.{unused}", "declared but never used; reference it from the activity or choice it applies to, or remove it")
+
+
+def _check_calendar(file: _File, protocol: Protocol, check_assumptions) -> None:
+    check_assumptions("calendar.assumptions", protocol.calendar.assumptions)
+    ids = sorted({a.id for arm in protocol.arms for a in arm.activities})
+    for activity, entry in protocol.calendar.activities:
+        if activity not in ids:
+            file.error(f"calendar.activities.{activity}", f"unknown activity {activity!r}{did_you_mean(activity, ids)}; known: {', '.join(ids)}")
+        check_assumptions(f"calendar.activities.{activity}.assumptions", entry.assumptions)
 
 
 def _check_choice_values(file: _File, path: str, choices: Mapping[str, Choice], name: str, values: tuple[str, ...]) -> None:

@@ -17,6 +17,7 @@ from ..notation import NotationError, parse_rule
 from ..rules import DAY0, Rule, Start
 from ..tomlfile import TomlFile as _File
 from . import plausible
+from .calendar import read_calendar
 from .checks import cross_check
 from .quantities import plausible_value, read_days, read_dose, read_lab_criterion, read_mass, read_percent, short
 from .screening import read_screening
@@ -25,7 +26,7 @@ __all__ = ["build"]
 
 _TOP = {"id": str, "title": str, "sponsor": str, "source": str, "record_date": str, "version": str,
         "record": str, "notes": list, "references": list, "assumptions": dict, "drugs": dict,
-        "choices": dict, "arms": dict, "weight_change": str, "screening": dict}
+        "choices": dict, "arms": dict, "weight_change": str, "screening": dict, "calendar": dict}
 _TOP_REQUIRED = ("id", "title", "sponsor", "source", "record_date", "version", "arms")
 _REFERENCE = {"id": str, "citation": str, "url": str}
 _ASSUMPTION = {"text": str, "source": str, "status": str}
@@ -67,6 +68,7 @@ def build(file: _File, data: dict[str, Any], resolved: str) -> Protocol | None:
         choices=tuple(c for c in choices if c), drugs=tuple(d for d in drugs if d),
         notes=_texts(file, "notes", top.get("notes", [])), path=resolved, weight_change=weight_change or 10.0,
         screening=read_screening(file, top["screening"]) if "screening" in top else None,
+        calendar=read_calendar(file, top["calendar"]) if "calendar" in top else None,
     )
     cross_check(file, protocol)
     return _with_excused(file, protocol)
