@@ -19,12 +19,14 @@ from typing import IO, Any, NamedTuple
 
 from .errors import InputError, RegimenError, one_line
 from .inputs import PSEUDONYM
+from .model import Protocol
 from .patient import Patient
 from .plan import Plan
 from .schedule import schedule
 from .tomlfile import CSV_LIMIT, open_text_stream, undecodable
 
-__all__ = ["CELL_LIMIT", "REQUIRED", "CohortResult", "Protocols", "RowError", "open_patients", "plan_for_row", "process", "read_rows", "starting_by"]
+__all__ = ["CELL_LIMIT", "REQUIRED", "CohortResult", "Protocols", "RowError", "RowInputs", "open_patients", "plan_for_row", "process", "read_rows",
+           "row_inputs", "starting_by"]
 
 REQUIRED = ("id", "protocol", "arm", "start", "weight")
 OPTIONAL = ("height", "horizon")
@@ -111,10 +113,33 @@ def starting_by(rows: Iterable[tuple[int, dict[str, str]]], last: date) -> Itera
         yield line, row
 
 
+class RowInputs(NamedTuple):
+    """One row's checked cells, as schedule() takes them."""
+
+    protocol: Protocol
+    arm: str
+    patient: Patient
+    start: str
+    pins: dict[str, str]
+    choices: dict[str, str]
+    levels: dict[str, int]
+    horizon: str | None
+    allow_past: bool
+
+    def plan(self) -> Plan:
+        return schedule(self.protocol, self.arm, self.patient, self.start, pins=self.pins, choices=self.choices, levels=self.levels,
+                        horizon=self.horizon, allow_past=self.allow_past)
+
+
 def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), horizon: str | None = None,
                  override_horizon: bool = False, allow_past: bool = False, protocols: Protocols | None = None) -> Plan:
     """The plan for one cohort row; raises a RegimenError naming the bad cell. ``protocols`` keeps
     the run's protocols loaded (default: each row loads its own, from ``protocol_dirs``)."""
+    return row_inputs(row, protocols or Protocols(protocol_dirs), horizon, override_horizon, allow_past).plan()
+
+
+def row_inputs(row: dict[str, str], protocols: Protocols, horizon: str | None, override_horizon: bool, allow_past: bool) -> RowInputs:
+    """A row's cells checked (each through the parser every way in shares); raises a RegimenError naming the bad cell."""
     if _UNREADABLE in row:
         raise InputError("row", f"cannot be read as CSV ({row[_UNREADABLE]})")
     if "__extra__" in row:
@@ -140,11 +165,10 @@ def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), hori
             levels[key[len(LEVEL):]] = int(value)
     known = set(REQUIRED) | set(OPTIONAL)
     choices = {k: v for k, v in cells.items() if v and k not in known and not k.startswith((PIN, LEVEL))}
-    protocol = (protocols or Protocols(protocol_dirs))(cells["protocol"])
+    protocol = protocols(cells["protocol"])
     patient = Patient.from_measurements(cells["weight"], cells.get("height") or None, prefix="")
     chosen_horizon = horizon if override_horizon else (cells.get("horizon") or horizon)
-    return schedule(protocol, cells["arm"], patient, cells["start"], pins=pins, choices=choices, levels=levels,
-                    horizon=chosen_horizon, allow_past=allow_past)
+    return RowInputs(protocol, cells["arm"], patient, cells["start"], pins, choices, levels, chosen_horizon, allow_past)
 
 
 class Protocols:
@@ -180,27 +204,29 @@ class _Task(NamedTuple):
     horizon: str | None
     override: bool
     allow_past: bool
+    inputs: bool  # work takes the row's inputs, not its plan
 
     def __call__(self, item: tuple[int, dict[str, str]]) -> CohortResult | RowError:
         line, row = item
         patient_id = (row.get("id") or "").strip()
         try:
-            plan = plan_for_row(row, horizon=self.horizon, override_horizon=self.override, allow_past=self.allow_past,
-                                protocols=self.protocols)
-            return CohortResult(line, patient_id, self.work(patient_id, plan))
+            given = row_inputs(row, self.protocols, self.horizon, self.override, self.allow_past)
+            return CohortResult(line, patient_id, self.work(patient_id, given if self.inputs else given.plan()))
         except RegimenError as exc:
             return RowError(line, patient_id, str(exc))
 
 
 def process(rows: Iterable[tuple[int, dict[str, str]]], work: Work, *, jobs: int = 1, protocol_dirs: Iterable[str] = (),
-            horizon: str | None = None, override_horizon: bool = False, allow_past: bool = False) -> Iterator[CohortResult | RowError]:
-    """Plan every row and apply ``work(id, plan)``, in row order, ``jobs`` processes at a time.
+            horizon: str | None = None, override_horizon: bool = False, allow_past: bool = False,
+            inputs: bool = False) -> Iterator[CohortResult | RowError]:
+    """Plan every row and apply ``work(id, plan)``, in row order, ``jobs`` processes at a time;
+    with ``inputs``, ``work(id, row_inputs)`` plans the row itself (supply plans many from one timeline).
 
     ``work`` must be a module-level function (or a partial of one) when ``jobs`` > 1. Its results
     are what crosses between processes (rendered text: make it bytes, the cheapest to send), a few
     chunks of rows at a time, so memory stays flat however long the plans.
     """
-    task = _Task(work, Protocols(protocol_dirs), horizon, override_horizon, allow_past)
+    task = _Task(work, Protocols(protocol_dirs), horizon, override_horizon, allow_past, inputs)
     rows = iter(rows)
     if jobs <= 1:
         for item in rows:

@@ -105,13 +105,13 @@ def supply(ctx: click.Context, inputs: tuple[str, ...], from_courses: bool, toda
         raise InputError("PATIENTS.csv", "give one cohort CSV, or --courses with course files or folders")
     patients = inputs[0]
     totals = supply_lib.Supply(start, end, by)
-    work = partial(supply_lib.for_patient, first=start, last=end, by=by)
+    work = partial(supply_lib.for_row, first=start, last=end, by=by)
     with cohort_lib.open_patients(patients) as stream:
         rows = cohort_lib.starting_by(cohort_lib.read_rows(stream), end)
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=end.isoformat(),
-                                     override_horizon=True)
+                                     override_horizon=True, inputs=True)
         written = []
-        failed = drain(results, lambda result: (written.append(1), totals.add(result.value)), strict, count_rows(patients))
+        failed = drain(results, lambda result: (written.append(1), totals.add_row(result.value)), strict, count_rows(patients))
     _supply_out(totals, start, end, by, fmt, output, plot)
     finish_rows(len(written), failed, "patient")
 
