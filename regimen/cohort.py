@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from datetime import date
 from typing import IO, Any, NamedTuple
 
@@ -232,9 +233,26 @@ def process(rows: Iterable[tuple[int, dict[str, str]]], work: Work, *, jobs: int
         for item in rows:
             yield task(item)
         return
+    yield from _parallel(task, rows, jobs)
+
+
+def _parallel(task: _Task, rows: Iterator[tuple[int, dict[str, str]]], jobs: int) -> Iterator[CohortResult | RowError]:
+    """The first row is planned here, and the protocols the first rows name loaded, before the
+    workers fork: they start with everything loaded (units, protocols, exporters), not each anew."""
+    from itertools import chain, islice
+
     from .workers import ordered
 
-    yield from ordered(task, rows, jobs, _size)
+    head = list(islice(rows, 256))
+    if not head:
+        return
+    for _, row in head:
+        ref = (row.get("protocol") or "").strip()
+        if ref and len(ref) <= CELL_LIMIT:
+            with suppress(RegimenError):  # said by the row's own result
+                task.protocols(ref)
+    yield task(head[0])
+    yield from ordered(task, chain(head[1:], rows), jobs, _size)
 
 
 def _size(result: CohortResult | RowError) -> int:
