@@ -195,14 +195,14 @@ _TIMELINES: dict[tuple, tuple[object, tuple]] = {}  # rows planned alike -> (pro
 def for_row(patient_id: str, given: RowInputs, *, first: date, last: date, by: str) -> tuple[list, list]:
     """The cohort work function on a row's inputs (for ``Supply.add_row``): its doses from its own
     weight and height, its dates from the first row of this run with the same protocol, arm, day 0,
-    pins, horizon and rules (a rule that depends on weight, qd from 60 kg and qod below, is part of
-    that key), planned once and counted per period once."""
+    pins, choices, levels, horizon and rules (a rule that depends on weight, qd from 60 kg and qod
+    below, is part of that key), planned once and counted per period once."""
     from .prepare import prepare
 
     ready = prepare(given.protocol, given.arm, given.patient, given.choices, given.levels, "mosteller")
     bounds = _bounds(first, last, by)
-    key = (id(given.protocol), given.arm, given.start, tuple(sorted(given.pins.items())), given.horizon, given.allow_past, bounds,
-           tuple((a.id, ready.rules[a.id]) for a in ready.activities))
+    key = (id(given.protocol), given.arm, given.start, tuple(sorted(given.pins.items())), tuple(sorted(given.choices.items())),
+           tuple(sorted(given.levels.items())), given.horizon, given.allow_past, bounds, tuple((a.id, ready.rules[a.id]) for a in ready.activities))
     found = _TIMELINES.get(key)
     if found is None or found[0] is not given.protocol:
         found = (given.protocol, tuple(_counted(t.activity, t.runs, bounds) for t in given.plan().tracks if t.activity.drug))

@@ -83,7 +83,7 @@ COMMANDS = {
     "dose": Command((PROTOCOL,), PATIENT_OPTIONS),
     "validate": Command((v(str(SHIPPED / "NCT05760430.toml"), "course.toml", "patients.csv", needed=True),), {}),
     "cohort": Command((v("patients.csv", needed=True),), {
-        "--format": v("json", "csv", "ics", "parquet"), "-o": v("out", "out.csv"), "--horizon": v("8w", "2027-01-01"), "--jobs": v("1"),
+        "--format": v("json", "csv", "ics"), "-o": v("out", "out.csv"), "--horizon": v("8w", "2027-01-01"), "--jobs": v("1"),
         "--strict": FLAG, "--allow-past": FLAG}),
     "supply": Command((v("patients.csv", needed=True),), {
         "--courses": FLAG, "--today": v("2027-01-12"), "--from": v(*DATE, needed=True), "--to": v("2027-01-31", needed=True), "--by": v("week", "month"),
