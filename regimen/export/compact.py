@@ -118,21 +118,22 @@ def json_line(plan: Plan, extra: dict[str, Any]) -> str:
     return json_export.line(plan, extra, [item[4] for item in items])
 
 
-def _grids(plan: Plan) -> dict[str, Every | CycleDays]:
-    """The activities whose later occurrences are derived here: home doses on a grid and cycle days,
+def _grids(plan: Plan) -> dict[str, tuple[Every | CycleDays, bool]]:
+    """The activities whose later occurrences are derived here (with whether they are taken at home):
+    repeats, home doses on a grid and cycle days,
     in a plan without records (no given, held or moved doses, no surgery), that nothing counts from."""
     if plan.records:
         return {}
     anchors = {t.activity.rule.start.anchor.activity for t in plan.tracks if t.activity.rule.start is not None}
-    found: dict[str, Every | CycleDays] = {}
+    found: dict[str, tuple[Every | CycleDays, bool]] = {}
     for track in plan.tracks:
         activity = track.activity
         rule, pattern = activity.rule, activity.rule.pattern
         if rule.once or activity.id in anchors or isinstance(pattern, Months) or _moved(plan, activity.name):
             continue
         home = activity.on_delay == "this" or (activity.on_delay is None and taken_at_home(activity))
-        if isinstance(pattern, CycleDays) or (isinstance(pattern, Every) and home):
-            found[activity.id] = pattern
+        if isinstance(pattern, CycleDays | Every):
+            found[activity.id] = (pattern, home)
     return found
 
 
@@ -141,7 +142,7 @@ def _moved(plan: Plan, name: str) -> bool:
     return any(w.startswith(moved) for w in plan.warnings)
 
 
-def _grid_items(plan: Plan, track: Track, pattern: Every | CycleDays, slow: list[Event], parts: _Parts) -> list[tuple]:
+def _grid_items(plan: Plan, track: Track, grid: tuple[Every | CycleDays, bool], slow: list[Event], parts: _Parts) -> list[tuple]:
     """(sort key..., JSON text) of each occurrence of a grid track but its first, which goes to ``slow``."""
     from ..notation import format_rule
 
@@ -153,8 +154,12 @@ def _grid_items(plan: Plan, track: Track, pattern: Every | CycleDays, slow: list
     if not runs:
         return []
     head_number, head_ordinal = runs[0].number, runs[0].days[0]
-    derive = _every(activity, pattern, head_number, head_ordinal, texts) if isinstance(pattern, Every) else \
-        _cycle(pattern, _day_ones(runs), texts)
+    pattern, home = grid
+    if isinstance(pattern, CycleDays):
+        derive = _cycle(pattern, _day_ones(runs), texts)
+    else:
+        derive = (_every if home else _repeat)(activity, pattern, head_number, head_ordinal, texts)
+    before = (head_number, head_ordinal)  # the previous occurrence, as it happened
     order, name, get, out = activity.order, activity.id, _ISO.get, []
     for run in runs:
         middle, tail = parts.of(track, run)
@@ -165,6 +170,7 @@ def _grid_items(plan: Plan, track: Track, pattern: Every | CycleDays, slow: list
             number = first + index
             if number == 1:  # the first occurrence counts from the rule's start: explain derives it
                 slow.append(run_event(plan, track, run, index))
+                before = (number, ordinal)
                 continue
             day = get(ordinal) or iso(ordinal)
             if index == 0 and run.first_window:
@@ -178,7 +184,8 @@ def _grid_items(plan: Plan, track: Track, pattern: Every | CycleDays, slow: list
                 cycle = c0 + index * cstep if cstep else c0
                 cday = d0 if cstep or d0 is None else d0 + index * dstep
                 mid = f', {middle}, "cycle": {cycle}, "day": {"null" if cday is None else cday}, "occurrence": '
-            anchor, offset, nominal = derive(number, ordinal, cycle, cday)
+            anchor, offset, nominal = derive(number, ordinal, cycle, cday, before)
+            before = (number, ordinal)
             shifts = "[]" if ordinal == nominal and status == "planned" else _shifts(ordinal - nominal, status)
             out.append((ordinal, order, name, number,
                         f'{prefix}{number}", {dates}{mid}{number}{after}{anchor}, "offset": {offset}, '
@@ -191,9 +198,20 @@ def _every(activity, pattern: Every, head_number: int, head_ordinal: int, texts:
     anchor = f'{json_export.text_json(f"{activity.name} #{head_number}", texts)}, "anchor_date": "{iso(head_ordinal)}"'
     step = pattern.days
 
-    def derive(number: int, ordinal: int, cycle, day):
+    def derive(number: int, ordinal: int, cycle, day, before):
         steps = (number - head_number) * step
         return anchor, f'"+{steps}d ({step}-day grid)"', head_ordinal + steps
+    return derive
+
+
+def _repeat(activity, pattern: Every, head_number: int, head_ordinal: int, texts: dict[str, str]):
+    """explain's clinic repeat: counted from the previous occurrence, as it happened."""
+    step = pattern.days
+    offset = f'"+{step}d"'
+
+    def derive(number: int, ordinal: int, cycle, day, before):
+        name = json_export.text_json(f"{activity.name} #{before[0]} (the previous one, as it happened)")
+        return f'{name}, "anchor_date": "{iso(before[1])}"', offset, before[1] + step
     return derive
 
 
@@ -215,7 +233,7 @@ def _cycle(pattern: CycleDays, day_ones: dict[int, int], texts: dict[str, str]):
     """explain's cycle days: a day counts from its cycle's day 1, a day 1 from the cycle before."""
     length = pattern.length
 
-    def derive(number: int, ordinal: int, cycle, day):
+    def derive(number: int, ordinal: int, cycle, day, before):
         if day not in (None, 1) and cycle in day_ones:
             one = day_ones[cycle]
             return f'"C{cycle} day 1", "anchor_date": "{iso(one)}"', f'"+{day - 1}d (day {day})"', one + day - 1
