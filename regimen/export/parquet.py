@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["COLUMNS", "EXTRA", "GROUP", "ParquetSink", "plan_columns"]
 
 EXTRA = "pip install 'regimen-calendar[parquet]'"
-GROUP = 262_144  # events per row group: a few tens of MB of columns in memory at most
+GROUP = 65_536  # events per row group (some 90 two-year plans): the columns in memory stay small
 _EPOCH = 719_163  # date(1970, 1, 1).toordinal(): date32 counts days from it
 
 # name -> pyarrow type name; _seq and _order only sort the rows, and are not written
