@@ -14,25 +14,25 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from datetime import date
-from functools import partial
-from itertools import islice
 from typing import IO, Any, NamedTuple
 
 from .errors import InputError, RegimenError, one_line
 from .inputs import PSEUDONYM
+from .model import Protocol
 from .patient import Patient
 from .plan import Plan
 from .schedule import schedule
 from .tomlfile import CSV_LIMIT, open_text_stream, undecodable
 
-__all__ = ["CELL_LIMIT", "REQUIRED", "CohortResult", "RowError", "open_patients", "plan_for_row", "process", "read_rows", "starting_by"]
+__all__ = ["CELL_LIMIT", "REQUIRED", "CohortResult", "Protocols", "RowError", "RowInputs", "open_patients", "plan_for_row", "process", "read_rows",
+           "row_inputs", "starting_by"]
 
 REQUIRED = ("id", "protocol", "arm", "start", "weight")
 OPTIONAL = ("height", "horizon")
 PIN, LEVEL = "at:", "level:"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
-_BATCH = 256  # rows handed to the workers at a time: bounds memory, keeps them busy
 CELL_LIMIT = 1000  # characters in one cell: an id, a date, a weight or a choice needs far fewer
 _UNREADABLE = "__unreadable__"  # a row the csv module could not split (a cell over its 131,072-character limit)
 
@@ -114,9 +114,33 @@ def starting_by(rows: Iterable[tuple[int, dict[str, str]]], last: date) -> Itera
         yield line, row
 
 
+class RowInputs(NamedTuple):
+    """One row's checked cells, as schedule() takes them."""
+
+    protocol: Protocol
+    arm: str
+    patient: Patient
+    start: str
+    pins: dict[str, str]
+    choices: dict[str, str]
+    levels: dict[str, int]
+    horizon: str | None
+    allow_past: bool
+
+    def plan(self) -> Plan:
+        return schedule(self.protocol, self.arm, self.patient, self.start, pins=self.pins, choices=self.choices, levels=self.levels,
+                        horizon=self.horizon, allow_past=self.allow_past)
+
+
 def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), horizon: str | None = None,
-                 override_horizon: bool = False, allow_past: bool = False) -> Plan:
-    """The plan for one cohort row; raises a RegimenError naming the bad cell."""
+                 override_horizon: bool = False, allow_past: bool = False, protocols: Protocols | None = None) -> Plan:
+    """The plan for one cohort row; raises a RegimenError naming the bad cell. ``protocols`` keeps
+    the run's protocols loaded (default: each row loads its own, from ``protocol_dirs``)."""
+    return row_inputs(row, protocols or Protocols(protocol_dirs), horizon, override_horizon, allow_past).plan()
+
+
+def row_inputs(row: dict[str, str], protocols: Protocols, horizon: str | None, override_horizon: bool, allow_past: bool) -> RowInputs:
+    """A row's cells checked (each through the parser every way in shares); raises a RegimenError naming the bad cell."""
     if _UNREADABLE in row:
         raise InputError("row", f"cannot be read as CSV ({row[_UNREADABLE]})")
     if "__extra__" in row:
@@ -142,43 +166,100 @@ def plan_for_row(row: dict[str, str], *, protocol_dirs: Iterable[str] = (), hori
             levels[key[len(LEVEL):]] = int(value)
     known = set(REQUIRED) | set(OPTIONAL)
     choices = {k: v for k, v in cells.items() if v and k not in known and not k.startswith((PIN, LEVEL))}
-    from .loader import load_protocol
-
-    protocol = load_protocol(cells["protocol"], protocol_dirs)
+    protocol = protocols(cells["protocol"])
     patient = Patient.from_measurements(cells["weight"], cells.get("height") or None, prefix="")
     chosen_horizon = horizon if override_horizon else (cells.get("horizon") or horizon)
-    return schedule(protocol, cells["arm"], patient, cells["start"], pins=pins, choices=choices, levels=levels,
-                    horizon=chosen_horizon, allow_past=allow_past)
+    return RowInputs(protocol, cells["arm"], patient, cells["start"], pins, choices, levels, chosen_horizon, allow_past)
+
+
+class Protocols:
+    """The protocols one run's rows name, each loaded once (and a bad name's error found once)."""
+
+    def __init__(self, protocol_dirs: Iterable[str] = ()) -> None:
+        self.dirs, self.found = tuple(protocol_dirs), {}
+
+    def __call__(self, ref: str):
+        found = self.found.get(ref)
+        if found is None:
+            from .loader import load_protocol
+
+            try:
+                found = load_protocol(ref, self.dirs)
+            except RegimenError as exc:
+                found = exc
+            if len(self.found) < 256:  # a file of many misspelt names keeps no more than this
+                self.found[ref] = found
+        if isinstance(found, RegimenError):
+            raise found.with_traceback(None)
+        return found
 
 
 Work = Callable[[str, Plan], Any]
 
 
-def _one(work: Work, protocol_dirs: tuple[str, ...], horizon: str | None, override: bool, allow_past: bool,
-         item: tuple[int, dict[str, str]]) -> CohortResult | RowError:
-    line, row = item
-    patient_id = (row.get("id") or "").strip()
-    try:
-        plan = plan_for_row(row, protocol_dirs=protocol_dirs, horizon=horizon, override_horizon=override, allow_past=allow_past)
-        return CohortResult(line, patient_id, work(patient_id, plan))
-    except RegimenError as exc:
-        return RowError(line, patient_id, str(exc))
+class _Task(NamedTuple):
+    """What planning one row needs besides the row (a worker gets it once, not with every row)."""
+
+    work: Work
+    protocols: Protocols
+    horizon: str | None
+    override: bool
+    allow_past: bool
+    inputs: bool  # work takes the row's inputs, not its plan
+
+    def __call__(self, item: tuple[int, dict[str, str]]) -> CohortResult | RowError:
+        line, row = item
+        patient_id = (row.get("id") or "").strip()
+        try:
+            given = row_inputs(row, self.protocols, self.horizon, self.override, self.allow_past)
+            return CohortResult(line, patient_id, self.work(patient_id, given if self.inputs else given.plan()))
+        except RegimenError as exc:
+            return RowError(line, patient_id, str(exc))
 
 
 def process(rows: Iterable[tuple[int, dict[str, str]]], work: Work, *, jobs: int = 1, protocol_dirs: Iterable[str] = (),
-            horizon: str | None = None, override_horizon: bool = False, allow_past: bool = False) -> Iterator[CohortResult | RowError]:
-    """Plan every row and apply ``work(id, plan)``, in row order, ``jobs`` processes at a time.
+            horizon: str | None = None, override_horizon: bool = False, allow_past: bool = False,
+            inputs: bool = False) -> Iterator[CohortResult | RowError]:
+    """Plan every row and apply ``work(id, plan)``, in row order, ``jobs`` processes at a time;
+    with ``inputs``, ``work(id, row_inputs)`` plans the row itself (supply plans many from one timeline).
 
-    ``work`` must be a module-level function (or a partial of one) when ``jobs`` > 1.
+    ``work`` must be a module-level function (or a partial of one) when ``jobs`` > 1. Its results
+    are what crosses between processes (rendered text: make it bytes, the cheapest to send), a few
+    chunks of rows at a time, so memory stays flat however long the plans.
     """
-    task = partial(_one, work, tuple(protocol_dirs), horizon, override_horizon, allow_past)
+    task = _Task(work, Protocols(protocol_dirs), horizon, override_horizon, allow_past, inputs)
     rows = iter(rows)
     if jobs <= 1:
         for item in rows:
             yield task(item)
         return
-    import multiprocessing
+    yield from _parallel(task, rows, jobs)
 
-    with multiprocessing.Pool(jobs) as pool:
-        while batch := list(islice(rows, _BATCH * jobs)):
-            yield from pool.imap(task, batch, chunksize=max(1, _BATCH // 4))
+
+def _parallel(task: _Task, rows: Iterator[tuple[int, dict[str, str]]], jobs: int) -> Iterator[CohortResult | RowError]:
+    """The first row is planned here, and the protocols the first rows name loaded, before the
+    workers fork: they start with everything loaded (units, protocols, exporters), not each anew."""
+    from itertools import chain, islice
+
+    from .workers import ordered
+
+    head = list(islice(rows, 256))
+    if not head:
+        return
+    for _, row in head:
+        ref = (row.get("protocol") or "").strip()
+        if ref and len(ref) <= CELL_LIMIT:
+            with suppress(RegimenError):  # said by the row's own result
+                task.protocols(ref)
+    yield task(head[0])
+    yield from ordered(task, chain(head[1:], rows), jobs, _size)
+
+
+def _size(result: CohortResult | RowError) -> int:
+    """A result's bytes, roughly: what sizes the chunks sent to the workers."""
+    value = getattr(result, "value", None)
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes | str):
+        value = value[1]  # a calendar file: (name, text)
+    if isinstance(value, dict):  # a plan's columns (parquet): some 200 bytes an event when pickled
+        return 200 * max((len(column) for column in value.values()), default=0)
+    return len(value) if isinstance(value, bytes | str) else 256

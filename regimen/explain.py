@@ -46,14 +46,16 @@ class DateDerivation(NamedTuple):
                 "window": [d.isoformat() for d in self.window] if self.window else None, "shifts": list(self.shifts)}
 
 
-def derivations(plan) -> dict[str, DateDerivation]:
-    """Each event's derivation, by event key."""
+def derivations(plan, events=None) -> dict[str, DateDerivation]:
+    """Each event's derivation, by event key. ``events`` (default: all the plan's) may be a subset
+    that holds every event of each activity the subset's events count from (a cohort export
+    derives the bulk of home doses arithmetically and only the rest here)."""
     from .guidance import washout
 
     operations = washout.surgeries(plan.records)
     out: dict[str, DateDerivation] = {}
     grouped: dict[str, list] = {}
-    for event in plan.events:  # expanded once, for every activity
+    for event in plan.events if events is None else events:  # expanded once, for every activity
         grouped.setdefault(event.activity, []).append(event)
     for track in plan.tracks:
         activity = track.activity

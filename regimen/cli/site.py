@@ -14,9 +14,10 @@ from .output import count_rows, drain, emit, finish_rows, today
 
 @main.command(short_help="Plan every patient of a CSV, streamed.")
 @click.argument("patients", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "ics"]), default="json", show_default=True,
-              help="json: one plan per line (JSON Lines); csv: one row per event; ics: one file per patient into -o DIR.")
-@click.option("-o", "--output", type=click.Path(), help="A file (json, csv) or a folder (ics). Default: standard output.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "ics", "parquet"]), default="json", show_default=True,
+              help="json: one plan per line (JSON Lines); csv: one row per event; ics: one file per patient into -o DIR; "
+                   "parquet: one typed row per event into -o FILE (needs the parquet extra).")
+@click.option("-o", "--output", type=click.Path(), help="A file (json, csv, parquet) or a folder (ics). Default: standard output.")
 @click.option("--horizon", metavar="SPAN|DATE", help="For rows without a horizon column (default as for schedule).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
 @click.option("--strict", is_flag=True, help="Stop at the first bad row instead of reporting it and going on.")
@@ -30,8 +31,9 @@ def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, hori
     Columns: id (a pseudonym), protocol, arm, start, weight; optional height, horizon,
     at:ACTIVITY (a pinned date), level:ACTIVITY (dose level, 1 = the highest); any other column is a choice.
     \b
-    Example:
+    Examples:
       regimen cohort patients.csv --format csv -o plans.csv --jobs 2
+      regimen cohort patients.csv --format parquet -o plans.parquet
     """
     from .. import cohort as cohort_lib
     from ..export import render
@@ -39,10 +41,15 @@ def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, hori
 
     if horizon is not None:
         horizon_form(horizon, "--horizon")  # once here, not once a row
-    work = {"json": render.json_line, "csv": render.csv_rows, "ics": render.ics_file}[fmt]
     if fmt == "ics" and not output:
         raise InputError("--output", "--format ics writes one file per patient: give a folder with -o DIR")
-    with cohort_lib.open_patients(patients) as stream, render.Sink(fmt, output) as sink:  # no half file on any exit
+    if fmt == "parquet":
+        from ..export import parquet
+
+        work, sink_of = parquet.plan_columns, lambda: parquet.ParquetSink(output)
+    else:
+        work, sink_of = {"json": render.json_line, "csv": render.csv_rows, "ics": render.ics_file}[fmt], lambda: render.Sink(fmt, output)
+    with sink_of() as sink, cohort_lib.open_patients(patients) as stream:  # no half file on any exit
         rows = cohort_lib.read_rows(stream)
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon, allow_past=allow_past)
         failed = drain(results, sink.write, strict, count_rows(patients))
@@ -105,13 +112,13 @@ def supply(ctx: click.Context, inputs: tuple[str, ...], from_courses: bool, toda
         raise InputError("PATIENTS.csv", "give one cohort CSV, or --courses with course files or folders")
     patients = inputs[0]
     totals = supply_lib.Supply(start, end, by)
-    work = partial(supply_lib.for_patient, first=start, last=end, by=by)
+    work = partial(supply_lib.for_row, first=start, last=end, by=by)
     with cohort_lib.open_patients(patients) as stream:
         rows = cohort_lib.starting_by(cohort_lib.read_rows(stream), end)
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=end.isoformat(),
-                                     override_horizon=True)
+                                     override_horizon=True, inputs=True)
         written = []
-        failed = drain(results, lambda result: (written.append(1), totals.add(result.value)), strict, count_rows(patients))
+        failed = drain(results, lambda result: (written.append(1), totals.add_row(result.value)), strict, count_rows(patients))
     _supply_out(totals, start, end, by, fmt, output, plot)
     finish_rows(len(written), failed, "patient")
 

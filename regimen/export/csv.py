@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ..plan import Event, Plan
 
-__all__ = ["COLUMNS", "comment_lines", "dumps", "rows", "safe_cell"]
+__all__ = ["COLUMNS", "comment_lines", "dumps", "fixed_parts", "key_cell", "lead_text", "milestone_rows", "rows", "safe_cell", "task_rows"]
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,22 +48,36 @@ def comment_lines(plan: Plan) -> str:
 def rows(plan: Plan, lead: tuple[str, ...] = ()) -> Iterator[str]:
     """Each event as one CSV line, after the ``lead`` cells (a cohort's patient id). What is
     constant for an activity in a plan is encoded once and spliced in."""
-    first = _encode(tuple(safe_cell(cell) for cell in lead))[:-2] + "," if lead else ""
-    yield from _task_rows(plan, first)
+    first = lead_text(lead)
+    yield from task_rows(plan, first)
     parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
     for e in plan.events:
         fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
         if fixed is None:
-            fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = _fixed_parts(e)
-        key = e.key if _plain(e.key) else _encode((safe_cell(e.key),))[:-2]
-        yield (f"{first}{key},{e.date},{e.earliest},{e.latest},{fixed[0]},"
+            fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = fixed_parts(e)
+        yield (f"{first}{key_cell(e.key)},{e.date},{e.earliest},{e.latest},{fixed[0]},"
                f"{_blank(e.cycle)},{_blank(e.day)},{e.occurrence},{fixed[1]}\r\n")
-    for m in plan.milestones:  # a derived date (the contraception end): kind "milestone", its derivation in the notes
+    yield from milestone_rows(plan, first)
+
+
+def lead_text(lead: tuple[str, ...]) -> str:
+    """The ``lead`` cells and their comma, ready to start each row ("" for none)."""
+    return _encode(tuple(safe_cell(cell) for cell in lead))[:-2] + "," if lead else ""
+
+
+def key_cell(key: str) -> str:
+    """An event key as its CSV cell."""
+    return key if _plain(key) else _encode((safe_cell(key),))[:-2]
+
+
+def milestone_rows(plan: Plan, first: str) -> Iterator[str]:
+    """A derived date (the contraception end): kind "milestone", its derivation in the notes."""
+    for m in plan.milestones:
         yield first + _encode((safe_cell(m.key), m.date, m.date, m.date, "milestone", m.key.split("/")[2], safe_cell(m.name),
                                "", "", "", "", "", "", "", "", "", "", 1, "no", "", "", safe_cell(" | ".join(m.derivation)), "planned"))
 
 
-def _task_rows(plan: Plan, first: str) -> Iterator[str]:
+def task_rows(plan: Plan, first: str) -> Iterator[str]:
     """Each screening task before day 0 as a row of kind "screening", dated by its window's first day."""
     from ..guidance.screening import before_day0
 
@@ -75,7 +89,7 @@ def _task_rows(plan: Plan, first: str) -> Iterator[str]:
         yield first + _encode(cells)
 
 
-def _fixed_parts(e: Event) -> tuple[str, str]:
+def fixed_parts(e: Event) -> tuple[str, str]:
     dose = e.dose
     text = safe_cell
     middle = _encode((

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..dosing import Dose
@@ -11,7 +11,7 @@ from ..notation import format_pattern
 from ..plan import Event, Plan
 from ..protocol.origin import user_file
 
-__all__ = ["dose_dict", "dumps", "event_lines", "file_dict", "line", "plan_dict"]
+__all__ = ["dose_dict", "dumps", "event_lines", "events_json", "file_dict", "fixed_parts", "line", "plan_dict", "text_json"]
 
 SCHEMA_VERSION = 1
 
@@ -28,10 +28,11 @@ def dumps(plan: Plan) -> str:
     return f"{head[:-2]},\n{body}\n}}\n"
 
 
-def line(plan: Plan, extra: dict[str, Any]) -> str:
-    """The whole plan on one line, with ``extra`` keys first (a cohort's patient id)."""
+def line(plan: Plan, extra: dict[str, Any], events: Iterable[str] | None = None) -> str:
+    """The whole plan on one line, with ``extra`` keys first (a cohort's patient id); ``events``
+    are its events' JSON texts when the caller made them (default: ``event_lines(plan)``)."""
     head = json.dumps({**extra, **plan_dict(plan, events=False)}, ensure_ascii=False)
-    return f'{head[:-1]}, "events": [{", ".join(event_lines(plan))}]}}'
+    return f'{head[:-1]}, "events": [{", ".join(event_lines(plan) if events is None else events)}]}}'
 
 
 def plan_dict(plan: Plan, *, events: bool = True) -> dict[str, Any]:
@@ -78,29 +79,38 @@ def event_lines(plan: Plan) -> Iterator[str]:
     and derivation, notes) is encoded once and spliced in: a cohort export spends its time here."""
     from ..explain import derivations
 
+    yield from events_json(plan, plan.events, derivations(plan))
+
+
+def events_json(plan: Plan, events, derived: dict) -> Iterator[str]:
+    """``events`` of ``plan`` as JSON lines, each with its derivation from ``derived`` (by key)."""
     dumps_ = json.dumps
-    derived = derivations(plan)  # each date's rule, anchor, nominal date, window and shifts
     texts: dict[str, str] = {}  # JSON strings, encoded once each
     parts: dict[tuple[str, str | None, str, int], tuple[str, str]] = {}
-    for e in plan.events:
+    for e in events:
         fixed = parts.get((e.activity, e.condition, e.status, id(e.dose)))
         if fixed is None:
-            fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = _fixed_parts(e)
+            fixed = parts[(e.activity, e.condition, e.status, id(e.dose))] = fixed_parts(e)
         yield (f'{{"key": {dumps_(e.key, ensure_ascii=False)}, "date": "{e.date}", "earliest": "{e.earliest}", '
                f'"latest": "{e.latest}", {fixed[0]}, "cycle": {_int(e.cycle)}, "day": {_int(e.day)}, '
                f'"occurrence": {e.occurrence}, {fixed[1]}, "derivation": {_derivation(derived[e.key], texts)}}}')
 
 
+def text_json(text: str, texts: dict[str, str] | None = None) -> str:
+    """``text`` as a JSON string, as ``json.dumps(text, ensure_ascii=False)`` writes it (kept in ``texts``)."""
+    found = texts.get(text) if texts is not None else None
+    if found is None:
+        plain = text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+        found = f'"{text}"' if plain else json.dumps(text, ensure_ascii=False)
+        if texts is not None and len(texts) < 4096:
+            texts[text] = found
+    return found
+
+
 def _derivation(d, texts: dict[str, str]) -> str:
     """A DateDerivation as JSON (the shape of ``as_dict``), its repeated strings encoded once."""
     def enc(text: str) -> str:
-        found = texts.get(text)
-        if found is None:
-            plain = text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
-            found = f'"{text}"' if plain else json.dumps(text, ensure_ascii=False)
-            if len(texts) < 4096:
-                texts[text] = found
-        return found
+        return text_json(text, texts)
 
     window = f'["{d.window[0]}", "{d.window[1]}"]' if d.window else "null"
     shifts = "[" + ", ".join(enc(s) for s in d.shifts) + "]"
@@ -108,7 +118,7 @@ def _derivation(d, texts: dict[str, str]) -> str:
             f'"nominal": "{d.nominal}", "window": {window}, "shifts": {shifts}}}')
 
 
-def _fixed_parts(e: Event) -> tuple[str, str]:
+def fixed_parts(e: Event) -> tuple[str, str]:
     def enc(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 

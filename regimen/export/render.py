@@ -25,19 +25,21 @@ __all__ = ["Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
-def json_line(patient_id: str, plan: Plan) -> str:
-    from .json import line
+def json_line(patient_id: str, plan: Plan) -> bytes:
+    """One JSON Lines line, straight from the plan's compact runs, as the UTF-8 the sink writes
+    (bytes are what a worker sends the parent most cheaply)."""
+    from .compact import json_line as line
 
-    return line(plan, {"id": patient_id}) + "\n"
-
-
-def csv_rows(patient_id: str, plan: Plan) -> str:
-    from .csv import rows
-
-    return "".join(rows(plan, (patient_id,)))
+    return (line(plan, {"id": patient_id}) + "\n").encode("utf-8")
 
 
-def ics_file(patient_id: str, plan: Plan) -> tuple[str, str]:
+def csv_rows(patient_id: str, plan: Plan) -> bytes:
+    from .compact import csv_rows as rows
+
+    return rows(plan, (patient_id,)).encode("utf-8")
+
+
+def ics_file(patient_id: str, plan: Plan) -> tuple[str, bytes]:
     if not _SAFE_ID.fullmatch(patient_id):
         raise InputError("id", f"{patient_id!r} cannot name a file; use letters, digits, '.', '_' and '-' (at most 64)")
     import hashlib
@@ -47,7 +49,7 @@ def ics_file(patient_id: str, plan: Plan) -> tuple[str, str]:
     # one calendar id per row: two patients' calendars never share a UID, and the id is a digest
     # of the row's pseudonym with its plan's inputs, not the pseudonym itself
     cal_id = hashlib.sha256(f"{patient_id}|{calendar_id(plan)}".encode()).hexdigest()[:32]
-    return f"{patient_id}.ics", dumps(plan, calendar=cal_id)
+    return f"{patient_id}.ics", dumps(plan, calendar=cal_id).encode("utf-8")
 
 
 class Sink:
@@ -69,7 +71,7 @@ class Sink:
                 raise InputError("--output", f"cannot make the folder {shown(output)}: {exc.strerror}") from None
             self.stream = None
         elif self.target is not None:
-            self.file = AtomicFile(self.target, text=True)
+            self.file = AtomicFile(self.target)  # bytes: the rows come encoded
             self.stream = self.file.__enter__()
         else:
             self.stream = Utf8Stdout()  # the same bytes whatever the locale's encoding
@@ -88,10 +90,17 @@ class Sink:
         elif self.file is not None:
             self.file.__exit__(kind, value, traceback)
 
-    def _put(self, text: str) -> None:
+    def _put(self, data: str | bytes) -> None:
         assert self.stream is not None
+        if isinstance(data, str):
+            data = data.encode("utf-8")
         try:
-            self.stream.write(text)
+            if not isinstance(self.stream, Utf8Stdout):
+                self.stream.write(data)
+            elif self.stream.buffer is not None:
+                self.stream.buffer.write(data)
+            else:  # a text-only standard output (an embedding application's)
+                self.stream.write(data.decode("utf-8"))
         except OSError as exc:
             raise InputError("--output", f"cannot write {shown(str(self.target or 'standard output'))}: {exc.strerror}") from None
 
@@ -106,7 +115,7 @@ class Sink:
             path = self.folder / name
             if path.is_symlink():
                 raise InputError("--output", f"{shown(str(path))} is a symbolic link; it is not written through")
-            write_file(path, text.encode("utf-8"))
+            write_file(path, text)
         else:
             self._put(result.value)
         self.written += 1

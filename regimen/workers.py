@@ -1,0 +1,57 @@
+"""Work over many items in worker processes, results in the items' order, memory bounded.
+
+Items go to the workers in chunks, at most two chunks per worker in flight: the parent only sends
+items and receives each chunk's results (rendered bytes, small summaries), in order. A chunk's
+size follows the results' size measured so far (about ``TARGET`` bytes of results each), so a
+cohort of ten-year plans sends a row or two at a time and one of small summaries hundreds.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+__all__ = ["TARGET", "ordered"]
+
+TARGET = 4 << 20  # bytes of results per chunk: a few chunks in flight stay well under 100 MB
+FIRST, MOST = 4, 512  # rows in the first chunk (nothing measured yet) and in any chunk
+
+_task: Callable[[Any], Any] | None = None  # the worker's task, set once when it starts
+
+
+def _start(task: Callable[[Any], Any]) -> None:
+    global _task
+    _task = task
+
+
+def _run(items: list) -> list:
+    assert _task is not None
+    return [_task(item) for item in items]
+
+
+def ordered(task: Callable[[Any], Any], items: Iterable, jobs: int, size: Callable[[Any], int] = lambda result: 256) -> Iterator:
+    """``task(item)`` for every item, in order, over ``jobs`` worker processes; ``size(result)`` is
+    a result's bytes, which sizes the chunks."""
+    import multiprocessing
+
+    items = iter(items)
+    pending: deque = deque()
+    sent = results_seen = bytes_seen = 0
+    chunk = FIRST
+    with multiprocessing.Pool(jobs, initializer=_start, initargs=(task,)) as pool:
+        def fill() -> None:
+            nonlocal sent
+            while len(pending) < 2 * jobs and (batch := list(islice(items, chunk))):
+                pending.append(pool.apply_async(_run, (batch,)))
+                sent += len(batch)
+
+        fill()
+        while pending:
+            done = pending.popleft().get()
+            results_seen += len(done)
+            bytes_seen += sum(size(result) for result in done)
+            chunk = max(1, min(MOST, TARGET * results_seen // max(1, bytes_seen)))
+            fill()  # the workers go on while the parent writes these
+            yield from done
