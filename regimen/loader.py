@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, RegimenError
 from .model import Protocol
+from .protocol import cache
 from .protocol.origin import is_shipped, shipped_dir
 from .protocol.tables import build
 from .tomlfile import TOML_LIMIT, decode_text, read_file_bytes, read_toml
@@ -49,6 +50,15 @@ def _load_cached(resolved: str, mtime_ns: int, name: str) -> Protocol:
         text = decode_text(data, resolved)
     except InputError as exc:
         raise ProtocolError(exc.detail, file=name) from None
+    cached = cache.load(data, resolved, name, Protocol)  # the same bytes, path and program as a file checked before
+    if cached is not None:
+        return cached
+    protocol = _built(data, text, resolved, name)
+    cache.store(data, resolved, name, protocol)
+    return protocol
+
+
+def _built(data: bytes, text: str, resolved: str, name: str) -> Protocol:
     file = _File(name, text)
     protocol = build(file, read_toml(text, name), resolved)
     if file.errors:
