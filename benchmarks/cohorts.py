@@ -38,8 +38,8 @@ def _tree(pid: int) -> list[int]:
         current = todo.pop()
         pids.append(current)
         try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                todo += [int(c) for c in Path(f"/proc/{current}/task/{task}/children").read_text().split()]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
         except OSError:
             continue
     return pids

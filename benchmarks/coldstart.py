@@ -14,6 +14,7 @@ editable install adds its import hook to every start).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -62,14 +63,20 @@ def commands(folder: Path) -> dict[str, list[str]]:
     }
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, from the child's own rusage) of one whole-process run."""
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return wall, usage.ru_utime + usage.ru_stime
 
 
-def measure(runs: int, before: str | None = None, only: list[str] | None = None) -> dict[str, dict[str, float]]:
-    """Median seconds: ``{"floor": {"now": s}, command: {"now": s, "before": s}}`` over ``runs`` alternated rounds."""
+def measure(runs: int, before: str | None = None, only: list[str] | None = None) -> dict[str, dict[str, tuple[float, float]]]:
+    """Median (wall, CPU) seconds: ``{"floor": {"now": ...}, command: {"now": ..., "before": ...}}`` over ``runs`` alternated rounds."""
     pythons = {"now": sys.executable} | ({"before": before} if before else {})
     with tempfile.TemporaryDirectory() as tmp:
         named = {name: args for name, args in commands(Path(tmp)).items() if not only or name in only}
@@ -77,30 +84,33 @@ def measure(runs: int, before: str | None = None, only: list[str] | None = None)
         for name, args in named.items():
             for build, python in pythons.items():
                 jobs[(name, build)] = [python, "-m", "regimen", *args]
-        for command in jobs.values():  # warm the file cache and the bytecode once
+        for command in jobs.values():  # warm the file cache, the bytecode and regimen's own cache once
             timed(command)
-        seconds: dict[tuple[str, str], list[float]] = {key: [] for key in jobs}
+        seconds: dict[tuple[str, str], list[tuple[float, float]]] = {key: [] for key in jobs}
         for _ in range(runs):
             for key, command in jobs.items():
                 seconds[key].append(timed(command))
-    result: dict[str, dict[str, float]] = {}
+    result: dict[str, dict[str, tuple[float, float]]] = {}
     for (name, build), values in seconds.items():
-        result.setdefault(name, {})[build] = statistics.median(values)
+        result.setdefault(name, {})[build] = (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
     return result
 
 
-def rows(result: dict[str, dict[str, float]], runs: int) -> list[tuple[str, str, str]]:
-    """Table rows (measurement, result, against its baseline) for the suite."""
-    floor = result["floor"]["now"]
-    out = [(f'floor: `python -c "{FLOOR_CODE}"` ({runs} alternated runs)', f"median {floor * 1000:.0f} ms", "1.00×")]
+def rows(result: dict[str, dict[str, tuple[float, float]]], runs: int) -> list[tuple[str, str, str]]:
+    """Table rows (measurement, result, against its baseline): medians of wall time and of CPU time
+    (the CPU time is steadier on a shared machine: another job's load stretches the wall clock)."""
+    wall, cpu = result["floor"]["now"]
+    out = [(f'floor: `python -c "{FLOOR_CODE}"` ({runs} alternated runs)', f"median {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU", "1.00×")]
     for name, builds in result.items():
         if name == "floor":
             continue
-        shown = f"median {builds['now'] * 1000:.0f} ms"
-        ratio = f"{builds['now'] / floor:.2f}× the floor"
+        now_wall, now_cpu = builds["now"]
+        shown = f"median {now_wall * 1000:.0f} ms wall, {now_cpu * 1000:.0f} ms CPU"
+        ratio = f"{now_wall / wall:.2f}× wall, {now_cpu / cpu:.2f}× CPU"
         if "before" in builds:
-            shown += f" (before: {builds['before'] * 1000:.0f} ms)"
-            ratio += f" (before: {builds['before'] / floor:.2f}×)"
+            old_wall, old_cpu = builds["before"]
+            shown += f" (before: {old_wall * 1000:.0f} ms, {old_cpu * 1000:.0f} ms)"
+            ratio += f" (before: {old_wall / wall:.2f}×, {old_cpu / cpu:.2f}×)"
         out.append((f"cold `regimen {name}`", shown, ratio))
     return out
 

@@ -54,7 +54,7 @@ def expanded_dates(day0: date, last: date) -> list[date]:
 
 def expanded_rrule(day0: date, last: date) -> list[datetime]:
     """Every date of every run, expanded by dateutil's rrule (``DAILY`` with the run's interval)."""
-    from dateutil.rrule import DAILY, MONTHLY as RR_MONTHLY, rrule
+    from dateutil.rrule import DAILY, rrule
 
     start = datetime.combine(day0, datetime.min.time())
     until = datetime.combine(last, datetime.min.time())

@@ -32,9 +32,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import cohorts  # noqa: E402
-import coldstart  # noqa: E402
-import floors  # noqa: E402
+import cohorts
+import coldstart
+import floors
 
 PROTOCOL, ARM, TWO_YEARS = cohorts.PROTOCOL, cohorts.ARM, cohorts.TWO_YEARS
 

@@ -98,5 +98,5 @@ def _country_class(code: str):
         found = importlib.util.module_from_spec(loaded)  # type: ignore[arg-type]
         loaded.loader.exec_module(found)  # type: ignore[union-attr]
         return getattr(found, code)
-    except Exception:  # noqa: BLE001 - any other layout: the package's own lookup
+    except Exception:
         return None
