@@ -168,6 +168,7 @@ def main() -> None:
     parser.add_argument("--memory", type=int, help=f"rows for the cohort memory figure, against a tenth of them (default {SIZES['memory'][0]:,})")
     parser.add_argument("--supply", type=int, help=f"plans for the supply figure (default {SIZES['supply'][0]:,})")
     parser.add_argument("--coldstart-runs", type=int, help=f"alternated cold-start rounds (default {SIZES['coldstart_runs'][0]})")
+    parser.add_argument("--commands", nargs="*", metavar="NAME", help="cold start of these commands only (names as in the table, e.g. list)")
     parser.add_argument("--before", metavar="PYTHON", help="cold start of the build installed for this Python too, in the same rounds")
     parser.add_argument("--skip", nargs="*", default=[], choices=["coldstart", "plans", "ics", "cohort", "supply"], help="sections to leave out")
     args = parser.parse_args()
@@ -177,7 +178,7 @@ def main() -> None:
     began = time.perf_counter()
     rows: list[tuple[str, str, str]] = []
     sections = {
-        "coldstart": lambda: coldstart.rows(coldstart.measure(n["coldstart_runs"], args.before), n["coldstart_runs"]),
+        "coldstart": lambda: coldstart.rows(coldstart.measure(n["coldstart_runs"], args.before, args.commands), n["coldstart_runs"]),
         "plans": lambda: throughput(n["patients"], n["repeats"]),
         "ics": lambda: ics(n["ics_repeats"]),
         "cohort": lambda: cohorts.cohort_rows(n["cohort"], n["memory"]),
