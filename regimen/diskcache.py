@@ -101,7 +101,22 @@ def write(kind: str, value, *parts: bytes) -> None:
         temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
         temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         temporary.replace(entry)
+        _prune(entry.parent)
     except Exception:  # a read-only home, a full disk: no cache, same results
         if temporary is not None:
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
+
+
+_KEEP = 256  # entries of a kind; a user's edits or a test suite's generated files leave one each
+
+
+def _prune(folder: Path) -> None:
+    """Past ``_KEEP`` entries, the oldest go (any is safe to lose: it is computed again when needed)."""
+    entries = list(folder.glob("*.pickle"))
+    if len(entries) <= _KEEP:
+        return
+    dated = sorted(entries, key=lambda path: path.stat().st_mtime_ns)
+    for path in dated[: len(entries) - _KEEP // 2]:
+        with contextlib.suppress(OSError):
+            path.unlink()
