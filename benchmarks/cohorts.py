@@ -1,7 +1,8 @@
 """Whole-process figures of `regimen cohort` and `regimen supply` on two-year plans, with peak memory.
 
 Each run is one `python -m regimen ...` process; its peak memory is sampled every 20 ms as the sum
-of the resident set of the process and all its descendants (the parent and its workers together). The cohort file has a ``horizon``
+of the resident set of the process and all its descendants (the parent and its workers together;
+pages a worker shares with the parent after fork count in each). The cohort file has a ``horizon``
 column (104w: two-year plans) and a unique weight per patient, so no parse cache is hit by a
 repeated weight.
 """

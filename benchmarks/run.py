@@ -189,7 +189,7 @@ def main() -> None:
             started = time.perf_counter()
             rows += section()
             print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    print(f"Machine: {machine()}; {date.today().isoformat()}; `python benchmarks/run.py{' --quick' if args.quick else ''}`, "
+    print(f"Machine: {machine()}; {date.today().isoformat()}; `python benchmarks/run.py{''.join(' ' + a for a in sys.argv[1:])}`, "
           f"{time.perf_counter() - began:.0f} s\n")
     print("| measurement | result | against its baseline |\n|---|---|---|")
     for name, result, ratio in rows:
