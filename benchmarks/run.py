@@ -1,20 +1,23 @@
 """regimen's benchmark suite: every figure against a baseline measured in the same run.
 
-    python benchmarks/run.py            # full sizes (about 10 minutes on a 2-core machine)
-    python benchmarks/run.py --quick    # smaller sizes, for a smoke test
+    python benchmarks/run.py                     # full sizes (about 15-20 minutes on a 2-core machine)
+    python benchmarks/run.py --quick             # tiny sizes, a smoke test (well under a minute)
+    python benchmarks/run.py --before OLD/bin/python   # cold start of another build too, in the same rounds
 
-Run it with the Python that has regimen installed (`pip install .`), with bytecode writing
-allowed (unset PYTHONDONTWRITEBYTECODE), on an otherwise idle machine. It prints a Markdown
-table for the README.
+Run it with the Python that has regimen installed (a regular `pip install .`; an editable install
+adds its import hook to every cold start), with bytecode writing allowed, on a machine as idle as
+you can get. It prints a Markdown table for the README; each row says what its baseline is, and
+whether the baseline does less or more work than what it is compared with.
 
-1. cold start: `regimen schedule ... --format json`, whole process, against
-   `python -c "import click, pint, dateutil.rrule"` (medians, alternating runs);
-2. throughput: two-year NCT05760430 experimental plans (daily apatinib) for a 10,000-patient
-   cohort on one core, against a plain dateutil rrule expansion of the same dates;
-3. .ics export of a two-year plan: time and size, against a naive calendar with one VEVENT
-   per dose-day built with the same icalendar library;
-4. peak memory (max RSS) of a 100,000-patient `regimen cohort` run, against the same
-   command on 1,000 patients.
+1. cold start of every command (`coldstart.py`), against `python -c "import click, pint, dateutil.rrule"`;
+2. plans in one process on one core: two-year NCT05760430 experimental plans (daily apatinib), a
+   unique weight per patient; compact plans against a compact floor (plain date arithmetic giving
+   the same runs), expanded plans against an rrule floor and a `date.fromordinal` floor (the same
+   dates; `floors.py`, checked against real plans before timing);
+3. .ics export of a two-year plan against a naive calendar (one VEVENT per dose-day, same library);
+4. `regimen cohort` JSON, CSV and ICS rows per second at `--jobs 1` and `--jobs 2` with peak memory
+   (process tree), parquet when the build has it, and memory at N against N / 10 two-year plans;
+5. `regimen supply` of two-year plans against a floor counting doses per month from the runs.
 """
 
 from __future__ import annotations
@@ -22,20 +25,28 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import coldstart  # noqa: E402
+import cohorts
+import coldstart
+import floors
 
-PROTOCOL, ARM = "NCT05760430", "experimental"
-TWO_YEARS = "104w"
+PROTOCOL, ARM, TWO_YEARS = cohorts.PROTOCOL, cohorts.ARM, cohorts.TWO_YEARS
+
+SIZES = {  # name: (full, quick)
+    "coldstart_runs": (21, 3),
+    "patients": (5_000, 100),  # in-process plans
+    "repeats": (3, 1),
+    "ics_repeats": (15, 2),
+    "cohort": (4_000, 40),  # rows for cohort rates at --jobs 1 and 2
+    "memory": (20_000, 100),  # cohort memory at N against N / 10
+    "supply": (100_000, 200),
+}
 
 
 def machine() -> str:
@@ -47,50 +58,61 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
 def patients(count: int) -> list[tuple[str, date]]:
-    return [(f"{45 + i % 60} kg", date(2026, 1, 1) + timedelta(days=i % 365)) for i in range(count)]
+    return [(cohorts.weight(i, count), cohorts.FIRST_START + timedelta(days=i % 28)) for i in range(count)]
 
 
-def rrule_floor(cohort: list[tuple[str, date]]) -> float:
-    """The same dates as our plans, expanded by dateutil alone: cTACE, PVE, q21d and daily."""
-    from dateutil.rrule import DAILY, rrule
-
+def _timed(function, *args) -> float:
     start = time.perf_counter()
-    for _, day0 in cohort:
-        first = day0 + timedelta(days=7)
-        end = day0 + timedelta(weeks=104) - timedelta(days=1)
-        dates = [day0, day0 + timedelta(days=14)]
-        dates += list(rrule(DAILY, interval=21, dtstart=first, until=end))
-        dates += list(rrule(DAILY, dtstart=first, until=end))
+    function(*args)
     return time.perf_counter() - start
 
 
-def ours(cohort: list[tuple[str, date]], expand: bool) -> float:
+def ours(protocol, cohort: list[tuple[str, date]], expand: bool) -> None:
     import regimen
 
-    protocol = regimen.load_protocol(PROTOCOL)
-    start = time.perf_counter()
     for weight, day0 in cohort:
         plan = regimen.schedule(protocol, ARM, regimen.Patient.from_measurements(weight), day0, horizon=TWO_YEARS)
         if expand:
             plan.events  # noqa: B018 - materialize every dose-day
-    return time.perf_counter() - start
 
 
-def throughput(size: int) -> list[tuple[str, str, str]]:
+def floor_loop(cohort: list[tuple[str, date]], make) -> None:
+    end = timedelta(weeks=104) - timedelta(days=1)
+    for _, day0 in cohort:
+        make(day0, day0 + end)
+
+
+def throughput(size: int, repeats: int) -> list[tuple[str, str, str]]:
+    import regimen
+
     cohort = patients(size)
-    ours(cohort[:200], True)  # warm caches
-    floor = statistics.median(rrule_floor(cohort) for _ in range(3))
-    compact = statistics.median(ours(cohort, False) for _ in range(3))
-    expanded = statistics.median(ours(cohort, True) for _ in range(3))
-    per = lambda total: f"{size / total:,.0f} plans/s ({total / size * 1000:.2f} ms each)"  # noqa: E731
+    protocol = regimen.load_protocol(PROTOCOL)
+    for weight, day0 in cohort[:: max(1, size // 20)]:  # the floors do the plans' work, or the suite stops here
+        floors.check(regimen.schedule(protocol, ARM, regimen.Patient.from_measurements(weight), day0, horizon=TWO_YEARS))
+    events = len(regimen.schedule(protocol, ARM, regimen.Patient.from_measurements("72 kg"), cohort[0][1], horizon=TWO_YEARS).events)
+    times: dict[str, list[float]] = {name: [] for name in ("compact floor", "compact", "rrule", "dates", "expanded")}
+    for _ in range(repeats):  # alternated, so load on the machine hits all alike
+        times["compact floor"].append(_timed(floor_loop, cohort, floors.compact))
+        times["compact"].append(_timed(ours, protocol, cohort, False))
+        times["rrule"].append(_timed(floor_loop, cohort, floors.expanded_rrule))
+        times["dates"].append(_timed(floor_loop, cohort, floors.expanded_dates))
+        times["expanded"].append(_timed(ours, protocol, cohort, True))
+    t = {name: statistics.median(values) for name, values in times.items()}
+    per = lambda total: f"{size / total:,.0f} plans/s ({total / size * 1000:.3f} ms each)"  # noqa: E731
+    less = "the floor knows the arm's timing as constants: no rules read, no doses, windows, keys or warnings (less work)"
     return [
-        (f"rrule floor: the same dates, {size:,} patients, 2 years", per(floor), "1.00×"),
-        ("regimen plans (compact runs, doses, windows, keys)", per(compact), f"{floor / compact:.1f}× faster"),
-        ("regimen plans with every dose-day expanded to an event", per(expanded), f"{floor / expanded:.2f}× faster"),
+        (f"compact floor: plain `date` arithmetic giving the same runs, {size:,} two-year plans, unique weights ({less})",
+         per(t["compact floor"]), "1.00×"),
+        ("regimen plans, compact (runs, doses with derivations, windows, warnings; not expanded)", per(t["compact"]),
+         f"{t['compact'] / t['compact floor']:.1f}× the floor's time"),
+        (f"rrule floor: the same {events} dates a plan, each expanded by dateutil's rrule (no event values: less work)", per(t["rrule"]), "1.00×"),
+        (f"`date.fromordinal` floor: the same {events} dates a plan (no event values: less work)", per(t["dates"]), "1.00×"),
+        ("regimen plans with every dose-day expanded to an Event (key, window, dose, cycle day)", per(t["expanded"]),
+         f"{t['expanded'] / t['rrule']:.2f}× the rrule floor's time, {t['expanded'] / t['dates']:.1f}× the `date.fromordinal` floor's"),
     ]
 
 
@@ -121,53 +143,57 @@ def ics(repeats: int) -> list[tuple[str, str, str]]:
     base_time, base_size = timed(naive)
     our_time, our_size = timed(lambda: ics_export.dumps(plan).encode())
     return [
-        (f"naive .ics, one VEVENT per dose-day ({len(plan.events)} events)", f"{base_time * 1000:.0f} ms, {base_size / 1024:.0f} KB", "1.00×"),
-        ("regimen .ics of the same two-year plan (RRULE + EXDATE)", f"{our_time * 1000:.0f} ms, {our_size / 1024:.1f} KB",
+        (f"naive .ics, one VEVENT per dose-day ({len(plan.events)} events; no alarms, descriptions or time zones: less work)",
+         f"{base_time * 1000:.0f} ms, {base_size / 1024:.0f} KB", "1.00×"),
+        ("regimen .ics of the same two-year plan (RRULE + EXDATE, descriptions with doses)", f"{our_time * 1000:.0f} ms, {our_size / 1024:.1f} KB",
          f"{our_time / base_time:.2f}× time, {our_size / base_size:.3f}× size"),
     ]
 
 
-def peak_memory(large: int, small: int) -> list[tuple[str, str, str]]:
-    def run(count: int) -> tuple[float, float]:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "cohort.csv"
-            with path.open("w") as out:
-                out.write("id,protocol,arm,start,weight\n")
-                for i, (weight, day0) in enumerate(patients(count)):
-                    out.write(f"P{i:06d},{PROTOCOL},{ARM},{day0.isoformat()},{weight}\n")
-            command = [sys.executable, "-m", "regimen", "cohort", str(path), "--format", "json", "-o", os.devnull]
-            code = (f"import resource, subprocess, time; t = time.perf_counter(); subprocess.run({command!r}, check=True); "
-                    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-            seconds, rss_kb = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
-            return float(seconds), int(rss_kb) / 1024
-
-    small_time, small_rss = run(small)
-    large_time, large_rss = run(large)
-    return [
-        (f"`regimen cohort` of {small:,} patients (JSON to /dev/null)", f"peak {small_rss:.0f} MB, {small_time:.1f} s", "1.00×"),
-        (f"`regimen cohort` of {large:,} patients", f"peak {large_rss:.0f} MB, {large_time:.0f} s", f"{large_rss / small_rss:.2f}× memory"),
-    ]
+def sizes(args: argparse.Namespace) -> dict[str, int]:
+    chosen = {name: quick if args.quick else full for name, (full, quick) in SIZES.items()}
+    if args.patients:
+        chosen["patients"] = args.patients
+    for name in ("cohort", "memory", "supply", "coldstart_runs"):
+        if getattr(args, name, None):
+            chosen[name] = getattr(args, name)
+    return chosen
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    quick = parser.parse_args().quick
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, figures meaningless")
+    parser.add_argument("--patients", type=int, help=f"plans for the in-process figures (default {SIZES['patients'][0]:,})")
+    parser.add_argument("--cohort", type=int, help=f"rows for the cohort rates (default {SIZES['cohort'][0]:,})")
+    parser.add_argument("--memory", type=int, help=f"rows for the cohort memory figure, against a tenth of them (default {SIZES['memory'][0]:,})")
+    parser.add_argument("--supply", type=int, help=f"plans for the supply figure (default {SIZES['supply'][0]:,})")
+    parser.add_argument("--coldstart-runs", type=int, help=f"alternated cold-start rounds (default {SIZES['coldstart_runs'][0]})")
+    parser.add_argument("--commands", nargs="*", metavar="NAME", help="cold start of these commands only (names as in the table, e.g. list)")
+    parser.add_argument("--before", metavar="PYTHON", help="cold start of the build installed for this Python too, in the same rounds")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["coldstart", "plans", "ics", "cohort", "supply"], help="sections to leave out")
+    args = parser.parse_args()
+    n = sizes(args)
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("note: PYTHONDONTWRITEBYTECODE is set; cold-start figures include compiling regimen each run", file=sys.stderr)
+    began = time.perf_counter()
     rows: list[tuple[str, str, str]] = []
-    cold = coldstart.measure(5 if quick else 21)
-    rows.append(("floor: `python -c \"import click, pint, dateutil.rrule\"`", f"median {cold['floor'] * 1000:.0f} ms", "1.00×"))
-    rows.append(("cold `regimen schedule NCT05760430 ... --format json`", f"median {cold['ours'] * 1000:.0f} ms",
-                 f"{cold['ours'] / cold['floor']:.2f}×"))
-    rows += throughput(1_000 if quick else 10_000)
-    rows += ics(3 if quick else 15)
-    rows += peak_memory(5_000 if quick else 100_000, 200 if quick else 1_000)
-    print(f"Machine: {machine()}; {date.today().isoformat()}\n")
+    sections = {
+        "coldstart": lambda: coldstart.rows(coldstart.measure(n["coldstart_runs"], args.before, args.commands), n["coldstart_runs"]),
+        "plans": lambda: throughput(n["patients"], n["repeats"]),
+        "ics": lambda: ics(n["ics_repeats"]),
+        "cohort": lambda: cohorts.cohort_rows(n["cohort"], n["memory"]),
+        "supply": lambda: cohorts.supply_rows(n["supply"]),
+    }
+    for name, section in sections.items():
+        if name not in args.skip:
+            started = time.perf_counter()
+            rows += section()
+            print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    print(f"Machine: {machine()}; {date.today().isoformat()}; `python benchmarks/run.py{''.join(' ' + a for a in sys.argv[1:])}`, "
+          f"{time.perf_counter() - began:.0f} s\n")
     print("| measurement | result | against its baseline |\n|---|---|---|")
     for name, result, ratio in rows:
         print(f"| {name} | {result} | {ratio} |")
-    print(f"\nmax RSS of this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from .errors import InputError
 
@@ -66,8 +67,36 @@ def _holidays(country: str, year: int) -> dict[date, str]:
     import holidays
 
     try:
-        probe = holidays.country_holidays(country)
+        entity = _country_class(country) or (lambda **options: holidays.country_holidays(country, **options))
+        probe = entity()
         language = "en_US" if "en_US" in probe.supported_languages else probe.default_language
-        return dict(holidays.country_holidays(country, years=year, language=language).items())
+        return dict(entity(years=year, language=language).items())
     except NotImplementedError:
         raise InputError("--holidays", f"{country!r} is not a country the holidays package knows; give an ISO code like CN, US or GB") from None
+
+
+def _country_class(code: str):
+    """The holidays class of one country, loaded from its own module: ``holidays.country_holidays``
+    imports the ``holidays.countries`` package, which imports all 250 countries (most of the cost of
+    ``--holidays``). The same class ``country_holidays`` would call; None (use it) if this version of
+    the package is laid out otherwise or the code is not a country's."""
+    try:
+        import importlib.util
+        import sys
+
+        from holidays.registry import COUNTRIES
+
+        module = next((name for name, entities in COUNTRIES.items() if code in entities), None)
+        if module is None:
+            return None
+        qualified = f"holidays.countries.{module}"
+        if "holidays.countries" in sys.modules or qualified in sys.modules:
+            return getattr(importlib.import_module(qualified), code)
+        spec = importlib.util.find_spec("holidays")
+        path = Path(spec.origin).parent / "countries" / f"{module}.py"  # type: ignore[union-attr, arg-type]
+        loaded = importlib.util.spec_from_file_location(qualified, path)
+        found = importlib.util.module_from_spec(loaded)  # type: ignore[arg-type]
+        loaded.loader.exec_module(found)  # type: ignore[union-attr]
+        return getattr(found, code)
+    except Exception:
+        return None

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from . import diskcache
 from .errors import InputError, LookupFailure, ProtocolError, ProtocolErrors, RegimenError
 from .model import Protocol
 from .protocol.origin import is_shipped, shipped_dir
-from .protocol.tables import build
 from .tomlfile import TOML_LIMIT, decode_text, read_file_bytes, read_toml
 from .tomlfile import TomlFile as _File
 
@@ -49,6 +49,18 @@ def _load_cached(resolved: str, mtime_ns: int, name: str) -> Protocol:
         text = decode_text(data, resolved)
     except InputError as exc:
         raise ProtocolError(exc.detail, file=name) from None
+    where = (resolved.encode(), name.encode(), data)
+    cached = diskcache.read("protocols", *where)  # the same bytes, path and program as a file checked before
+    if type(cached) is Protocol and cached.path == resolved:
+        return cached
+    protocol = _built(data, text, resolved, name)
+    diskcache.write("protocols", protocol, *where)
+    return protocol
+
+
+def _built(data: bytes, text: str, resolved: str, name: str) -> Protocol:
+    from .protocol.tables import build  # only when the cache has no such file: reading the tables loads most of regimen
+
     file = _File(name, text)
     protocol = build(file, read_toml(text, name), resolved)
     if file.errors:

@@ -107,7 +107,41 @@ def _lookup(name: str) -> str:
 
 @lru_cache(maxsize=1024)
 def factor(unit: str, to: str) -> float:
-    """How many ``to`` one ``unit`` is (``factor("lb", "kg") == 0.45359237``); raises UnitProblem."""
+    """How many ``to`` one ``unit`` is (``factor("lb", "kg") == 0.45359237``); raises UnitProblem.
+
+    The factors pint gave on earlier starts are kept on disk (``regimen.diskcache``: keyed by
+    ``units.txt``'s bytes and the installed program), so a start that meets only units seen before
+    never builds the registry, nor imports pint.
+    """
+    known = _known()
+    if (unit, to) in known:
+        return known[(unit, to)]
+    value = _pint_factor(unit, to)
+    if len(known) < _KEEP:  # the common units; a fuzzer's thousands of odd ones are not kept
+        known[(unit, to)] = value
+        from . import diskcache
+
+        diskcache.write("units", dict(known), _DEFINITIONS.read_bytes())
+    return value
+
+
+_KEEP = 256
+
+
+@cache
+def _known() -> dict[tuple[str, str], float]:
+    try:
+        from . import diskcache
+
+        stored = diskcache.read("units", _DEFINITIONS.read_bytes())
+        if isinstance(stored, dict) and all(type(k) is tuple and type(v) is float for k, v in stored.items()):
+            return stored
+    except OSError:
+        pass
+    return {}
+
+
+def _pint_factor(unit: str, to: str) -> float:
     import pint
     from pint.util import UnitsContainer
 
