@@ -140,20 +140,12 @@ class View:
         empty, is said under row i (i >= 1), from column ``below_at``, a line per line of it, wrapped to the width."""
         count = len(rows[0])
         wrap = {*wrap, count - 1}
-        widths = [max(len(row[i]) for row in rows) for i in range(count)]
-        floors = [max([len(w) for row in rows for w in row[i].split()] + [8]) if i in wrap else widths[i] for i in range(count)]
-        over = sum(widths) + gap * (count - 1) - self.width
-        notes = min(widths[-1], max(floors[-1], 24))  # the last column (notes) gives way first, to 24 columns
-        while over > 0:
-            narrow = [i for i in wrap if widths[i] > floors[i]]
-            if not narrow:
-                break
-            widest = count - 1 if widths[-1] > notes else max(narrow, key=lambda i: (widths[i], i))
-            widths[widest] -= 1
-            over -= 1
+        widths = self._widths(rows, wrap, gap, keep=True)
+        keep = sum(widths) + gap * (count - 1) <= self.width  # date ranges stay whole where the table still fits
+        widths = widths if keep else self._widths(rows, wrap, gap, keep=False)
         lines = []
         for index, row in enumerate(rows):
-            cells = [self._cell(cell, widths[i], i in wrap) for i, cell in enumerate(row)]
+            cells = [self._cell(cell, widths[i], i in wrap, keep) for i, cell in enumerate(row)]
             for depth in range(max(len(c) for c in cells)):
                 parts = []
                 for i, pieces in enumerate(cells):
@@ -169,7 +161,24 @@ class View:
                           for part in str(extra).split("\n") for piece in _wrap(part, self.width - at, "  ")]
         return "\n".join(lines) + "\n"
 
-    def _cell(self, cell: str, width: int, wraps: bool) -> list[str]:
+    def _widths(self, rows: Sequence[Sequence[str]], wrap: set[int], gap: int, keep: bool) -> list[int]:
+        """Each column's width: its widest cell, narrowed (the notes first) until the table fits."""
+        count = len(rows[0])
+        widths = [max(len(row[i]) for row in rows) for i in range(count)]
+        floors = [max([len(w) for row in rows for w in _kept(row[i], keep).split(" ")] + [8]) if i in wrap
+                  else widths[i] for i in range(count)]  # never narrower than its longest word (or date range, ``keep``)
+        over = sum(widths) + gap * (count - 1) - self.width
+        notes = min(widths[-1], max(floors[-1], 24))  # the last column (notes) gives way first, to 24 columns
+        while over > 0:
+            narrow = [i for i in wrap if widths[i] > floors[i]]
+            if not narrow:
+                break
+            widest = count - 1 if widths[-1] > notes else max(narrow, key=lambda i: (widths[i], i))
+            widths[widest] -= 1
+            over -= 1
+        return widths
+
+    def _cell(self, cell: str, width: int, wraps: bool, keep: bool = True) -> list[str]:
         """The cell's lines: its ``; ``-separated parts kept whole on a line where they fit."""
         if not wraps or len(cell) <= width:
             return [str(cell)]
@@ -180,7 +189,7 @@ class View:
             if lines and len(lines[-1]) + 1 + len(part) <= width:
                 lines[-1] += " " + part
             else:
-                lines += _wrap(part, width) or [""]
+                lines += _wrap(part, width, keep=keep) or [""]
         return lines
 
 
@@ -198,8 +207,13 @@ def _parts(text: str) -> list[str]:
 _RANGE = re.compile(r"(\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)")
 
 
-def _wrap(text: str, width: int, indent: str = "") -> list[str]:
-    """``text`` wrapped at words, never inside a date range ("2026-12-01 to 2026-12-15")."""
-    kept = _RANGE.sub("\\1\xa0to\xa0\\2", text)
+def _kept(text: str, keep: bool = True) -> str:
+    """``text`` with each date range ("2026-12-01 to 2026-12-15") made one word (``keep``)."""
+    return _RANGE.sub("\\1\xa0to\xa0\\2", text) if keep else text
+
+
+def _wrap(text: str, width: int, indent: str = "", keep: bool = True) -> list[str]:
+    """``text`` wrapped at words, and not inside a date range where ``keep`` and it fits."""
+    kept = _kept(text, keep and width >= 24 + len(indent))
     return [line.replace("\xa0", " ") for line in
             textwrap.wrap(kept, width, subsequent_indent=indent, break_on_hyphens=False, break_long_words=True)]
