@@ -103,8 +103,10 @@ def test_verbose_gives_every_warning_whole():
 def test_exports_say_short_warnings_on_stderr(tmp_path):
     for fmt in ("csv", "ics", "fhir"):
         result = run_cli(*HAIC, "--format", fmt, "-o", tmp_path / f"plan.{fmt}")
-        said = [line for line in result.stderr.splitlines() if line.startswith("! ")]
-        assert len(said) == 10 and all(len(line) <= 100 for line in said)
+        *said, hint, wrote = result.stderr.splitlines()  # one "! " line a warning (a pipe: no wrapping), the hint, "wrote"
+        assert len(said) == 10 and all(line.startswith("! ") and len(line) <= 100 for line in said)
+        assert hint == "! (warnings in short: the whole text with --verbose, or `regimen show NCT05233358`)"
+        assert wrote.startswith("wrote ")
         assert "! assumption visit-window [NONE]: evaluation and follow-up visits ±7 d" in said
         assert not ANSI.search((tmp_path / f"plan.{fmt}").read_text(encoding="utf-8"))
     whole = run_cli(*HAIC, "--format", "csv", "-o", tmp_path / "v.csv", "--verbose").stderr

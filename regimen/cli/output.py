@@ -36,7 +36,7 @@ def view(ctx: click.Context | None, verbose: bool = False, *, err: bool = False,
         tty = False
     verbose = verbose or bool(ctx is not None and (ctx.find_root().obj or {}).get("verbose"))
     width = shutil.get_terminal_size((WIDTH, 24)).columns if tty else WIDTH
-    return View(width=width, verbose=verbose, color=tty and not os.environ.get("NO_COLOR"), wrap_full=tty)
+    return View(width=width, verbose=verbose, color=tty and not os.environ.get("NO_COLOR"), wrap_full=tty, fold=tty or not err)
 
 
 def say_warnings(warnings, protocol=None, *, ctx: click.Context | None = None, verbose: bool = False) -> None:

@@ -53,8 +53,8 @@ def summary(warning: str, protocol=None) -> tuple[str, bool]:
 
     ``assumption ID: text (source: ...; STATUS)`` becomes ``assumption ID [STATUS]: short`` (its
     ``short`` form, else its text's first clause; ``regimen show PROTOCOL`` and ``--verbose`` have the whole); ``choice NAME = VALUE (...)``
-    keeps its name and value first; a contraception end drops its derivation. Every other notice
-    is about this patient's dates and has no id: it is kept whole (wrapped, never cut).
+    keeps its name and value first. Every other notice is about this patient's dates (a contraception
+    end with its derivation, a move, a hold) and has no id to look up: it is kept whole (wrapped, never cut).
     """
     if warning.startswith("assumption "):
         ident = warning[len("assumption "):].partition(":")[0]
@@ -65,20 +65,20 @@ def summary(warning: str, protocol=None) -> tuple[str, bool]:
         return warning, True
     if warning.startswith("choice "):
         return _CHOICE.sub(lambda m: f"{m[1]} ({'default' if m[2].startswith('the') else 'chosen'})", warning), True
-    if warning.startswith("after treatment: contraception until ") and " (" in warning:
-        return warning.partition(" (")[0] + " (derivation: --verbose)", False
     return warning, False
 
 
 @dataclass(frozen=True)
 class View:
     """How to render for a reader: ``width`` columns, ``verbose`` (warnings whole), ``color`` (ANSI styles),
-    ``wrap_full`` (wrap the whole warnings too: on a terminal; in a pipe they stay one greppable line each)."""
+    ``wrap_full`` (wrap the whole warnings too: on a terminal; in a pipe they stay one greppable line each),
+    ``fold`` (wrap notices at the width; off for stderr in a pipe, where each warning is one ``! `` line)."""
 
     width: int = WIDTH
     verbose: bool = False
     color: bool = False
     wrap_full: bool = False
+    fold: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "width", max(_MIN_WIDTH, int(self.width)))
@@ -99,12 +99,13 @@ class View:
                 lines = self.wrap(mark + warning, "  ") if self.wrap_full else [mark + warning]
             else:
                 short, cuttable = summary(warning, protocol)
-                lines = [self.cut(mark + short)] if cuttable else self.wrap(mark + short, "  ")
+                lines = [self.cut(mark + short)] if cuttable else self.wrap(mark + short, "  ") if self.fold else [mark + short]
                 shortened = shortened or short != warning or (cuttable and lines[0] != mark + short)
             out += [self._warning_line(line, mark) for line in lines]
         if shortened:
             where = f", or `regimen show {protocol.id}`" if protocol is not None else ""
-            out.append(self.paint(self.cut(f"  (warnings in short: the whole text with --verbose{where})"), "dim"))
+            hint = self.cut(f"{'  ' if self.fold else mark}(warnings in short: the whole text with --verbose{where})")
+            out.append(self.paint(hint, "dim"))
         return out
 
     def _warning_line(self, line: str, mark: str) -> str:

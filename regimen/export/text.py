@@ -21,7 +21,7 @@ def protocols_table(protocols: Iterable[Protocol], view: View | None = None) -> 
     rows = [("protocol", "arms", "title"), *((p.id, ", ".join(a.id for a in p.arms), p.title) for p in protocols)]
     room = view.width - sum(max(len(row[i]) for row in rows) + 2 for i in range(2))
     rows = [rows[0], *((a, b, _clip(title, max(20, min(70, room)))) for a, b, title in rows[1:])]
-    notices = view.warnings([notice for p in protocols if (notice := origin_notice(p))])
+    notices = [line for p in protocols for line in _origin(p, view)]
     return view.table(rows, wrap=(1,)) + "".join(f"{line}\n" for line in notices)
 
 
@@ -169,8 +169,9 @@ def _header(plan: Plan) -> str:
 
 
 def _origin(protocol: Protocol, view: View | None = None) -> list[str]:
+    """Where a user's protocol file came from, with its hash: always one whole line, to be read and copied as it is."""
     notice = origin_notice(protocol)
-    return (view or View(verbose=True)).warnings([notice]) if notice else []
+    return [(view or View()).paint(f"! {notice}", "warning")] if notice else []
 
 
 def _warnings(plan: Plan | DoseSheet, view: View) -> list[str]:
