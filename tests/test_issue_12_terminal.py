@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import regimen
 from regimen.export.terminal import View, first_clause, summary
@@ -187,3 +189,17 @@ def test_course_table_marks_today_and_alerts_in_colour():
     coloured = plan_table(plan, today=regimen.inputs.parse_date("2027-01-11", "today"), view=View(color=True))
     today_row = next(line for line in coloured.splitlines() if "today" in ANSI.sub("", line) and "──" in line)
     assert "\x1b[7m" in today_row or ";7m" in today_row  # reversed: the eye finds today at once
+
+
+@settings(max_examples=25, deadline=None)
+@given(arm=st.sampled_from(ARMS), width=st.integers(min_value=70, max_value=160))
+def test_any_width_fits_and_says_the_same_words(arm, width):
+    # whatever the terminal's width, the table below the warnings fits it and keeps every word of the wide layout
+    plan = regimen.schedule(*arm, regimen.Patient.from_measurements("58 kg", "160 cm"), "2026-12-01", horizon="12w")
+    fitted, wide = plan_table(plan, view=View(width=width)), plan_table(plan, view=View(width=1000))
+
+    def table(text: str) -> list[str]:
+        return sorted(text[text.index("\ndate "):].replace("\u00a0", " ").split())
+
+    assert _widest(fitted[fitted.index("\ndate "):]) <= width
+    assert table(fitted) == table(wide)
