@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..cohort import CohortResult
     from ..plan import Plan
     from ..supply import Line
+    from .terminal import View
 
 __all__ = ["Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
 
@@ -122,7 +123,7 @@ class Sink:
                 raise InputError("--output", f"cannot write standard output: {exc.strerror}") from None
 
 
-def supply_table(lines: list[Line], first: date, last: date, by: str, view=None) -> str:
+def supply_table(lines: list[Line], first: date, last: date, by: str, view: View | None = None) -> str:
     rows = [("period", "drug", "doses", "total mg", "dispense", "waste mg")]
     for line in lines:
         period = line.start.isoformat() if by == "week" else line.start.strftime("%Y-%m")
@@ -130,7 +131,7 @@ def supply_table(lines: list[Line], first: date, last: date, by: str, view=None)
                      format_number(line.waste_mg) if line.form == "vial" else ""))
     from .terminal import View
 
-    view = view or View()
+    view = view or View()  # 100 columns, no colour
     head = "\n".join(view.prose([f"Supply {first.isoformat()} to {last.isoformat()} by {by}; conditional events not counted; "
                                  "vials are whole per dose"], "heading"))
     return "\n".join([head, "", view.table(rows, wrap=(4,))]) if lines else head + "\nno doses in this period\n"
