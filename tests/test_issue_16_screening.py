@@ -333,12 +333,13 @@ def test_growth_factors_counted_back_from_the_screening_labs(given, status):
 @settings(max_examples=40, deadline=None)
 @given(rt_end=st.integers(0, 40), lab_day=st.integers(0, 40), day0=st.integers(0, 60))
 def test_every_timed_condition_holds_exactly_inside_the_reported_range(rt_end, lab_day, day0):
-    # Tongji, radiotherapy and six labs: whatever the dates, a day 0 inside [earliest, latest] meets every timed rule,
+    # Tongji, radiotherapy and nine labs (every lab rule it has): whatever the dates, a day 0 inside [earliest, latest] meets every timed rule,
     # and one outside breaks at least one.
     base = date(2026, 10, 1)
     labs = "".join(f'\n[[labs]]\ndate = {base + timedelta(days=lab_day)}\nname = "{n}"\nvalue = "{v}"\n' + (f'uln = "{u}"\n' if u else "")
                    for n, v, u in (("anc", "2.0 x10^9/L", ""), ("platelets", "150 x10^9/L", ""), ("tbil", "15 umol/L", "21 umol/L"),
-                                   ("albumin", "40 g/L", ""), ("creatinine", "70 umol/L", "100 umol/L"), ("inr", "1.1", "")))
+                                   ("albumin", "40 g/L", ""), ("creatinine", "70 umol/L", "100 umol/L"), ("inr", "1.1", ""),
+                                   ("alt", "30 U/L", "40 U/L"), ("ast", "30 U/L", "40 U/L"), ("alp", "100 U/L", "120 U/L")))
     ended = base + timedelta(days=rt_end)
     text = course("NCT06187961", "conversion", (base + timedelta(days=day0)).isoformat(), prior("radiotherapy", ended.isoformat()), labs)
     report = screen(parse_course(text), date(2026, 11, 30))
