@@ -41,6 +41,7 @@ class Assumption(NamedTuple):
     text: str
     source: str
     status: str
+    short: str = ""  # the one-line form a terminal shows (``short`` in the file; else the text's first clause)
 
     def warning(self) -> str:
         return f"assumption {self.id}: {self.text} (source: {self.source}; {self.status})"

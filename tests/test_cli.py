@@ -42,7 +42,7 @@ def test_schedule_table(run):
     result = run(*SCHEDULE)
     assert result.exit_code == 0
     assert "2026-12-15  d14    PVE" in result.output  # the day column fits d1096, the last survival visit (issue 16)
-    assert "Apatinib PO, qd to 2027-05-17 (161 doses)" in result.output
+    assert "Apatinib PO, qd to 2027-05-17  250 mg  2026-12-04 to 2026-12-15; 161 doses" in result.output  # the count in the notes (#12)
     assert "! assumption systemic-start" in result.output
 
 

@@ -190,7 +190,7 @@ def test_an_interrupted_write_leaves_the_previous_course_file_intact(tmp_path, m
 def test_schedule_from_a_course_on_the_command_line():
     result = _run("schedule", "--course", COURSES / "lenvatinib_hold.toml", "--horizon", "6w")
     assert result.exit_code == 0
-    assert "2026-12-20  d19  Lenvatinib PO, qd to 2026-12-29 (10 doses)  12 mg   HELD" in result.output
+    assert "2026-12-20  d19  Lenvatinib PO, qd to 2026-12-29  12 mg   HELD; 10 doses" in result.output
     assert _run("schedule", "NCT05760430", "--course", COURSES / "lenvatinib_hold.toml").exit_code == 2
 
 

@@ -80,8 +80,8 @@ COMMANDS = {
         "--time": v("09:00", "tace=08:00", "default=09:00"), "--dose-time": v("08:00", "regorafenib=08:00"), "--separate": FLAG,
         "--tz": v("Asia/Shanghai", "UTC"),
         "--remind": v("1d", "30m"), "--label": v("Clinic"), "--clinic-days": v("mon-fri", "mon,wed"), "--holidays": v("CN", "US"),
-        "--today": v(*DATE), "--replaces": v("old.ics")}),
-    "dose": Command((PROTOCOL,), PATIENT_OPTIONS),
+        "--today": v(*DATE), "--replaces": v("old.ics"), "--verbose": FLAG}),
+    "dose": Command((PROTOCOL,), {**PATIENT_OPTIONS, "--verbose": FLAG}),
     "validate": Command((v(str(SHIPPED / "NCT05760430.toml"), "course.toml", "patients.csv", needed=True),), {}),
     "cohort": Command((v("patients.csv", needed=True),), {
         "--format": v("json", "csv", "ics"), "-o": v("out", "out.csv"), "--horizon": v("8w", "2027-01-01"), "--jobs": v("1"),
@@ -118,7 +118,7 @@ COMMANDS = {
         "--grade": v("2", "3", needed=True), "--lab": v("anc"), "--date": v(*DATE), "--apply": FLAG, "--today": v("2027-01-12"),
         "--format": v("table", "json")}),
     # issue 16: screening and liver scores
-    "screen": Command((v("course.toml", needed=True),), {"--today": v(*DATE), "--format": v("table", "json")}),
+    "screen": Command((v("course.toml", needed=True),), {"--today": v(*DATE), "--format": v("table", "json"), "--verbose": FLAG}),
     "score child-pugh": Command((), {
         "--bilirubin": v("1.1 mg/dL", "34 umol/L", needed=True), "--albumin": v("3.5 g/dL", "28 g/L", needed=True),
         "--inr": v("1.7", "2.3", needed=True), "--ascites": v("none", "mild", "moderate", needed=True),

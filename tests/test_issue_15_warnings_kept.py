@@ -12,6 +12,7 @@ from conftest import run_cli
 
 SCHEDULE = ["schedule", "NCT05760430", "--arm", "experimental", "--start", "2026-12-01", "--weight", "72 kg"]
 PVE = "assumption pve-window: PVE window of 12 to 16 days after cTACE"
+SHORT_PVE = "assumption pve-window [NONE]: PVE 12–16 d after cTACE (record: 2 weeks)"  # the terminal's one-line form
 START = "assumption systemic-start: First systemic dose 7 days after cTACE"
 HORIZON = "no horizon given: open-ended activities (Camrelizumab, Apatinib, Response imaging (CT or MRI)) are shown for 24 weeks"
 
@@ -34,13 +35,15 @@ def test_the_csv_file_starts_with_the_warnings_as_comment_lines(tmp_path):
 def test_standard_output_csv_stays_plain_and_the_warnings_go_to_stderr():
     result = run_cli(*SCHEDULE, "--format", "csv")
     assert result.stdout.startswith("key,date,")
-    assert f"! {PVE}" in result.stderr and f"! {HORIZON}" in result.stderr
+    # one line each (issue #12): an assumption by its id and short form, a notice about this plan whole
+    assert f"! {SHORT_PVE}" in result.stderr.splitlines() and f"! {HORIZON}" in result.stderr
+    assert f"! {PVE}" in run_cli(*SCHEDULE, "--format", "csv", "--verbose").stderr
 
 
 def test_writing_an_ics_file_shows_the_warnings_on_stderr(tmp_path):
     result = run_cli(*SCHEDULE, "--format", "ics", "-o", tmp_path / "plan.ics")
     lines = result.stderr.splitlines()
-    assert any(line.startswith(f"! {PVE}") for line in lines) and lines[-1] == f"wrote {tmp_path / 'plan.ics'}"
+    assert f"! {SHORT_PVE}" in lines and lines[-1] == f"wrote {tmp_path / 'plan.ics'}"
 
 
 def _descriptions(tmp_path) -> dict[str, list[str]]:

@@ -275,7 +275,8 @@ def test_the_plan_lists_the_tasks_before_day_0_in_every_format():
 
     plan = regimen.schedule("ablation-lenvatinib-pd1", "experimental", regimen.Patient.from_measurements("70 kg"), "2026-12-01", horizon="2w")
     table = run_cli("schedule", "ablation-lenvatinib-pd1", "--arm", "experimental", "--start", "2026-12-01", "--weight", "70 kg").stdout
-    assert "before day 0: pregnancy test (negative) between 2026-11-24 and 2026-12-01 (assumptions screen-boundary, screen-day0)" in table
+    assert "before day 0: pregnancy test (negative) between 2026-11-24 and 2026-12-01 (assumptions screen-boundary, screen-day0)" in (
+        " ".join(table.split()))  # wrapped to 100 columns (issue #12): read as words
     tasks = json.loads(plan.to_json())["before_day0"]
     assert [(t["id"], t["earliest"], t["latest"]) for t in tasks] == [("labs-7d", "2026-11-24", "2026-12-01"),
                                                                       ("pregnancy-test", "2026-11-24", "2026-12-01")]
@@ -358,6 +359,6 @@ def test_no_day0_satisfies_every_window_is_said_as_none_not_as_a_backwards_range
     text = course("NCT06187961", "conversion", "2026-12-08", prior("radiotherapy", "2026-11-03", "2026-11-20"), labs)
     report = screen(parse_course(text), d("2026-12-03"))
     assert (report.earliest, report.latest) == (d("2026-12-12"), d("2026-12-09"))
-    shown = screen_text(report)
+    shown = " ".join(screen_text(report).split())  # wrapped to 100 columns (issue #12): read as words
     assert "day 0 allowed by every window: none (the earliest a window allows, 2026-12-12, is after the latest another allows, 2026-12-09)" in shown
     assert "from 2026-12-12 to 2026-12-09" not in shown

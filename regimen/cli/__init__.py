@@ -152,15 +152,16 @@ def _first_sentence(text: str) -> str:
 @click.version_option(__version__, prog_name="regimen")
 @click.option("--protocols", "protocol_dirs", multiple=True, type=click.Path(file_okay=False),
               help=f"A folder of your own protocol files, searched before the shipped ones (repeatable; also ${'REGIMEN_PROTOCOLS'}).")
+@click.option("--verbose", "-v", is_flag=True, help="Say every warning in full, in every command (by default each is one line).")
 @click.pass_context
-def main(ctx: click.Context, protocol_dirs: tuple[str, ...]) -> None:
+def main(ctx: click.Context, protocol_dirs: tuple[str, ...], verbose: bool = False) -> None:
     """Oncology trial regimens as patient dose and visit calendars.
 
     \b
     Example:
       regimen schedule NCT05760430 --arm experimental --start 2026-12-01 --weight "72 kg"
     """
-    ctx.obj = {"dirs": protocol_dirs}
+    ctx.obj = {"dirs": protocol_dirs, "verbose": verbose}
 
 
 def load(ctx: click.Context, ref: str):

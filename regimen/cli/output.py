@@ -12,9 +12,37 @@ import click
 
 from ..errors import InputError, one_line
 
-__all__ = ["FORMATS", "clock", "count_rows", "drain", "emit", "finish_rows", "levels", "pairs", "span", "today"]
+__all__ = ["FORMATS", "VERBOSE", "clock", "count_rows", "drain", "emit", "finish_rows", "levels", "pairs", "say_warnings", "span",
+           "today", "view"]
 
 FORMATS = ("table", "json", "csv", "ics")
+
+VERBOSE = click.option("--verbose", "-v", is_flag=True,
+                       help="Say every warning in full (by default each is one line that keeps its id; `regimen show` has them whole).")
+
+
+def view(ctx: click.Context | None, verbose: bool = False, *, err: bool = False, output: str | None = None):
+    """How to render for whoever reads: colour and the terminal's width on a TTY only (and colour not
+    with ``NO_COLOR`` set to anything: https://no-color.org), 100 columns in a pipe or a file, never
+    colour in ``-o FILE``; warnings whole with ``--verbose`` (the command's, or ``regimen --verbose``)."""
+    import shutil
+
+    from ..export.terminal import WIDTH, View
+
+    stream = sys.stderr if err else sys.stdout
+    try:
+        tty = output is None and stream.isatty()
+    except (AttributeError, ValueError):  # a closed or odd stream: nobody is watching
+        tty = False
+    verbose = verbose or bool(ctx is not None and (ctx.find_root().obj or {}).get("verbose"))
+    width = shutil.get_terminal_size((WIDTH, 24)).columns if tty else WIDTH
+    return View(width=width, verbose=verbose, color=tty and not os.environ.get("NO_COLOR"), wrap_full=tty, fold=tty or not err)
+
+
+def say_warnings(warnings, protocol=None, *, ctx: click.Context | None = None, verbose: bool = False) -> None:
+    """The warnings on stderr, as the table shows them: for exports whose readers may never show them."""
+    for line in view(ctx, verbose, err=True).warnings(warnings, protocol):
+        click.echo(line, err=True, color=True)
 
 
 

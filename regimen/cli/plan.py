@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError
 from . import error, load, main
-from .output import emit, pairs, today
+from .output import VERBOSE, emit, pairs, today, view
 from .output import levels as parse_levels
 
 
@@ -40,7 +40,7 @@ def list_command(ctx: click.Context, fmt: str) -> None:
     else:
         from ..export.text import protocols_table
 
-        emit(protocols_table(protocols), None, binary=False)
+        emit(protocols_table(protocols, view(ctx)), None, binary=False)
 
 
 FHIR_VERSION = click.option("--fhir-version", "fhir_version", type=click.Choice(["R4", "R5"], case_sensitive=False),
@@ -116,9 +116,10 @@ def plan_for(ctx: click.Context, protocol: str, arm: str, weight: str, height: s
 @main.command(short_help="Each drug's dose, with its derivation and what to take or prepare.")
 @click.argument("protocol")
 @patient_options
+@VERBOSE
 @click.pass_context
 def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, choices: tuple[str, ...],
-         levels: tuple[str, ...], bsa_method: str) -> None:
+         levels: tuple[str, ...], bsa_method: str, verbose: bool = False) -> None:
     """Every drug's dose per administration, with its derivation and what to take or prepare.
 
     \b
@@ -135,7 +136,7 @@ def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str |
     sheet = doses(load(ctx, protocol), arm, Patient.from_measurements(weight, height),
                   choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=parse_levels(levels),
                   bsa_method=bsa_method)
-    emit(dose_sheet(sheet), None, binary=False)
+    emit(dose_sheet(sheet, view(ctx, verbose)), None, binary=False)
 
 
 @main.command(short_help="Check protocol files: every problem at once, each with file:line.")

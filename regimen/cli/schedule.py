@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError
 from . import main
-from .output import FORMATS, emit, span, today
+from .output import FORMATS, VERBOSE, emit, say_warnings, span, today, view
 from .plan import FHIR_VERSION, fhir_version_of, patient_options, plan_for
 
 PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes --time and --label too
@@ -47,6 +47,7 @@ PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes -
 @click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD",
               help="With --course: today's date (default: the system date); past planned events never recorded show as overdue.")
+@VERBOSE
 @click.pass_context
 def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
              choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, allow_past: bool,
@@ -54,7 +55,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
              pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: tuple[str, ...],
              dose_time: tuple[str, ...], separate: bool,
              tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None,
-             today_text: str | None, replaces: str | None, fhir_version: str | None) -> None:
+             today_text: str | None, replaces: str | None, fhir_version: str | None, verbose: bool = False) -> None:
     """Expand an arm into a patient's dose and visit calendar, or re-plan a recorded course.
 
     \b
@@ -139,12 +140,11 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     else:
         from ..export.text import plan_table
 
-        text = plan_table(plan, today=today(today_text) if course_file else None)
+        text = plan_table(plan, today=today(today_text) if course_file else None, view=view(ctx, verbose, output=output))
     if fmt in ("csv", "ics", "fhir", *PRINTED):  # their readers may never show the warnings: the terminal always does
         from ..protocol.origin import notice
 
-        for line in [line for line in (notice(plan.protocol),) if line] + list(plan.warnings):
-            click.echo(f"! {line}", err=True)
+        say_warnings([line for line in (notice(plan.protocol),) if line] + list(plan.warnings), plan.protocol, ctx=ctx, verbose=verbose)
     if fmt == "pdf":
         from ..export.pdf import pdf_bytes
 

@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError, one_line
 from . import main
-from .output import count_rows, drain, emit, finish_rows, today
+from .output import count_rows, drain, emit, finish_rows, today, view
 
 
 @main.command(short_help="Plan every patient of a CSV, streamed.")
@@ -127,7 +127,7 @@ def _supply_out(totals, start, end, by: str, fmt: str, output: str | None, plot:
     from ..export import render
 
     lines = list(totals.lines())
-    text = render.supply_csv(lines) if fmt == "csv" else render.supply_table(lines, start, end, by)
+    text = render.supply_csv(lines) if fmt == "csv" else render.supply_table(lines, start, end, by, view(None, output=output))
     emit(text, output, binary=fmt == "csv")
     if plot:
         render.plot_supply(lines, plot)
@@ -202,7 +202,7 @@ def due(ctx: click.Context, courses: tuple[str, ...], first: str | None, last: s
     start, end, now = _window(first, last, today_text)
     failures = Failures()
     rows = due_lib(_course_files(courses), start, end, now, protocol_dirs=ctx.obj["dirs"], jobs=jobs, failed=failures)
-    text = {"table": lambda: out.due_table(rows, start, end, now), "csv": lambda: out.due_csv(rows),
+    text = {"table": lambda: out.due_table(rows, start, end, now, view(ctx, output=output)), "csv": lambda: out.due_csv(rows),
             "json": lambda: out.due_json(rows, start, end, now), "ics": lambda: out.due_ics(rows, now)}[fmt]()
     emit(text, output, binary=fmt in ("csv", "ics"))
     failures.finish()
@@ -232,7 +232,7 @@ def deviations(ctx: click.Context, courses: tuple[str, ...], today_text: str | N
     now = today(today_text)
     failures = Failures()
     found, patients, arms = deviations_lib(_course_files(courses), now, protocol_dirs=ctx.obj["dirs"], jobs=jobs, failed=failures)
-    text = {"table": lambda: out.deviations_table(found, patients, arms, now), "csv": lambda: out.deviations_csv(found, patients, arms),
+    text = {"table": lambda: out.deviations_table(found, patients, arms, now, view(ctx, output=output)), "csv": lambda: out.deviations_csv(found, patients, arms),
             "json": lambda: out.deviations_json(found, patients, arms, now)}[fmt]()
     emit(text, output, binary=fmt == "csv")
     failures.finish()

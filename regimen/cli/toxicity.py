@@ -6,7 +6,7 @@ import click
 
 from ..errors import InputError
 from . import main
-from .output import emit, today
+from .output import emit, today, view
 
 
 @main.command(short_help="A lab value's CTCAE v5.0 grade, with the band it fell in.")
@@ -86,7 +86,7 @@ def toxicity(ctx: click.Context, course_file: str, drug: str | None, ae: str | N
     if day > now:
         raise InputError("--date", f"{day} is after today ({now}): an adverse event is answered once it is found")
     answer = answer_for(load_course(course_file), drug=drug, ae=ae, grade=grade_, lab=lab, on=day, protocol_dirs=ctx.obj["dirs"])
-    emit(answer_json(answer) if fmt == "json" else answer_text(answer), None, binary=False)
+    emit(answer_json(answer) if fmt == "json" else answer_text(answer, view(ctx)), None, binary=False)
     if do_apply:
         done = apply_toxicity(course_file, answer, today=now, protocol_dirs=ctx.obj["dirs"])
         click.echo(f"recorded in {course_file}:", err=True)

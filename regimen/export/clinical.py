@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..clinical.scores import ChildPugh
+from .terminal import Mark, View
 
 __all__ = ["dumps", "score_dict", "score_text", "screen_dict", "screen_text", "screening_lines"]
 
@@ -53,29 +54,35 @@ def screen_dict(report: Any) -> dict[str, Any]:
             "not_checked": list(screening.not_checked) if screening else [], "none": screening.none if screening else ""}
 
 
-def screen_text(report: Any) -> str:
+def screen_text(report: Any, view: View | None = None) -> str:
     """The screening report: warnings, each condition's status and the dates used, the range of day 0."""
+    view = view or View()
     screening = report.protocol.screening
-    lines = [f"{report.patient}, {report.protocol.id} arm {report.arm}: screening for day 0 {report.day0} (today {report.today})"]
+    lines = view.prose([f"{report.patient}, {report.protocol.id} arm {report.arm}: screening for day 0 {report.day0} "
+                        f"(today {report.today})"], "heading")
     if screening:
-        lines.append(f"windows count to {screening.counts_to}")
-    lines += [f"! {w}" for w in report.warnings]
+        lines += view.prose([f"windows count to {screening.counts_to}"])
+    lines += view.warnings(report.warnings, report.protocol)
     lines.append("")
-    width = max((len(r.rule.id) for r in report.results), default=0)
-    lines += [f"{r.status:<8} {r.rule.id:<{width}}  {r.detail}" for r in report.results]
+    roles = {"met": "ok", "not met": "alert", "missing": "alert"}
+    rows = [(" " * 7, "", ""), *((Mark(r.status, roles.get(r.status)), r.rule.id, r.detail) for r in report.results)]
+    lines += view.table(rows, gap=2).splitlines()[1:] if report.results else []  # no header: the statuses say what the columns are
     missing = [r.rule.id for r in report.results if r.status == "missing" and r.rule.timed]
     unknown = f" (not yet counting {', '.join(missing)}: nothing recorded)" if missing else ""
+    said = []
     if report.earliest and report.latest and report.earliest > report.latest:
-        lines.append(f"day 0 allowed by every window: none (the earliest a window allows, {report.earliest}, is after the latest "
-                     f"another allows, {report.latest}){unknown}")
+        said.append(f"day 0 allowed by every window: none (the earliest a window allows, {report.earliest}, is after the latest "
+                    f"another allows, {report.latest}){unknown}")
     elif report.earliest or report.latest:
-        lines.append(f"day 0 allowed by every window: from {report.earliest or 'any day'} to {report.latest or 'any day'}{unknown}")
+        said.append(f"day 0 allowed by every window: from {report.earliest or 'any day'} to {report.latest or 'any day'}{unknown}")
     elif screening:
-        lines.append("day 0 allowed by every window: any day" + (unknown or " (no window bounds it)")
-                     + (f"; {screening.none}" if screening.none else ""))
-    lines += ["not checked:", *(f"  {text}" for text in screening.not_checked)] if screening and screening.not_checked else []
+        said.append("day 0 allowed by every window: any day" + (unknown or " (no window bounds it)")
+                    + (f"; {screening.none}" if screening.none else ""))
+    lines += view.prose(said)
+    if screening and screening.not_checked:
+        lines += ["not checked:", *(piece for text in screening.not_checked for piece in view.wrap(f"  {text}", "    "))]
     verdict = "every condition met" if report.met else f"{sum(r.status != 'met' for r in report.results)} not met or missing"
-    lines.append(f"result: {verdict}")
+    lines.append(view.paint(f"result: {verdict}", "ok" if report.met else "alert"))
     return "\n".join(lines) + "\n"
 
 

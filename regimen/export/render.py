@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..cohort import CohortResult
     from ..plan import Plan
     from ..supply import Line
+    from .terminal import View
 
 __all__ = ["Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
 
@@ -131,16 +132,18 @@ class Sink:
                 raise InputError("--output", f"cannot write standard output: {exc.strerror}") from None
 
 
-def supply_table(lines: list[Line], first: date, last: date, by: str) -> str:
+def supply_table(lines: list[Line], first: date, last: date, by: str, view: View | None = None) -> str:
     rows = [("period", "drug", "doses", "total mg", "dispense", "waste mg")]
     for line in lines:
         period = line.start.isoformat() if by == "week" else line.start.strftime("%Y-%m")
         rows.append((period, line.drug, str(line.administrations), format_number(line.total_mg), line.dispense(),
                      format_number(line.waste_mg) if line.form == "vial" else ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    head = f"Supply {first.isoformat()} to {last.isoformat()} by {by}; conditional events not counted; vials are whole per dose"
-    body = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    return "\n".join([head, "", *body]) + "\n" if lines else head + "\nno doses in this period\n"
+    from .terminal import View
+
+    view = view or View()  # 100 columns, no colour
+    head = "\n".join(view.prose([f"Supply {first.isoformat()} to {last.isoformat()} by {by}; conditional events not counted; "
+                                 "vials are whole per dose"], "heading"))
+    return "\n".join([head, "", view.table(rows, wrap=(4,))]) if lines else head + "\nno doses in this period\n"
 
 
 def supply_csv(lines: list[Line]) -> str:

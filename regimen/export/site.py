@@ -9,6 +9,8 @@ import json
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from .terminal import Mark, View
+
 if TYPE_CHECKING:
     from ..site import Deviation, DueRow, Tally
 
@@ -20,11 +22,6 @@ DUE_COLUMNS = ("date", "last", "earliest", "latest", "closes_in", "patient", "pr
 DEVIATION_COLUMNS = ("patient", "protocol", "arm", "date", "kind", "activity", "detail")
 
 
-def _columns(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return "\n".join("  ".join([c.ljust(w) for c, w in zip(row, widths, strict=False)] + [row[-1]]).rstrip() for row in rows) + "\n"
-
-
 def _due_cells(row: DueRow) -> tuple[str, ...]:
     """CSV cells; a home-dosing row after the first dose has no window: its window cells are empty."""
     window = (row.earliest.isoformat(), row.latest.isoformat(), str(row.closes_in)) if row.windowed else ("", "", "")
@@ -32,16 +29,28 @@ def _due_cells(row: DueRow) -> tuple[str, ...]:
             row.status, str(row.doses), row.labs)
 
 
-def due_table(rows: list[DueRow], first: date, last: date, today: date) -> str:
+def due_table(rows: list[DueRow], first: date, last: date, today: date, view: View | None = None) -> str:
+    """The week's rows, overdue first: date, patient, what, dose, status and how soon the window closes;
+    under a row, its window (when it spans days) and the labs to draw before; each patient's protocol and arm after."""
+    view = view or View()
     patients = len({r.patient for r in rows})
     head = (f"Due {first.isoformat()} to {last.isoformat()} (today {today.isoformat()}): {len(rows)} row{'s' if len(rows) != 1 else ''}, "
             f"{patients} patient{'s' if patients != 1 else ''}; overdue first")
     if not rows:
         return head + "\nnothing due\n"
-    table = [("date", "window", "closes", "patient", "protocol/arm", "what", "dose", "status", "labs before")]
-    table += [(r.date.isoformat(), r.window(), r.closes(), r.patient, f"{r.protocol}/{r.arm}", r.what, r.dose, r.status, r.labs)
-              for r in rows]
-    return head + "\n\n" + _columns(table)
+    table = [("date", "patient", "what", "dose", "status", "closes")]
+    table += [(r.date.isoformat(), r.patient, r.what, r.dose, Mark(r.status, _STATUS_ROLES.get(r.status)),
+               Mark(r.closes(), "alert" if r.windowed and r.closes_in < 0 else None)) for r in rows]
+    below = ["", *("\n".join(part for part in (f"window {r.window()}" if r.windowed and r.earliest != r.latest else "",
+                                               f"labs before: {r.labs}" if r.labs else "") if part) for r in rows)]
+    arms: dict[str, dict[str, None]] = {}
+    for r in sorted(rows, key=lambda r: (r.protocol, r.arm, r.patient)):
+        arms.setdefault(f"{r.protocol}/{r.arm}", {})[r.patient] = None
+    return "\n".join([*view.prose([head], "heading"), "", view.table(table, wrap=(2,), below=below, below_at=2).rstrip("\n"),
+                      "", "patients by protocol/arm:", *view.prose(f"  {arm}: {', '.join(who)}" for arm, who in arms.items())]) + "\n"
+
+
+_STATUS_ROLES = {"overdue": "alert", "held": "alert", "skipped": "alert", "conditional": "conditional"}
 
 
 def due_csv(rows: list[DueRow]) -> str:
@@ -96,15 +105,18 @@ def _tally_rows(tallies: list[Tally], first: str) -> list[tuple[str, ...]]:
     return rows
 
 
-def deviations_table(found: list[Deviation], patients: list[Tally], arms: list[Tally], today: date) -> str:
-    out = [f"Deviations up to {today.isoformat()}: {len(found)} in {len(patients)} patient{'s' if len(patients) != 1 else ''}", ""]
+def deviations_table(found: list[Deviation], patients: list[Tally], arms: list[Tally], today: date, view: View | None = None) -> str:
+    view = view or View()
+    out = [*view.prose([f"Deviations up to {today.isoformat()}: {len(found)} in {len(patients)} patient{'s' if len(patients) != 1 else ''}"],
+                       "heading"), ""]
     if found:
-        out.append(_columns([("patient", "date", "kind", "activity", "detail"),
-                             *((d.patient, d.date.isoformat(), d.kind, d.activity, d.detail) for d in found)]))
+        out.append(view.table([("patient", "date", "kind", "activity", "detail"),
+                               *((d.patient, d.date.isoformat(), Mark(d.kind, "alert"), d.activity, d.detail) for d in found)]))
     else:
         out.append("no deviations\n")
-    out += ["On time per patient (clinic occurrences and home-dosing starts up to today):", "",
-            _columns(_tally_rows(patients, "patient")), "On time per protocol arm:", "", _columns(_tally_rows(arms, "patients"))]
+    out += [*view.prose(["On time per patient (clinic occurrences and home-dosing starts up to today):"], "heading"), "",
+            view.table(_tally_rows(patients, "patient")), *view.prose(["On time per protocol arm:"], "heading"), "",
+            view.table(_tally_rows(arms, "patients"))]
     return "\n".join(out)
 
 

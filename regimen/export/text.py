@@ -9,17 +9,20 @@ from ..model import Activity, Arm, Protocol
 from ..notation import format_pattern, format_rule
 from ..plan import DoseSheet, Event, Plan
 from ..protocol.origin import notice as origin_notice
+from .terminal import Mark, View
 
 __all__ = ["activity_limits", "dose_sheet", "gate_report", "plan_table", "protocol_details", "protocols_table"]
 
 
-def protocols_table(protocols: Iterable[Protocol]) -> str:
+def protocols_table(protocols: Iterable[Protocol], view: View | None = None) -> str:
+    """One row a protocol: its id, arms and title (cut to the width; `regimen show` has it whole)."""
+    view = view or View()
     protocols = list(protocols)
-    rows = [("protocol", "arms", "title")]
-    for p in protocols:
-        rows.append((p.id, ", ".join(a.id for a in p.arms), _clip(p.title, 70)))
-    notices = [f"! {notice}" for p in protocols if (notice := origin_notice(p))]
-    return _columns(rows) + "".join(f"{line}\n" for line in notices)
+    rows = [("protocol", "arms", "title"), *((p.id, ", ".join(a.id for a in p.arms), p.title) for p in protocols)]
+    room = view.width - sum(max(len(row[i]) for row in rows) + 2 for i in range(2))
+    rows = [rows[0], *((a, b, _clip(title, max(20, min(70, room)))) for a, b, title in rows[1:])]
+    notices = [line for p in protocols for line in _origin(p, view)]
+    return view.table(rows, wrap=(1,)) + "".join(f"{line}\n" for line in notices)
 
 
 def protocol_details(protocol: Protocol, arm: str | None = None) -> str:
@@ -87,38 +90,52 @@ def activity_limits(activity: Activity) -> list[str]:
     return out
 
 
-def dose_sheet(sheet: DoseSheet) -> str:
-    out = [f"{sheet.protocol.id}, arm {sheet.arm.id}: {sheet.patient.describe()}", *_origin(sheet.protocol), *_warnings(sheet)]
+def dose_sheet(sheet: DoseSheet, view: View | None = None) -> str:
+    """Each drug's dose and derivation; ``view`` sets the width, colour and whether warnings are whole."""
+    view = view or View()
+    out = [*view.prose([f"{sheet.protocol.id}, arm {sheet.arm.id}: {sheet.patient.describe()}"], "heading"),
+           *_origin(sheet.protocol, view), *_warnings(sheet, view)]
     names = {a.id: a for a in sheet.arm.activities}
     for activity_id, dose in sheet.doses:
         activity = names[activity_id]
-        out += ["", f"{activity.name} ({activity.route or 'route not stated'}): {dose.text} per administration"]
-        out += [f"  - {line}" for line in dose.derivation]
+        out += ["", *view.prose([f"{activity.name} ({activity.route or 'route not stated'}): {dose.text} per administration"], "heading")]
+        out += [piece for line in dose.derivation for piece in view.wrap(f"  - {line}", "      ")]
     if not sheet.doses:
         out += ["", "This arm has no drug doses."]
     return "\n".join(out) + "\n"
 
 
-def plan_table(plan: Plan, today=None) -> str:
-    """The plan as a table; with ``today``, a marker row where today falls."""
+def plan_table(plan: Plan, today=None, view: View | None = None) -> str:
+    """The plan as a table; with ``today``, a marker row where today falls and this week's dates marked.
+    ``view`` sets the width (default 100 columns), colour and whether warnings are whole."""
     from ..guidance.screening import before_day0
 
+    view = view or View()
     tasks = [f"before day 0: {task.noted()}" for task in before_day0(plan.protocol, plan.start)]
-    out = [_header(plan), *_origin(plan.protocol), *_warnings(plan), *tasks, ""]
-    rows = [("date", "day", "what", "dose", "window / notes")]
+    out = [*view.prose([_header(plan)], "heading"), *_origin(plan.protocol, view), *_warnings(plan, view), *view.prose(tasks), ""]
+    rows: list[tuple[str, ...]] = [("date", "day", "what", "dose", "window / notes")]
     marked = today is None
     for run in plan.grouped():
         if not marked and run[0].date >= today:
-            rows.append((today.isoformat(), f"d{(today - plan.start).days}", "── today ──", "", ""))
+            rows.append(_today_row(plan, today))
             marked = True
-        rows.append(_row(plan, run))
+        rows.append(_row(plan, run, today))
     if not marked:
-        rows.append((today.isoformat(), f"d{(today - plan.start).days}", "── today ──", "", ""))
-    out.append(_columns(rows))
+        rows.append(_today_row(plan, today))
+    out.append(view.table(rows, wrap=(2,)))
     return "\n".join(out)
 
 
-def _row(plan: Plan, run: tuple[Event, ...]) -> tuple[str, ...]:
+def _today_row(plan: Plan, today) -> tuple[str, ...]:
+    return (Mark(today.isoformat(), "today"), f"d{(today - plan.start).days}", Mark("── today ──", "today"), "", "")
+
+
+_ALERTS = ("held", "skipped", "overdue")
+
+
+def _row(plan: Plan, run: tuple[Event, ...], today=None) -> tuple[str, ...]:
+    """A row: the date (marked in today's week), day (day 0 marked), what (a run: to its last day),
+    dose, and the notes: the status, the window, a run's count, the condition, the duration."""
     first = run[0]
     what = first.name + (f" {first.route}" if first.route else "")
     if first.cycle is not None and len(run) == 1:
@@ -128,16 +145,20 @@ def _row(plan: Plan, run: tuple[Event, ...]) -> tuple[str, ...]:
         notes.append(f"{first.earliest.isoformat()} to {first.latest.isoformat()}")
     if len(run) > 1:
         pattern = (first.dose.pattern if first.dose else None) or plan.arm.activity(first.activity).rule.pattern
-        every = format_pattern(pattern) if pattern else "repeated"
-        what += f", {every} to {run[-1].date.isoformat()} ({len(run)} doses)"
+        what += f", {format_pattern(pattern) if pattern else 'repeated'} to {run[-1].date.isoformat()}"
+        notes.append(f"{len(run)} doses")
     if first.status != "planned":
-        notes.insert(0, first.status.upper() if first.status in ("held", "skipped", "overdue") else first.status)
+        notes.insert(0, first.status.upper() if first.status in _ALERTS else first.status)
     if first.conditional:
         notes.append(f"CONDITIONAL: {first.condition}")
     if first.duration_hours:
         notes.append(f"over {first.duration_hours:g} h")
     dose = first.dose.text if first.dose else ""
-    return (first.date.isoformat(), f"d{(first.date - plan.start).days}", what, dose, "; ".join(notes))
+    day = (first.date - plan.start).days
+    week = today is not None and 0 <= (first.date - today).days < 7
+    role = "alert" if first.status in _ALERTS else "conditional" if first.conditional else None
+    return (Mark(first.date.isoformat(), "week" if week else None), Mark(f"d{day}", "day0" if day == 0 else None), what, dose,
+            Mark("; ".join(notes), role))
 
 
 def _header(plan: Plan) -> str:
@@ -147,22 +168,14 @@ def _header(plan: Plan) -> str:
     )
 
 
-def _origin(protocol: Protocol) -> list[str]:
+def _origin(protocol: Protocol, view: View | None = None) -> list[str]:
+    """Where a user's protocol file came from, with its hash: always one whole line, to be read and copied as it is."""
     notice = origin_notice(protocol)
-    return [f"! {notice}"] if notice else []
+    return [(view or View()).paint(f"! {notice}", "warning")] if notice else []
 
 
-def _warnings(plan: Plan | DoseSheet) -> list[str]:
-    return [f"! {w}" for w in plan.warnings]
-
-
-def _columns(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = []
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[-1]]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines) + "\n"
+def _warnings(plan: Plan | DoseSheet, view: View) -> list[str]:
+    return view.warnings(plan.warnings, plan.protocol)
 
 
 def _clip(text: str, width: int) -> str:

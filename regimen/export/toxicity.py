@@ -7,6 +7,7 @@ from typing import Any
 
 from ..clinical.ctcae import CTCAE_VERSION, TERMS, Graded
 from ..guidance.toxicity import Answer
+from .terminal import View
 
 __all__ = ["answer_json", "answer_text", "grades_json", "grades_text"]
 
@@ -37,19 +38,21 @@ def grades_json(rows: list[tuple[str | None, Graded]]) -> str:
     return json.dumps([_graded_dict(g, w) for w, g in rows], indent=2, ensure_ascii=False) + "\n"
 
 
-def answer_text(answer: Answer) -> str:
+def answer_text(answer: Answer, view: View | None = None) -> str:
+    """What to do about an adverse event, drug by drug, each line wrapped to the view's width."""
+    view = view or View()
     grade = f"grade {answer.grade}" if answer.grade is not None else ""
-    lines = [f"{answer.patient}, {answer.protocol} arm {answer.arm}: {answer.term} {grade} (CTCAE v{answer.version}) on {answer.on}"]
+    lines = view.prose([f"{answer.patient}, {answer.protocol} arm {answer.arm}: {answer.term} {grade} (CTCAE v{answer.version}) "
+                        f"on {answer.on}"], "heading")
     if answer.graded is not None:
-        lines += [f"  graded: {line}" for line in answer.graded.derivation]
-    warnings = [w for d in answer.drugs for w in d.warnings]
-    lines += [f"! {w}" for w in warnings]
+        lines += [piece for line in answer.graded.derivation for piece in view.wrap(f"  graded: {line}", "    ")]
+    lines += view.warnings([w for d in answer.drugs for w in d.warnings])
     for found in answer.drugs:
-        lines += found.said
+        lines += [piece for line in found.said for piece in view.wrap(line, " " * min(len(line) - len(line.lstrip()) + 2, 8))]
     sources = list(dict.fromkeys(s for d in answer.drugs for s in d.sources))
     if sources:
         lines.append("sources:")
-        lines += [f"  {s}" for s in sources]
+        lines += [piece for s in sources for piece in view.wrap(f"  {s}", "    ")]
     return "\n".join(lines) + "\n"
 
 

@@ -29,7 +29,7 @@ _TOP = {"id": str, "title": str, "sponsor": str, "source": str, "record_date": s
         "choices": dict, "arms": dict, "weight_change": str, "screening": dict, "calendar": dict}
 _TOP_REQUIRED = ("id", "title", "sponsor", "source", "record_date", "version", "arms")
 _REFERENCE = {"id": str, "citation": str, "url": str}
-_ASSUMPTION = {"text": str, "source": str, "status": str}
+_ASSUMPTION = {"text": str, "source": str, "status": str, "short": str}
 _DRUG = {"name": str, "form": str, "strengths": list, "source": str, "range_reason": str, "washout": dict,
          "contraception": dict}
 _CONTRACEPTION = {"after": str, "source": str, "assumptions": list}
@@ -120,7 +120,15 @@ def _assumption(file: _File, key: str, data: Any) -> Assumption | None:
     if status is not None and status not in STATUSES:
         file.error(f"{path}.status", f"expected one of {', '.join(STATUSES)}, got {shown(status)}")
         return None
-    return Assumption(key, good["text"], good["source"], status) if len(good) == 3 else None
+    short = good.pop("short", "")
+    if short and (len(short) > SHORT_LIMIT or not short.isprintable() or short != short.strip()):
+        file.error(f"{path}.short", f"expected one line of at most {SHORT_LIMIT} characters (the warning's one-line form), "
+                                    f"got {shown(short)}")
+        short = ""  # reported; the assumption itself stands, so nothing else is reported for it
+    return Assumption(key, good["text"], good["source"], status, short) if len(good) == 3 else None
+
+
+SHORT_LIMIT = 60  # an assumption's one-line form: "! assumption ID [STATUS]: SHORT" within 100 columns
 
 
 def _drug(file: _File, key: str, data: Any) -> Drug | None:
