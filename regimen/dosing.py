@@ -318,6 +318,7 @@ def _units(product: Product, amount: float) -> tuple[tuple[tuple[float, int], ..
             return (), f"no whole number of {fmt_strengths(product)} {product.form}s makes {fmt(amount)} mg; ask the pharmacy", None
         return tuple(combo), _describe(combo, product.form), None
     combo = _covering(product.strengths, amount)
+    amount = round(amount, 2)  # the dose as stated, so that its volume and left-over are the stated dose's
     total = sum(strength * n for strength, n in combo)
     if product.concentration:
         return tuple(combo), None, volume_text(product, combo, amount)
@@ -328,6 +329,7 @@ def volume_text(product: Product, combo: list[tuple[float, int]], amount: float)
     """A solution's preparation: ``87.27 mL of 50 mg/mL from 1 × 5 g/100 mL vial (12.73 mL left over)``
     (the dose and the vials' total, each divided by the concentration, to 0.01 mL)."""
     mg_per_ml = product.concentration or 1.0
+    amount = round(amount, 2)
     left = sum(strength * n for strength, n in combo) - amount
     vials = " + ".join(f"{n} × {mass_text(s)}/{fmt(s / mg_per_ml)} mL vial{'s' if n != 1 else ''}" for s, n in combo)
     return f"{fmt(amount / mg_per_ml)} mL of {fmt(mg_per_ml)} mg/mL from {vials} ({fmt(left / mg_per_ml)} mL left over)"
