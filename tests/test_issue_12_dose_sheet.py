@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import HERE, run_cli
+from conftest import HERE, run_cli, run_readme_block
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -168,3 +168,9 @@ def test_a_solution_volume_and_its_left_over_fill_the_vials(weight, height):
     assert vials_ml * 50 >= infusion["dose"]["value"]
     assert abs(infusion["volume"]["value"] + infusion["left_over"]["value"] - vials_ml) <= 0.011
     assert abs(infusion["volume"]["value"] * 50 - infusion["dose"]["value"]) <= 0.25  # 0.005 mL × 50 mg/mL
+
+
+def test_the_readme_dose_sheet_commands_run(tmp_path, monkeypatch):
+    assert run_readme_block("dose sheet", tmp_path, monkeypatch) == 3
+    assert (tmp_path / "dose-sheet.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (tmp_path / "dose-sheet.pdf").read_bytes().startswith(b"%PDF-")
