@@ -174,3 +174,24 @@ def test_the_readme_dose_sheet_commands_run(tmp_path, monkeypatch):
     assert run_readme_block("dose sheet", tmp_path, monkeypatch) == 3
     assert (tmp_path / "dose-sheet.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert (tmp_path / "dose-sheet.pdf").read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize(("weight", "band", "dose", "take"), [
+    ("59.9 kg", "below 60 kg", 8.0, "2 × 4 mg capsules"),  # 8 mg = 2 × 4 mg
+    ("60 kg", "60 kg or more", 12.0, "3 × 4 mg capsules"),  # 60.0 kg is "60 kg or more": 12 mg = 3 × 4 mg
+])
+def test_a_weight_band_says_which_band_and_its_bounds(weight, band, dose, take):
+    patient = regimen.Patient.from_measurements(weight=weight, height="160 cm")
+    lenvatinib = by_activity(regimen.dose_sheet("NCT06187961", "conversion", patient, printed="2026-12-01").data())["lenvatinib"]
+    steps = {step["step"]: step for step in lenvatinib["steps"]}
+    assert lenvatinib["basis"] == "weight_band" and steps["band"]["text"] == f"weight band: {band}"
+    assert (steps["band"]["lower"] or steps["band"]["upper"]) == {"value": 60.0, "unit": "kg"}
+    assert (lenvatinib["dose"]["value"], lenvatinib["take"]) == (dose, take)
+
+
+def test_a_csv_file_starts_with_the_byte_order_mark(tmp_path):
+    out = tmp_path / "sheet.csv"
+    assert run_cli(*HAIC, "-o", out).exit_code == 0  # the suffix picks csv
+    assert out.read_bytes().startswith("\ufeffprotocol,arm,activity,".encode())
+    refused = run_cli(*HAIC, "--format", "json", "-o", tmp_path / "sheet.html")
+    assert refused.exit_code == 2 and "is named as html but --format is json" in refused.stderr

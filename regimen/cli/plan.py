@@ -155,7 +155,8 @@ def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str |
     elif fmt == "pdf":
         _write_bytes(sheet.to_pdf(), output)
     else:
-        emit({"html": sheet.to_html, "json": sheet.to_json, "csv": sheet.to_csv}[fmt](), output, binary=fmt == "csv")
+        text = sheet.to_csv(bom=output is not None) if fmt == "csv" else sheet.to_html() if fmt == "html" else sheet.to_json()
+        emit(text, output, binary=fmt == "csv")  # a CSV file starts with the byte-order mark spreadsheets need for ² and ×
 
 
 def _write_bytes(data: bytes, output: str | None) -> None:

@@ -8,6 +8,7 @@ value and its dose), so the data can never disagree with the text derivation pri
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from ...dosing import Dose, DoseSpec, Product, RoundToStep, mass_text
@@ -70,7 +71,7 @@ def _assumption(protocol: Protocol, assumption_id: str) -> dict[str, Any]:
 
 
 def drug_dict(protocol: Protocol, activity: Activity, dose: Dose, patient: Patient, bsa: str,
-              defaults: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+              defaults: Collection[str] = ()) -> dict[str, Any]:
     """One drug's row: what a pharmacist checks, each number with its unit. ``defaults`` names the
     choices left at their documented default: their assumptions are this dose's too where the
     choice picks its level or decides that the drug is given."""
@@ -108,7 +109,7 @@ def drug_dict(protocol: Protocol, activity: Activity, dose: Dose, patient: Patie
     }
 
 
-def _used(protocol: Protocol, activity: Activity, defaults: set[str]) -> list[str]:
+def _used(protocol: Protocol, activity: Activity, defaults: Collection[str]) -> list[str]:
     spec = activity.dose
     choices = [name for name in defaults
                if (spec is not None and spec.choice == name) or any(choice == name for choice, _ in activity.when)]
@@ -138,7 +139,7 @@ def _basis_steps(spec: DoseSpec, dose: Dose, patient: Patient, bsa: str) -> list
         band = spec.band_for(patient.weight_kg)
         steps = [weight, {"step": "band", "lower": quantity(band.lower, "kg", 3) if band.lower is not None else None,
                           "upper": quantity(band.upper, "kg", 3) if band.upper is not None else None,
-                          "text": f"weight band: {band.describe()} (lower bound included, upper excluded)"}]
+                          "text": f"weight band: {band.describe()}"}]
     level = (dose.level or 0) + 1
     return [*steps, {"step": "level", "level": level, **quantity(dose.unrounded, "mg"), "text": _line(dose, "dose level")}]
 

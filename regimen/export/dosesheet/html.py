@@ -83,8 +83,8 @@ def _drug(drug: dict[str, Any]) -> str:
         rows.append(("Product", f"{item['form']}s: {', '.join(item['labels'])}; source: {item['source'] or 'not stated'}", ""))
     if drug["assumptions"]:
         rows.append(("Assumptions", ", ".join(drug["assumptions"]), ""))
-    cells = "".join(f'<tr><th>{escape(name)}</th><td{f" class={chr(34)}{css}{chr(34)}" if css else ""}>{escape(value)}</td></tr>'
-                    for name, value, css in rows)
+    cells = "".join(f'<tr><th>{escape(name)}</th><td class="{css}">{escape(value)}</td></tr>' if css else
+                    f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value, css in rows)
     return f'<section class="drug" data-activity="{escape(drug["activity"])}">{head}<table>{cells}</table></section>'
 
 
