@@ -13,7 +13,8 @@ Functions (``__all__``): plan with ``schedule`` and ``doses``; follow a patient 
 ``validate_files``; liver scores with ``child_pugh`` and ``albi``; ``screen`` a course's eligibility
 windows; ``parse_rule``/``format_rule`` for timing notation, ``parse_horizon``, ``bsa``,
 ``cockcroft_gault``; adverse events with ``grade_lab`` and ``grade_course`` (CTCAE v5.0), ``toxicity`` (what
-the label asks for) and ``apply_toxicity`` (record it).
+the label asks for) and ``apply_toxicity`` (record it); ``dose_sheet``: the pharmacist's printable dose sheet
+(``to_html()``, ``to_json()``, ``to_csv()``, ``to_pdf()``).
 
 Values (import them by name; ``help(regimen.Plan)`` and so on for each):
 
@@ -54,14 +55,14 @@ from .schedule import doses, schedule
 
 # The functions: help(regimen) stays a short map (the values above are documented on their own, and
 # re-exported with "as" so type checkers treat them as public).
-__all__ = ["albi", "apply_toxicity", "bsa", "check", "child_pugh", "cockcroft_gault", "doses", "explain", "format_rule", "grade_course",
+__all__ = ["albi", "apply_toxicity", "bsa", "check", "child_pugh", "cockcroft_gault", "dose_sheet", "doses", "explain", "format_rule", "grade_course",
            "grade_lab", "list_protocols", "load_course", "load_file", "load_protocol", "parse_horizon", "parse_rule", "replan", "schedule",
            "screen", "toxicity", "validate_files"]
 __version__ = "0.1.0"
 
 _LAZY = {"Course": ".course", "load_course": ".course", "replan": ".course", "check": ".course", "grade_lab": ".clinical.ctcae",
          "grade_course": ".guidance.grading", "toxicity": ".guidance.toxicity", "apply_toxicity": ".guidance.toxicity",
-         "child_pugh": ".clinical.scores", "albi": ".clinical.scores", "screen": ".guidance.screening"}
+         "child_pugh": ".clinical.scores", "albi": ".clinical.scores", "screen": ".guidance.screening", "dose_sheet": ".export.dosesheet"}
 
 
 def __getattr__(name: str):

@@ -32,11 +32,13 @@ Pattern = Every | CycleDays
 
 
 class Product(NamedTuple):
-    """A marketed form of a drug: ``tablet``, ``capsule`` or ``vial``, and its strengths in mg."""
+    """A marketed form of a drug: ``tablet``, ``capsule`` or ``vial``, and its strengths in mg; a
+    solution's ``concentration`` (mg/mL) makes its vials volumes (5 g/100 mL) and its dose one too."""
 
     form: str
     strengths: tuple[float, ...]
     source: str = ""
+    concentration: float | None = None  # mg/mL, for a vial of solution
 
     @property
     def oral(self) -> bool:
@@ -316,8 +318,26 @@ def _units(product: Product, amount: float) -> tuple[tuple[tuple[float, int], ..
             return (), f"no whole number of {fmt_strengths(product)} {product.form}s makes {fmt(amount)} mg; ask the pharmacy", None
         return tuple(combo), _describe(combo, product.form), None
     combo = _covering(product.strengths, amount)
+    amount = round(amount, 2)  # the dose as stated, so that its volume and left-over are the stated dose's
     total = sum(strength * n for strength, n in combo)
+    if product.concentration:
+        return tuple(combo), None, volume_text(product, combo, amount)
     return tuple(combo), None, f"{_describe(combo, product.form)} ({fmt(total - amount)} mg left over)"
+
+
+def volume_text(product: Product, combo: list[tuple[float, int]], amount: float) -> str:
+    """A solution's preparation: ``87.27 mL of 50 mg/mL from 1 × 5 g/100 mL vial (12.73 mL left over)``
+    (the dose and the vials' total, each divided by the concentration, to 0.01 mL)."""
+    mg_per_ml = product.concentration or 1.0
+    amount = round(amount, 2)
+    left = sum(strength * n for strength, n in combo) - amount
+    vials = " + ".join(f"{n} × {mass_text(s)}/{fmt(s / mg_per_ml)} mL vial{'s' if n != 1 else ''}" for s, n in combo)
+    return f"{fmt(amount / mg_per_ml)} mL of {fmt(mg_per_ml)} mg/mL from {vials} ({fmt(left / mg_per_ml)} mL left over)"
+
+
+def mass_text(mg: float) -> str:
+    """``5000 -> "5 g"``, ``2500 -> "2.5 g"``, ``500 -> "500 mg"``: a vial's content as its label says it."""
+    return f"{fmt(mg / 1000, 3)} g" if mg >= 1000 else f"{fmt(mg)} mg"
 
 
 def fmt_strengths(product: Product) -> str:

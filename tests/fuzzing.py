@@ -108,20 +108,29 @@ def clean_ics(text: str) -> None:
 
 
 def check_output(text: str, kind: str) -> None:
-    """``kind`` is json, jsonl, csv or ics."""
+    """``kind`` is json, jsonl, csv, ics or html."""
     if kind in ("json", "jsonl"):
         strict_json(text)
     elif kind == "csv":
         no_formula_cells(text)
     elif kind == "ics":
         clean_ics(text)
+    elif kind == "html":
+        self_contained_html(text)
+
+
+def self_contained_html(text: str) -> None:
+    """A whole page that runs nothing and loads nothing: every protocol value escaped by the exporter."""
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>"), "not a whole HTML page"
+    lowered = text.lower()
+    assert "<script" not in lowered and " src=" not in lowered and "<link" not in lowered, "a page that runs or loads something"
 
 
 def output_kind(argv: list[str]) -> str | None:
     """The format a command line asks for on stdout, if one is checked."""
     formats = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--format"]
     kind = {"fhir": "json"}.get(formats[-1], formats[-1]) if formats else None  # a FHIR Bundle is JSON
-    return kind if kind in ("json", "csv", "ics") else None
+    return kind if kind in ("json", "csv", "ics", "html") else None
 
 
 def check_folder(folder: Path, before: dict[str, bytes]) -> None:
@@ -134,7 +143,7 @@ def check_folder(folder: Path, before: dict[str, bytes]) -> None:
         if before.get(name) == (data := path.read_bytes()):
             continue
         kind = path.suffix.lstrip(".")
-        if kind in ("json", "jsonl", "csv", "ics"):
+        if kind in ("json", "jsonl", "csv", "ics", "html"):
             check_output(data.decode("utf-8"), kind)
 
 
@@ -179,7 +188,7 @@ def invoke_checked(argv: list[str], folder: Path, *, unchanged: tuple[str, ...] 
     kind = output_kind(argv)
     if kind and result.exit_code in (0, 1):
         check_output(result.stdout_bytes.decode("utf-8"), kind)  # .stdout would turn CRLF into LF
-        if "-o" in argv and (out := folder / argv[argv.index("-o") + 1]).is_file() and out.suffix not in (".json", ".jsonl", ".csv", ".ics"):
+        if "-o" in argv and (out := folder / argv[argv.index("-o") + 1]).is_file() and out.suffix not in (".json", ".jsonl", ".csv", ".ics", ".html"):
             check_output(out.read_bytes().decode("utf-8"), kind)
     check_folder(folder, before)
     if result.exit_code == 2:

@@ -81,7 +81,8 @@ COMMANDS = {
         "--tz": v("Asia/Shanghai", "UTC"),
         "--remind": v("1d", "30m"), "--label": v("Clinic"), "--clinic-days": v("mon-fri", "mon,wed"), "--holidays": v("CN", "US"),
         "--today": v(*DATE), "--replaces": v("old.ics"), "--verbose": FLAG}),
-    "dose": Command((PROTOCOL,), {**PATIENT_OPTIONS, "--verbose": FLAG}),
+    "dose": Command((PROTOCOL,), {**PATIENT_OPTIONS, "--format": v("table", "html", "json", "csv", "pdf"), "-o": v("out.txt", "sheet.html"),
+                                  "--today": v(*DATE), "--verbose": FLAG}),
     "validate": Command((v(str(SHIPPED / "NCT05760430.toml"), "course.toml", "patients.csv", needed=True),), {}),
     "cohort": Command((v("patients.csv", needed=True),), {
         "--format": v("json", "csv", "ics"), "-o": v("out", "out.csv"), "--horizon": v("8w", "2027-01-01"), "--jobs": v("1"),

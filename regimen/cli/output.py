@@ -12,8 +12,23 @@ import click
 
 from ..errors import InputError, one_line
 
-__all__ = ["FORMATS", "VERBOSE", "clock", "count_rows", "drain", "emit", "finish_rows", "levels", "pairs", "say_warnings", "span",
-           "today", "view"]
+__all__ = [
+    "FORMATS",
+    "VERBOSE",
+    "clock",
+    "count_rows",
+    "drain",
+    "emit",
+    "emit_bytes",
+    "finish_rows",
+    "levels",
+    "pairs",
+    "refuse_pdf_to_terminal",
+    "say_warnings",
+    "span",
+    "today",
+    "view",
+]
 
 FORMATS = ("table", "json", "csv", "ics")
 
@@ -159,3 +174,22 @@ def today(text: str | None):
     from ..inputs import parse_date
 
     return parse_date(text, "--today") if text else inputs.today()
+
+
+def emit_bytes(data: bytes, output: str | None) -> None:
+    """A binary document (a PDF) to ``output``, atomically, or to standard output (a pipe or a file, not a terminal)."""
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    from ..files import write_file
+
+    write_file(output, data)
+    click.echo(f"wrote {one_line(output)}", err=True)
+
+
+def refuse_pdf_to_terminal(fmt: str, output: str | None) -> None:
+    """A PDF is a file: on a terminal without ``-o`` it would print binary noise."""
+    if fmt == "pdf" and output is None and sys.stdout.isatty():
+        raise InputError("--format pdf", "writes a file, not text for a terminal: give -o FILE.pdf (or pipe it)")

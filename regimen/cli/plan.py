@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, one_line
 from . import error, load, main
-from .output import VERBOSE, emit, pairs, today, view
+from .output import VERBOSE, emit, emit_bytes, pairs, refuse_pdf_to_terminal, today, view
 from .output import levels as parse_levels
 
 
@@ -117,26 +118,47 @@ def plan_for(ctx: click.Context, protocol: str, arm: str, weight: str, height: s
 @click.argument("protocol")
 @patient_options
 @VERBOSE
+@click.option("--format", "fmt", type=click.Choice(["table", "html", "json", "csv", "pdf"]),
+              help="html/pdf: the pharmacist's printable sheet with signature lines; json/csv: one structured row per drug "
+                   "(default: from -o's suffix, else table).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (needed for pdf on a terminal).")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", help="The date printed on the sheet (default: SOURCE_DATE_EPOCH's day, else today).")
 @click.pass_context
 def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str | None, choices: tuple[str, ...],
-         levels: tuple[str, ...], bsa_method: str, verbose: bool = False) -> None:
+         levels: tuple[str, ...], bsa_method: str, fmt: str | None, output: str | None, today_text: str | None,
+         verbose: bool = False) -> None:
     """Every drug's dose per administration, with its derivation and what to take or prepare.
 
     \b
-    Example:
+    Examples:
       regimen dose NCT05233358 --arm haic --weight "70 kg" --height "170 cm" --choose regorafenib_start=120mg
+      regimen dose NCT05233358 --arm haic --weight "70 kg" --height "170 cm" --format html -o dose-sheet.html
     """
-    from ..export.text import dose_sheet
+    from ..export.dosesheet import dose_sheet, printed_date
     from ..patient import Patient
-    from ..schedule import doses
 
     for name, value in (("--arm", arm), ("--weight", weight)):
         if not value:
             raise InputError(name, "is required")
-    sheet = doses(load(ctx, protocol), arm, Patient.from_measurements(weight, height),
-                  choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=parse_levels(levels),
-                  bsa_method=bsa_method)
-    emit(dose_sheet(sheet, view(ctx, verbose)), None, binary=False)
+    suffix = {".txt": "table", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv", ".pdf": "pdf"}.get(
+        Path(output or "").suffix.lower())
+    if fmt is not None and suffix not in (None, fmt):
+        raise InputError("-o", f"{one_line(output or '')} is named as {suffix} but --format is {fmt}; give --format {suffix} or another file name")
+    fmt = fmt or suffix or "table"
+    refuse_pdf_to_terminal(fmt, output)
+    sheet = dose_sheet(load(ctx, protocol), arm, Patient.from_measurements(weight, height),
+                       choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=parse_levels(levels),
+                       bsa_method=bsa_method, printed=printed_date(today_text, "--today") if today_text else None)
+    if fmt == "table":
+        from ..export.text import dose_sheet as text_sheet
+
+        emit(text_sheet(sheet.sheet, view(ctx, verbose, output=output)), output, binary=False)
+    elif fmt == "pdf":
+        emit_bytes(sheet.to_pdf(), output)
+    else:
+        text = sheet.to_csv(bom=output is not None) if fmt == "csv" else sheet.to_html() if fmt == "html" else sheet.to_json()
+        emit(text, output, binary=fmt == "csv")  # a CSV file starts with the byte-order mark spreadsheets need for ² and ×
+
 
 
 @main.command(short_help="Check protocol files: every problem at once, each with file:line.")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
 from ..errors import InputError
 from . import main
-from .output import FORMATS, VERBOSE, emit, say_warnings, span, today, view
+from .output import FORMATS, VERBOSE, emit, emit_bytes, refuse_pdf_to_terminal, say_warnings, span, today, view
 from .plan import FHIR_VERSION, fhir_version_of, patient_options, plan_for
 
 PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes --time and --label too
@@ -73,8 +72,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
                             ("--remind", remind), ("--label", label), ("--replaces", replaces)):
             if value not in (None, (), False) and not (fmt in PRINTED and name in ("--time", "--label")):
                 raise InputError(name, f"applies to --format ics only (this is --format {fmt})")
-    if fmt == "pdf" and output is None and sys.stdout.isatty():
-        raise InputError("--format pdf", "writes a file, not text for a terminal: give -o FILE.pdf (or pipe it)")
+    refuse_pdf_to_terminal(fmt, output)
     if tz is not None and not clinic_time and not dose_time:
         raise InputError("--tz", "sets the zone of --time and --dose-time; give --time HH:MM too, or drop --tz (all-day events have no zone)")
     calendar: dict = {}
@@ -152,17 +150,6 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
     else:
         emit(text, output, binary=fmt in ("csv", "ics"))
 
-
-def emit_bytes(data: bytes, output: str | None) -> None:
-    """A binary file (a PDF) to ``output``, atomically, or to standard output (a pipe)."""
-    if output is None:
-        click.get_binary_stream("stdout").write(data)
-        return
-    from ..errors import one_line
-    from ..files import write_file
-
-    write_file(output, data)
-    click.echo(f"wrote {one_line(output)}", err=True)
 
 
 def course_calendar(course, replaces: str | None, **options) -> dict:

@@ -31,7 +31,8 @@ _TOP_REQUIRED = ("id", "title", "sponsor", "source", "record_date", "version", "
 _REFERENCE = {"id": str, "citation": str, "url": str}
 _ASSUMPTION = {"text": str, "source": str, "status": str, "short": str}
 _DRUG = {"name": str, "form": str, "strengths": list, "source": str, "range_reason": str, "washout": dict,
-         "contraception": dict}
+         "contraception": dict, "concentration": str}
+_CONCENTRATION = re.compile(r"\s*(\d{1,4}(?:\.\d{1,3})?)\s*mg\s*/\s*mL\s*")
 _CONTRACEPTION = {"after": str, "source": str, "assumptions": list}
 _WASHOUT = {"before": str, "after": str, "source": str, "note": str, "assumptions": list}
 _CHOICE = {"label": str, "options": dict, "default": str, "assumptions": list}
@@ -144,11 +145,27 @@ def _drug(file: _File, key: str, data: Any) -> Drug | None:
                      for i, s in enumerate(good.get("strengths", []))]
         if not strengths:
             file.error(f"{path}.strengths", 'expected a list of strengths like ["40 mg"]')
+        concentration = _concentration(file, path, good, form)
         if form in _FORMS and strengths and None not in strengths:
-            product = Product(form, tuple(sorted(strengths, reverse=True)), good.get("source", ""))  # type: ignore[arg-type]
+            product = Product(form, tuple(sorted(strengths, reverse=True)), good.get("source", ""),  # type: ignore[arg-type]
+                              concentration)
     washout = _washout(file, f"{path}.washout", good["washout"]) if "washout" in good else None
     contraception = _contraception(file, f"{path}.contraception", good["contraception"]) if "contraception" in good else None
     return Drug(key, good["name"], product, washout, contraception) if "name" in good else None
+
+
+def _concentration(file: _File, path: str, good: dict[str, Any], form: str) -> float | None:
+    """``concentration = "50 mg/mL"``: a vial of solution, prepared as a volume (5-FU)."""
+    if "concentration" not in good:
+        return None
+    match = _CONCENTRATION.fullmatch(str(good["concentration"]))
+    if not match or not 0 < float(match[1]) <= 1000:
+        file.error(f"{path}.concentration", f'expected a concentration like "50 mg/mL" (above 0, at most 1000), got {shown(good["concentration"])}')
+        return None
+    if form != "vial":
+        file.error(f"{path}.concentration", f"a concentration applies to a vial of solution, not a {shown(form)}")
+        return None
+    return float(match[1])
 
 
 def _contraception(file: _File, path: str, data: Any) -> Contraception | None:
