@@ -187,7 +187,8 @@ def invoke_checked(argv: list[str], folder: Path, *, unchanged: tuple[str, ...] 
     assert result.exit_code in (0, 1, 2), (argv, result.exit_code)
     kind = output_kind(argv)
     if kind and result.exit_code in (0, 1):
-        check_output(result.stdout_bytes.decode("utf-8"), kind)  # .stdout would turn CRLF into LF
+        if "-o" not in argv or result.stdout_bytes.strip():  # with -o the output is in the file (checked below), stdout empty
+            check_output(result.stdout_bytes.decode("utf-8"), kind)  # .stdout would turn CRLF into LF
         if "-o" in argv and (out := folder / argv[argv.index("-o") + 1]).is_file() and out.suffix not in (".json", ".jsonl", ".csv", ".ics", ".html"):
             check_output(out.read_bytes().decode("utf-8"), kind)
     check_folder(folder, before)

@@ -50,15 +50,19 @@ def test_the_applied_answer_gives_no_contraception_end_from_its_short_look_ahead
     the course's plan gives sintilimab's last dose, #9 on 2027-05-23, and 2027-05-23 + 6 months = 2027-11-23."""
     course, applied = held
     assert "after treatment" not in applied.output
-    plan = run_cli("schedule", "--course", course, "--today", "2026-12-10")
+    plan = run_cli("schedule", "--course", course, "--today", "2026-12-10", "--verbose")
     assert "! after treatment: contraception until 2027-11-23 (last dose: Sintilimab #9 on 2027-05-23 (planned)" in (
         " ".join(plan.output.split()))  # wrapped to 100 columns (issue #12), whole: read as words
+    short = run_cli("schedule", "--course", course, "--today", "2026-12-10").output  # one line: the date and its arithmetic
+    assert "! contraception until 2027-11-23 (planned last dose 2027-05-23 + 6 calendar months)\n" in short
 
 
 def test_a_short_horizon_says_its_contraception_end_may_move(held):
     course, _ = held
-    plan = run_cli("schedule", "--course", course, "--today", "2026-12-10", "--horizon", "8w")
+    plan = run_cli("schedule", "--course", course, "--today", "2026-12-10", "--horizon", "8w", "--verbose")
     assert "Sintilimab may go on past the horizon (2027-01-25): its last dose here is the last before it" in " ".join(plan.output.split())
+    short = run_cli("schedule", "--course", course, "--today", "2026-12-10", "--horizon", "8w").output
+    assert "; may move)\n" in next(line + "\n" for line in short.splitlines() if line.startswith("! contraception until"))
 
 
 @pytest.fixture

@@ -193,3 +193,17 @@ def refuse_pdf_to_terminal(fmt: str, output: str | None) -> None:
     """A PDF is a file: on a terminal without ``-o`` it would print binary noise."""
     if fmt == "pdf" and output is None and sys.stdout.isatty():
         raise InputError("--format pdf", "writes a file, not text for a terminal: give -o FILE.pdf (or pipe it)")
+
+
+SUFFIXES = {".txt": ("table",), ".html": ("html",), ".htm": ("html",), ".json": ("json", "fhir"), ".csv": ("csv",),
+            ".ics": ("ics",), ".pdf": ("pdf",)}
+
+
+def format_for(fmt: str | None, output: str | None, choices: Sequence[str]) -> str:
+    """The format to write: ``--format``, else the one ``-o``'s suffix names (``-o calendar.pdf``), else table.
+    A suffix that names another format is refused, so a file called .pdf never holds a text table."""
+    named = [f for f in SUFFIXES.get(Path(output or "").suffix.lower(), ()) if f in choices]
+    if fmt is not None and named and fmt not in named:
+        raise InputError("-o", f"{one_line(output or '')} is named as {named[0]} but --format is {fmt}; "
+                               f"give --format {named[0]} or another file name")
+    return fmt or (named[0] if named else "table")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import click
 
-from ..errors import InputError, one_line
+from ..errors import InputError
 from . import error, load, main
-from .output import VERBOSE, emit, emit_bytes, pairs, refuse_pdf_to_terminal, today, view
+from .output import VERBOSE, emit, emit_bytes, format_for, pairs, refuse_pdf_to_terminal, today, view
 from .output import levels as parse_levels
 
 
@@ -140,11 +139,7 @@ def dose(ctx: click.Context, protocol: str, arm: str, weight: str, height: str |
     for name, value in (("--arm", arm), ("--weight", weight)):
         if not value:
             raise InputError(name, "is required")
-    suffix = {".txt": "table", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv", ".pdf": "pdf"}.get(
-        Path(output or "").suffix.lower())
-    if fmt is not None and suffix not in (None, fmt):
-        raise InputError("-o", f"{one_line(output or '')} is named as {suffix} but --format is {fmt}; give --format {suffix} or another file name")
-    fmt = fmt or suffix or "table"
+    fmt = format_for(fmt, output, ("table", "html", "json", "csv", "pdf"))
     refuse_pdf_to_terminal(fmt, output)
     sheet = dose_sheet(load(ctx, protocol), arm, Patient.from_measurements(weight, height),
                        choices=pairs(choices, "--choose", "NAME=VALUE, like ici=camrelizumab"), levels=parse_levels(levels),

@@ -8,10 +8,11 @@ import click
 
 from ..errors import InputError
 from . import main
-from .output import FORMATS, VERBOSE, emit, emit_bytes, refuse_pdf_to_terminal, say_warnings, span, today, view
+from .output import FORMATS, VERBOSE, emit, emit_bytes, format_for, refuse_pdf_to_terminal, say_warnings, span, today, view
 from .plan import FHIR_VERSION, fhir_version_of, patient_options, plan_for
 
 PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes --time and --label too
+CHOICES = (*FORMATS, "fhir", *PRINTED)
 
 
 @main.command(short_help="A patient's dose and visit calendar, or a re-planned course.")
@@ -25,8 +26,9 @@ PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes -
               help="Pin the first occurrence of an anchored activity inside its window (repeatable).")
 @click.option("--horizon", metavar="SPAN|DATE",
               help="How far to plan: 24w, 180d, 6mo, 2y or a date. Default: bounded activities to their end, open-ended ones 24 weeks.")
-@click.option("--format", "fmt", type=click.Choice((*FORMATS, "fhir", *PRINTED)), default="table", show_default=True,
-              help="html: a printable month calendar with diary cards (pdf: the same, as PDF; needs -o or a pipe).")
+@click.option("--format", "fmt", type=click.Choice(CHOICES),
+              help="html: a printable month calendar with diary cards (pdf: the same, as PDF; needs -o or a pipe). "
+                   "Default: the one -o's suffix names (.pdf, .html, .ics, .csv, .json), else table.")
 @FHIR_VERSION
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file instead of standard output.")
 @click.option("--time", "clinic_time", multiple=True, metavar="[ACTIVITY=]HH:MM",
@@ -51,7 +53,7 @@ PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes -
 def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: str | None, height: str | None,
              choices: tuple[str, ...], levels: tuple[str, ...], bsa_method: str, start: str | None, allow_past: bool,
              course_file: str | None,
-             pins: tuple[str, ...], horizon: str | None, fmt: str, output: str | None, clinic_time: tuple[str, ...],
+             pins: tuple[str, ...], horizon: str | None, fmt: str | None, output: str | None, clinic_time: tuple[str, ...],
              dose_time: tuple[str, ...], separate: bool,
              tz: str | None, remind: str | None, label: str | None, clinic_days: str | None, country: str | None,
              today_text: str | None, replaces: str | None, fhir_version: str | None, verbose: bool = False) -> None:
@@ -66,6 +68,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
       regimen schedule --course P-0042.toml --format ics -o P-0042.ics
       regimen schedule --course P-0042.toml --format fhir -o P-0042.fhir.json
     """
+    fmt = format_for(fmt, output, CHOICES)
     version = fhir_version_of(fmt, fhir_version)
     if fmt != "ics":
         for name, value in (("--time", clinic_time), ("--dose-time", dose_time), ("--separate", separate), ("--tz", tz),

@@ -29,6 +29,8 @@ _ROLES: dict[str, dict] = {
 }
 _CLAUSE = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)\.\s|;\s")
 _CHOICE = re.compile(r"^(choice \S+ = \S+) \((the documented default|as chosen)\)")
+_CONTRACEPTION = re.compile(r"^after treatment: contraception until (?P<end>\d{4}-\d{2}-\d{2}) \(last dose: (?P<dose>.+?) on "
+                            r"(?P<last>\d{4}-\d{2}-\d{2})(?P<planned> \(planned\))?;.*; end: (?P=last) \+ (?P<span>[^=;]+?) = (?P=end)")
 
 
 class Mark(str):
@@ -53,8 +55,9 @@ def summary(warning: str, protocol=None) -> tuple[str, bool]:
 
     ``assumption ID: text (source: ...; STATUS)`` becomes ``assumption ID [STATUS]: short`` (its
     ``short`` form, else its text's first clause; ``regimen show PROTOCOL`` and ``--verbose`` have the whole); ``choice NAME = VALUE (...)``
-    keeps its name and value first. Every other notice is about this patient's dates (a contraception
-    end with its derivation, a move, a hold) and has no id to look up: it is kept whole (wrapped, never cut).
+    keeps its name and value first; a contraception end keeps its date and arithmetic (the last dose
+    plus the span: the rule, its source and caveats with ``--verbose``). Every other notice is about
+    this patient's dates (a move, a hold) and has no id to look up: it is kept whole (wrapped, never cut).
     """
     if warning.startswith("assumption "):
         ident = warning[len("assumption "):].partition(":")[0]
@@ -65,6 +68,10 @@ def summary(warning: str, protocol=None) -> tuple[str, bool]:
         return warning, True
     if warning.startswith("choice "):
         return _CHOICE.sub(lambda m: f"{m[1]} ({'default' if m[2].startswith('the') else 'chosen'})", warning), True
+    if found := _CONTRACEPTION.match(warning):  # its arithmetic in short; the rule, source and caveats with --verbose
+        planned = "planned " if found["planned"] else ""
+        moves = "; may move" if "past the horizon" in warning or "the end moves" in warning else ""
+        return f"contraception until {found['end']} ({planned}last dose {found['last']} + {found['span']}{moves})", False
     return warning, False
 
 
