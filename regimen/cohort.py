@@ -227,6 +227,9 @@ def process(rows: Iterable[tuple[int, dict[str, str]]], work: Work, *, jobs: int
     are what crosses between processes (rendered text: make it bytes, the cheapest to send), a few
     chunks of rows at a time, so memory stays flat however long the plans.
     """
+    from .workers import roomy_heap
+
+    roomy_heap()  # before the workers fork: they keep it too
     task = _Task(work, Protocols(protocol_dirs), horizon, override_horizon, allow_past, inputs)
     rows = iter(rows)
     if jobs <= 1:

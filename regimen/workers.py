@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-__all__ = ["TARGET", "ordered"]
+__all__ = ["TARGET", "ordered", "roomy_heap"]
 
 TARGET = 4 << 20  # bytes of results per chunk: a few chunks in flight stay well under 100 MB
 FIRST, MOST = 4, 512  # rows in the first chunk (nothing measured yet) and in any chunk
@@ -55,3 +55,26 @@ def ordered(task: Callable[[Any], Any], items: Iterable, jobs: int, size: Callab
             chunk = max(1, min(MOST, TARGET * results_seen // max(1, bytes_seen)))
             fill()  # the workers go on while the parent writes these
             yield from done
+
+
+def roomy_heap() -> None:
+    """Let glibc's heap keep what a row frees for the next row, instead of handing it back.
+
+    A two-year plan's JSON line is some 772 KB; by default glibc maps each such block anew and
+    unmaps it when freed (or trims its heap back), so every row faults its pages in again: a third
+    of ``--jobs 1``'s time went to the kernel. Blocks under 32 MB now come from the heap, and the
+    heap keeps up to 64 MB free at its top (the bound on what this costs). Elsewhere: nothing.
+    """
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, 64 << 20)
