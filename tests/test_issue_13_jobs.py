@@ -98,3 +98,34 @@ def test_a_reader_that_stops_early_is_one_line_from_a_worker(patients):
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=300) == 2
     assert stderr.splitlines() == ["Error: --output: cannot write 'standard output': Broken pipe"]
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["workers write", "no fork: bytes sent back"])
+def test_the_library_path_writes_through_the_sink_as_one_process(patients, tmp_path, monkeypatch, fork):
+    import regimen.workers
+    from regimen import cohort
+    from regimen.export import render
+
+    if not fork:  # a platform that spawns: the rendered bytes come back to the parent, as before
+        monkeypatch.setattr(regimen.workers, "can_write_in_turn", lambda: False)
+
+    written_by_workers = []
+
+    def plans(jobs: int) -> tuple[bytes, list[str]]:
+        target, failed = tmp_path / f"jobs{jobs}.jsonl", []
+        with render.Sink("json", str(target)) as sink, cohort.open_patients(str(patients)) as stream:
+            out = sink.direct() if jobs > 1 else None
+            for result in cohort.process(cohort.read_rows(stream), render.json_line, jobs=jobs, out=out):
+                if isinstance(result, cohort.RowError):
+                    failed.append(str(result))
+                else:
+                    if result.value is None:  # already in the file: a worker wrote it
+                        written_by_workers.append(result.id)
+                    sink.write(result)
+        return target.read_bytes(), failed
+
+    one, two = plans(1), plans(2)
+    assert one == two and len(one[1]) == 2 and one[1][0].startswith("row 7 (P005)")
+    # the parent plans P000 itself, and writes what follows a bad row in its chunk; workers the rest
+    assert (len(written_by_workers) > 10) if fork else written_by_workers == []
+    assert "P000" not in written_by_workers
