@@ -219,29 +219,37 @@ class _Task(NamedTuple):
 
 def process(rows: Iterable[tuple[int, dict[str, str]]], work: Work, *, jobs: int = 1, protocol_dirs: Iterable[str] = (),
             horizon: str | None = None, override_horizon: bool = False, allow_past: bool = False,
-            inputs: bool = False) -> Iterator[CohortResult | RowError]:
+            inputs: bool = False, out: Callable[[list[bytes]], str | None] | None = None) -> Iterator[CohortResult | RowError]:
     """Plan every row and apply ``work(id, plan)``, in row order, ``jobs`` processes at a time;
     with ``inputs``, ``work(id, row_inputs)`` plans the row itself (supply plans many from one timeline).
 
     ``work`` must be a module-level function (or a partial of one) when ``jobs`` > 1. Its results
     are what crosses between processes (rendered text: make it bytes, the cheapest to send), a few
     chunks of rows at a time, so memory stays flat however long the plans.
+
+    ``out`` (with ``jobs`` > 1, where processes fork): a writer of rendered bytes to the output's file
+    descriptor (``Sink.direct()``). The workers then write their rows' bytes themselves, in row
+    order, and only small results cross back: ``CohortResult(line, id, None)`` for a row written.
     """
+    from .workers import roomy_heap
+
+    roomy_heap()  # before the workers fork: they keep it too
     task = _Task(work, Protocols(protocol_dirs), horizon, override_horizon, allow_past, inputs)
     rows = iter(rows)
     if jobs <= 1:
         for item in rows:
             yield task(item)
         return
-    yield from _parallel(task, rows, jobs)
+    yield from _parallel(task, rows, jobs, out)
 
 
-def _parallel(task: _Task, rows: Iterator[tuple[int, dict[str, str]]], jobs: int) -> Iterator[CohortResult | RowError]:
+def _parallel(task: _Task, rows: Iterator[tuple[int, dict[str, str]]], jobs: int,
+              out: Callable[[list[bytes]], str | None] | None) -> Iterator[CohortResult | RowError]:
     """The first row is planned here, and the protocols the first rows name loaded, before the
     workers fork: they start with everything loaded (units, protocols, exporters), not each anew."""
     from itertools import chain, islice
 
-    from .workers import ordered
+    from .workers import can_write_in_turn, in_turn, ordered
 
     head = list(islice(rows, 256))
     if not head:
@@ -252,7 +260,21 @@ def _parallel(task: _Task, rows: Iterator[tuple[int, dict[str, str]]], jobs: int
             with suppress(RegimenError):  # said by the row's own result
                 task.protocols(ref)
     yield task(head[0])
-    yield from ordered(task, chain(head[1:], rows), jobs, _size)
+    if out is not None and can_write_in_turn():
+        yield from in_turn(task, chain(head[1:], rows), jobs, out, _payload, _stamp, _size)
+    else:  # no descriptor to share, or no fork (spawn): the rendered bytes come back through a pipe
+        yield from ordered(task, chain(head[1:], rows), jobs, _size)
+
+
+def _payload(result: CohortResult | RowError) -> bytes | None:
+    """What a worker writes for a row itself: a rendered row's bytes (a bad row goes to the parent)."""
+    value = getattr(result, "value", None)
+    return value if isinstance(result, CohortResult) and isinstance(value, bytes) else None
+
+
+def _stamp(result: CohortResult) -> CohortResult:
+    """A row the worker has written, as the parent gets it: no value, the bytes are in the output."""
+    return result._replace(value=None)
 
 
 def _size(result: CohortResult | RowError) -> int:

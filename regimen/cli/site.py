@@ -51,7 +51,8 @@ def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, hori
         work, sink_of = {"json": render.json_line, "csv": render.csv_rows, "ics": render.ics_file}[fmt], lambda: render.Sink(fmt, output)
     with sink_of() as sink, cohort_lib.open_patients(patients) as stream:  # no half file on any exit
         rows = cohort_lib.read_rows(stream)
-        results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon, allow_past=allow_past)
+        out = sink.direct() if jobs > 1 and fmt in ("json", "csv") else None  # the workers write their rows themselves
+        results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon, allow_past=allow_past, out=out)
         failed = drain(results, sink.write, strict, count_rows(patients))
     finish_rows(sink.written, failed, "plan")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InputError, shown
 from ..files import AtomicFile, Utf8Stdout, write_file
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from ..supply import Line
     from .terminal import View
 
-__all__ = ["Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
+__all__ = ["Direct", "Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
 
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -53,6 +54,25 @@ def ics_file(patient_id: str, plan: Plan) -> tuple[str, bytes]:
     return f"{patient_id}.ics", dumps(plan, calendar=cal_id).encode("utf-8")
 
 
+class Direct(NamedTuple):
+    """Writes bytes straight to a file descriptor, unbuffered: what forked workers and the parent
+    call in turn with their rows (all sharing the descriptor's file offset)."""
+
+    fd: int
+    name: str
+
+    def __call__(self, pieces: list[bytes]) -> str | None:
+        """Write every piece; None, or why the output could not be written."""
+        try:
+            for piece in pieces:
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(self.fd, view):]
+        except OSError as exc:
+            return f"cannot write {self.name}: {exc.strerror}"
+        return None
+
+
 class Sink:
     """Writes results in row order: to standard output, to a file (renamed into place at the
     end, so a reader never sees half a file), or one file per patient into a folder."""
@@ -63,6 +83,7 @@ class Sink:
         self.target = Path(output) if output and not self.folder else None
         self.names: set[str] = set()  # files written into the folder in this run, case folded
         self.file: AtomicFile | None = None
+        self.direct_to: Direct | None = None
         if self.folder is not None:
             if self.folder.is_symlink():
                 raise InputError("--output", f"{shown(output)} is a symbolic link; give the folder's real path")
@@ -91,10 +112,30 @@ class Sink:
         elif self.file is not None:
             self.file.__exit__(kind, value, traceback)
 
+    def direct(self) -> Direct | None:
+        """From now on, write straight to the output's file descriptor (what is buffered first), and
+        return the writer that worker processes forked from here may call in turn; None when the
+        output has no descriptor (a folder, a standard output that is not a file's)."""
+        if self.stream is None:
+            return None
+        raw = self.stream.buffer if isinstance(self.stream, Utf8Stdout) else self.stream
+        try:
+            fd = raw.fileno()
+            raw.flush()
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+            return None
+        self.direct_to = Direct(fd, shown(str(self.target or "standard output")))
+        return self.direct_to
+
     def _put(self, data: str | bytes) -> None:
         assert self.stream is not None
         if isinstance(data, str):
             data = data.encode("utf-8")
+        if self.direct_to is not None:
+            failure = self.direct_to([data])
+            if failure is not None:
+                raise InputError("--output", failure)
+            return
         try:
             if not isinstance(self.stream, Utf8Stdout):
                 self.stream.write(data)
@@ -117,7 +158,7 @@ class Sink:
             if path.is_symlink():
                 raise InputError("--output", f"{shown(str(path))} is a symbolic link; it is not written through")
             write_file(path, text)
-        else:
+        elif result.value is not None:  # None: a worker has written it (Sink.direct)
             self._put(result.value)
         self.written += 1
 

@@ -1,0 +1,131 @@
+"""Issue 13: with ``--jobs 2`` and a real output (a file, a pipe) the workers write their rows
+themselves, in turn, straight to the output's file descriptor. What lands must be the bytes of
+``--jobs 1``, the bad rows reported the same (one line each, exit 2), ``--strict`` writing nothing
+after the first bad row, ``-o FILE`` all or nothing, and a failed write one line, not a traceback.
+
+These run the command as a process (click's test runner has no file descriptor behind its
+standard output, so it takes the path that sends the bytes back to the parent). No test is timed.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regimen.workers import can_write_in_turn
+
+pytestmark = pytest.mark.skipif(not can_write_in_turn(), reason="workers write in turn only where processes fork")
+
+BAD = {5: "72", 19: "heavy kg"}  # row index -> a weight that is refused (no unit; not a number)
+
+
+def _cohort(path: Path, count: int = 30) -> Path:
+    """Two-year plans (some 770 KB of JSON each, so a chunk holds a handful of rows and the workers
+    take many turns); rows 7 and 21 of the file (indexes 5 and 19: line 1 is the header) are bad."""
+    lines = ["id,protocol,arm,start,weight,horizon"]
+    for i in range(count):
+        weight = BAD.get(i, f"{50 + i} kg")
+        lines.append(f"P{i:03d},NCT05760430,experimental,2027-01-{1 + i % 28:02d},{weight},104w")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _run(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "regimen", "cohort", *map(str, args)], capture_output=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def patients(tmp_path_factory):
+    return _cohort(tmp_path_factory.mktemp("cohort") / "patients.csv")
+
+
+def _errors(result) -> list[str]:
+    return result.stderr.decode().splitlines()
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_workers_writing_a_file_write_the_bytes_of_one_process(patients, tmp_path, fmt):
+    one = _run(patients, "--format", fmt, "--jobs", "1", "-o", tmp_path / "one")
+    two = _run(patients, "--format", fmt, "--jobs", "2", "-o", tmp_path / "two")
+    assert one.returncode == two.returncode == 2
+    assert (tmp_path / "one").read_bytes() == (tmp_path / "two").read_bytes()
+    assert _errors(one) == _errors(two) == [
+        "Error: row 7 (P005): weight: '72' has no unit; give a weight with its unit, like \"72 kg\" or \"158.7 lb\"",
+        _errors(one)[1],  # the second bad row's message, whatever its wording: the same with two workers
+        "Error: 2 rows failed; 28 plans done"]
+    assert _errors(one)[1].startswith("Error: row 21 (P019): weight:")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]  # no temporary file left behind
+
+
+def test_workers_writing_a_pipe_write_every_good_row_in_order(patients):
+    one, two = _run(patients, "--jobs", "1"), _run(patients, "--jobs", "2")
+    assert one.stdout == two.stdout
+    ids = [json.loads(line)["id"] for line in two.stdout.splitlines()]
+    assert ids == [f"P{i:03d}" for i in range(30) if i not in BAD]  # 28 plans, the bad rows 5 and 19 left out
+    assert _errors(one) == _errors(two)
+
+
+def test_strict_workers_write_nothing_after_the_first_bad_row(patients):
+    two = _run(patients, "--jobs", "2", "--strict")
+    assert two.returncode == 2
+    assert [json.loads(line)["id"] for line in two.stdout.splitlines()] == ["P000", "P001", "P002", "P003", "P004"]
+    assert _errors(two) == [_errors(_run(patients, "--jobs", "1", "--strict"))[0]] and "row 7 (P005)" in _errors(two)[0]
+
+
+def test_strict_to_a_file_leaves_nothing(patients, tmp_path):
+    assert _run(patients, "--jobs", "2", "--strict", "-o", tmp_path / "plans.jsonl").returncode == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_one_line_as_with_one_process(patients):
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("no /dev/full here")
+    one, two = _run(patients, "--jobs", "1", "-o", full), _run(patients, "--jobs", "2", "-o", full)
+    assert one.returncode == two.returncode == 2
+    assert _errors(one) == _errors(two) == ["Error: --output: cannot write '/dev/full': No space left on device"]
+
+
+def test_a_reader_that_stops_early_is_one_line_from_a_worker(patients):
+    # the parent writes the first plan (some 770 KB) itself; the reader takes 2 MB and closes the
+    # pipe, so the write that fails is a worker's
+    process = subprocess.Popen([sys.executable, "-m", "regimen", "cohort", str(patients), "--jobs", "2"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert len(process.stdout.read(2_000_000)) == 2_000_000
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 2
+    assert stderr.splitlines() == ["Error: --output: cannot write 'standard output': Broken pipe"]
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["workers write", "no fork: bytes sent back"])
+def test_the_library_path_writes_through_the_sink_as_one_process(patients, tmp_path, monkeypatch, fork):
+    import regimen.workers
+    from regimen import cohort
+    from regimen.export import render
+
+    if not fork:  # a platform that spawns: the rendered bytes come back to the parent, as before
+        monkeypatch.setattr(regimen.workers, "can_write_in_turn", lambda: False)
+
+    written_by_workers = []
+
+    def plans(jobs: int) -> tuple[bytes, list[str]]:
+        target, failed = tmp_path / f"jobs{jobs}.jsonl", []
+        with render.Sink("json", str(target)) as sink, cohort.open_patients(str(patients)) as stream:
+            out = sink.direct() if jobs > 1 else None
+            for result in cohort.process(cohort.read_rows(stream), render.json_line, jobs=jobs, out=out):
+                if isinstance(result, cohort.RowError):
+                    failed.append(str(result))
+                else:
+                    if result.value is None:  # already in the file: a worker wrote it
+                        written_by_workers.append(result.id)
+                    sink.write(result)
+        return target.read_bytes(), failed
+
+    one, two = plans(1), plans(2)
+    assert one == two and len(one[1]) == 2 and one[1][0].startswith("row 7 (P005)")
+    # the parent plans P000 itself, and writes what follows a bad row in its chunk; workers the rest
+    assert (len(written_by_workers) > 10) if fork else written_by_workers == []
+    assert "P000" not in written_by_workers
