@@ -120,3 +120,26 @@ def test_replaces_with_a_csv_or_a_folder_is_one_regimen_line(tmp_path):
                    "give the .ics this calendar was last exported as")
     folder = _refused(*base, "--replaces", tmp_path / "FOLDER")
     assert folder.startswith(f"Error: --replaces: {tmp_path / 'FOLDER'} is not a regular file") and "Invalid value" not in folder
+
+
+def _timed(protocol, arm, *extra, horizon="3w"):
+    result = _ok("schedule", protocol, "--arm", arm, "--weight", "72 kg", "--height", "170 cm", "--start", "2026-12-01",
+                 "--horizon", horizon, "--format", "ics", "--tz", "Asia/Shanghai", *extra)
+    return {str(e["X-REGIMEN-KEY"]): e for e in icalendar.Calendar.from_ical(result.stdout).walk("VEVENT")}
+
+
+def test_a_haic_visit_lasts_its_parts_one_after_another_the_pump_last():
+    visit = _timed("NCT05233358", "haic", "--time", "haic=08:00")["NCT05233358/haic/haic/1/visit"]
+    # HAIC, oxaliplatin, leucovorin, the bolus: 60 min each (the protocol's default, an assumption), then the
+    # 46-h pump: 4 h + 46 h = 50 h, from 2026-12-01 08:00 to 2026-12-03 10:00 (before: 46 h, ending at 06:00)
+    assert (visit.start.isoformat(), visit.end.isoformat()) == ("2026-12-01T08:00:00+08:00", "2026-12-03T10:00:00+08:00")
+    assert "Booked for 50 h: its parts one after another, in the order above:" in str(visit["DESCRIPTION"])
+
+
+def test_the_next_event_of_a_haic_day_waits_for_the_clinic_parts_not_the_pump_worn_home():
+    # NCT06187961 conversion, 2027-02-02 (day 63): HAIC cycle 4 and the first imaging, both at the default 09:00.
+    # The visit's clinic parts take 4 h (09:00-13:00), then the pump goes home for 46 h: imaging at 13:00.
+    events = _timed("NCT06187961", "conversion", "--time", "09:00", horizon="12w")
+    visit, imaging = events["NCT06187961/conversion/haic/4/visit"], events["NCT06187961/conversion/imaging/1"]
+    assert visit.start.isoformat() == "2027-02-02T09:00:00+08:00" and visit.end.isoformat() == "2027-02-04T11:00:00+08:00"
+    assert (imaging.start.isoformat(), imaging.end.isoformat()) == ("2027-02-02T13:00:00+08:00", "2027-02-02T14:00:00+08:00")
