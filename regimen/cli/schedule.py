@@ -41,7 +41,7 @@ PRINTED = ("html", "pdf")  # the printable calendar (export/html), which takes -
 @click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
 @click.option("--label", help="ics: the calendar's name; html, pdf: the heading of every page. Nothing identifies the patient unless you put it here.")
 @click.option("--replaces", metavar="OLD.ics",
-              help="ics: the last export of this calendar; changed events get a higher SEQUENCE, vanished ones are cancelled.")
+              help="ics: the last export of this calendar (refused if it is not); changed events get a higher SEQUENCE, vanished ones are cancelled.")
 @click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri: clinic events on other days move inside their windows.")
 @click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD",
