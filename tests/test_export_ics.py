@@ -63,10 +63,11 @@ def test_timed_clinic_events_carry_their_vtimezone_and_home_dosing_stays_all_day
     text = ics.dumps(plan, at=time(9, 0), tz="Asia/Shanghai")
     calendar = icalendar.Calendar.from_ical(text)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Asia/Shanghai"]
-    # the HAIC visit (issue 12) holds the 5-FU pump: it lasts from the start until the pump comes off 46 h later
+    # the HAIC visit (issue 12) holds the 5-FU pump: HAIC, oxaliplatin, leucovorin and the bolus (60 min each, the
+    # protocol's default), then the 46-h pump: it lasts 4 h + 46 h = 50 h, until the pump comes off
     infusion = next(e for e in calendar.walk("VEVENT") if "fluorouracil_infusion" in str(e.get("X-REGIMEN-MEMBERS", "")))
     assert infusion.start.isoformat() == "2026-12-01T09:00:00+08:00"
-    assert infusion.end - infusion.start == timedelta(hours=46)
+    assert infusion.end - infusion.start == timedelta(hours=50)
     regorafenib = next(e for e in calendar.walk("VEVENT") if str(e["X-REGIMEN-ACTIVITY"]) == "regorafenib")
     assert regorafenib.start == date(2026, 12, 8)
 

@@ -103,7 +103,7 @@ def test_an_atezolizumab_visit_is_one_event_lasting_both_infusions_from_the_labe
     assert str(visits[0]["X-REGIMEN-KEY"]) == "NCT05760430/control/atezolizumab/1/visit"
 
 
-def test_a_haic_day_is_one_event_until_the_pump_comes_off_46_hours_later():
+def test_a_haic_day_is_one_event_until_the_pump_comes_off():
     events = _events(_ics("NCT05233358", "haic", "--time", "haic=08:00", "--time", "default=10:00", "--tz", "Asia/Shanghai", horizon="3w"))
     visit = events["NCT05233358/haic/haic/1/visit"]
     # BSA (Mosteller) = sqrt(72 x 170 / 3600) = 1.8439 m2: oxaliplatin 85 x 1.8439 = 156.73 mg, leucovorin and the
@@ -111,7 +111,9 @@ def test_a_haic_day_is_one_event_until_the_pump_comes_off_46_hours_later():
     assert str(visit["SUMMARY"]) == ("HAIC C1: Oxaliplatin 156.73 mg IA, Leucovorin 737.56 mg IA, "
                                      "Fluorouracil bolus 737.56 mg IA + 4425.38 mg over 46 h")
     assert visit.start.isoformat() == "2026-12-01T08:00:00+08:00"  # haic's own time, not the default
-    assert visit.end.isoformat() == "2026-12-03T06:00:00+08:00"  # 08:00 + 46 h
+    # its parts one after another: HAIC, oxaliplatin, leucovorin and the bolus at the protocol's default 60 min
+    # each (an assumption), then the 46-h pump: 08:00 + 4 h + 46 h = 10:00 two days later
+    assert visit.end.isoformat() == "2026-12-03T10:00:00+08:00"
     assert not any(k.startswith("NCT05233358/haic/oxaliplatin/") for k in events)  # no separate drug events
     assert events["NCT05233358/haic/sintilimab/1"].start.isoformat() == "2026-12-08T10:00:00+08:00"  # the default
 
@@ -242,7 +244,9 @@ def test_the_readmes_phone_commands_make_what_it_says(tmp_path, monkeypatch):
         _ok(*argv)
     first, update = _events((tmp_path / "haic.ics").read_text(encoding="utf-8")), _events((tmp_path / "haic-update.ics").read_text(encoding="utf-8"))
     visit = first["NCT05233358/haic/haic/1/visit"]
-    assert str(visit["SUMMARY"]).startswith("HAIC C1: Oxaliplatin 156.73 mg IA") and visit.end - visit.start == timedelta(hours=46)
+    # "from 08:00 until the pump comes off": 4 parts of 60 min, then the 46-h pump = 50 h
+    assert str(visit["SUMMARY"]).startswith("HAIC C1: Oxaliplatin 156.73 mg IA") and visit.end - visit.start == timedelta(hours=50)
+    assert visit.end.isoformat() == "2026-12-03T10:00:00+08:00"  # "to 10:00 two days later"
     series = first["NCT05233358/haic/regorafenib/1/series"]
     assert series.start.strftime("%H:%M") == "08:00" and [a["TRIGGER"].dt for a in series.walk("VALARM")] == [timedelta(minutes=-30)]
     # 12 weeks from 2026-12-01 end on 2027-02-22 (84 days, the last included): HAIC every 21 days puts C5 on day 84,

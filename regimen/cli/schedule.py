@@ -42,8 +42,8 @@ CHOICES = (*FORMATS, "fhir", *PRINTED)
                            "refused when it is UTC: give --tz UTC if UTC is meant).")
 @click.option("--remind", metavar="SPAN", help="ics: a reminder this long before each event, e.g. 1d, 2h, 30m.")
 @click.option("--label", help="ics: the calendar's name; html, pdf: the heading of every page. Nothing identifies the patient unless you put it here.")
-@click.option("--replaces", type=click.Path(dir_okay=False), metavar="OLD.ics",
-              help="ics: the last export of this calendar; changed events get a higher SEQUENCE, vanished ones are cancelled.")
+@click.option("--replaces", metavar="OLD.ics",
+              help="ics: the last export of this calendar (refused if it is not); changed events get a higher SEQUENCE, vanished ones are cancelled.")
 @click.option("--clinic-days", metavar="DAYS", help="Days the clinic is open, e.g. mon-fri: clinic events on other days move inside their windows.")
 @click.option("--holidays", "country", metavar="COUNTRY", help="Also close on this country's public holidays (ISO code, e.g. CN).")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD",
@@ -109,9 +109,7 @@ def schedule(ctx: click.Context, protocol: str | None, arm: str | None, weight: 
         plan = plan_for(ctx, protocol, arm, weight, height, start, pins=pins, choices=choices, levels=levels,
                      horizon=horizon, bsa_method=bsa_method, clinic=clinic, allow_past=allow_past)
         if replaces is not None:  # a plain plan: every event of the old file not in this one is cancelled
-            from ..tomlfile import TOML_LIMIT, read_text_file
-
-            calendar = {"previous": read_text_file(replaces, "calendar file", TOML_LIMIT * 16)}
+            calendar = previous_export(replaces)
     if fmt == "json":
         from ..export.json import dumps
 
@@ -170,13 +168,22 @@ def course_calendar(course, replaces: str | None, **options) -> dict:
     if course.changed is not None and not os.environ.get("SOURCE_DATE_EPOCH"):
         found["stamp"] = course.changed
     if replaces is not None:
-        from ..tomlfile import TOML_LIMIT, read_text_file
-
-        found["previous"] = read_text_file(replaces, "calendar file", TOML_LIMIT * 16)
+        found.update(previous_export(replaces))
     elif course.records:
         found["baseline"] = replan(course.baseline(), **options)
         found["sequence"] = max(course.revision, len(course.records))
     return found
+
+
+def previous_export(replaces: str) -> dict:
+    """``--replaces OLD.ics``: its text and name for ``ics.dumps``; a folder, a missing or unreadable
+    file is refused on one line naming --replaces, like every other file regimen reads."""
+    from ..tomlfile import TOML_LIMIT, read_text_file
+
+    try:
+        return {"previous": read_text_file(replaces, "calendar file", TOML_LIMIT * 16), "previous_name": replaces}
+    except InputError as exc:
+        raise InputError("--replaces", f"{replaces} {exc.detail}") from None
 
 
 def printed_time(values: tuple[str, ...], plan):

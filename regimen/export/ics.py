@@ -44,7 +44,7 @@ LABEL_LIMIT = 200  # characters in a calendar's name: a phone shows about 30
 
 def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: timedelta | None = None,
           label: str | None = None, stamp: datetime | None = None, baseline: Plan | None = None, sequence: int = 0,
-          calendar: str | None = None, previous: str | None = None, later: frozenset[str] = frozenset(),
+          calendar: str | None = None, previous: str | None = None, previous_name: str = "the previous export", later: frozenset[str] = frozenset(),
           times: Mapping[str, time] | None = None, dose_times: Mapping[str, time] | None = None, separate: bool = False) -> str:
     """The plan as iCalendar text.
 
@@ -52,7 +52,8 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     times home doses (``"default"`` or per activity id), all in zone ``tz`` (see :func:`zone_for`).
     Same-day procedures and infusions are one visit unless ``separate`` (see ``ics_visits``).
     ``calendar`` is the calendar id the UIDs derive from (default: :func:`calendar_id`). With
-    ``previous`` (the text of the last export of this calendar), each event keeps its SEQUENCE, or
+    ``previous`` (the text of the last export of this calendar, from the file ``previous_name``;
+    refused unless it is one, :func:`previous_calendar`), each event keeps its SEQUENCE, or
     one more if it changed, and events of the previous export that are gone are sent CANCELLED,
     unless their key is in ``later`` (still planned, past this export's horizon). Without it, with
     ``baseline`` (a course's plan as first made), events that differ from it carry SEQUENCE
@@ -78,19 +79,17 @@ def dumps(plan: Plan, *, at: time | None = None, tz: str | None = None, remind: 
     if header:
         ical.add("description", clean("\n".join(header)))
     warned = warnings_by_activity(plan)
-    found = components(plan, stamp, clock, warned, cal_id, separate) + _tasks(plan, stamp, cal_id)
+    found = _everything(plan, stamp, clock, warned, cal_id, separate)
     if previous is not None:
-        found = _replacing(found, previous, later)
+        found = _replacing(found, previous_calendar(previous, previous_name, plan, str(ical["UID"])), later, cal_id)
     elif baseline is not None:
-        found = _updates(found, components(baseline, stamp, clock, warnings_by_activity(baseline), cal_id, separate), sequence, later)
+        found = _updates(found, _everything(baseline, stamp, clock, warnings_by_activity(baseline), cal_id, separate), sequence, later)
     if name is not None:
         years = [d.year for one in (plan, baseline) if one is not None for d in (one.start, one.horizon_end)]
         years += [e.date.year for one in (plan, baseline) if one is not None for e in one.events]
         ical.add_component(vtimezone(name, min(years), max(years)))
     for component in found:
         ical.add_component(component)
-    for milestone in plan.milestones:
-        ical.add_component(_milestone(milestone, stamp, cal_id))
     return ical.to_ical().decode("utf-8")
 
 
@@ -127,6 +126,13 @@ def calendar_notes(plan: Plan, *, tz: str | None, timed: bool, dose_times: Mappi
         notes.append(f"--remind: no reminders on home dosing ({', '.join(untimed)}): all-day doses would ring at midnight; "
                      "give --dose-time HH:MM to remind at a time of day")
     return notes
+
+
+def _everything(plan: Plan, stamp: datetime, clock: Clock, warned, cal_id: str, separate: bool) -> list[Event]:
+    """Every component of the export: events, visits and series, screening tasks, then milestones; all of
+    them are what ``--replaces`` and a course's baseline match by UID, so none is sent twice."""
+    return (components(plan, stamp, clock, warned, cal_id, separate) + _tasks(plan, stamp, cal_id)
+            + [_milestone(milestone, stamp, cal_id) for milestone in plan.milestones])
 
 
 def _milestone(milestone, stamp: datetime, cal_id: str) -> Event:
@@ -200,14 +206,11 @@ def _updates(current: list[Event], baseline: list[Event], sequence: int, later: 
     return result
 
 
-def _replacing(current: list[Event], previous: str, later: frozenset[str]) -> list[Event]:
+def _replacing(current: list[Event], old_calendar: Calendar, later: frozenset[str], cal_id: str) -> list[Event]:
     """SEQUENCE from the previous export: the same, or one more where the event changed; what the
-    previous export had and this one lacks is cancelled (kept cancelled if it already was)."""
-    try:
-        old_calendar = Calendar.from_ical(previous)
-    except ValueError as exc:
-        raise InputError("--replaces", f"is not an iCalendar file ({shown(str(exc))})") from None
-    before = {str(c["UID"]): c for c in old_calendar.walk("VEVENT")}
+    previous export had and this one lacks is cancelled (kept cancelled if it already was). A
+    component regimen did not make (its UID is not that of its X-REGIMEN-KEY here) is left out, never cancelled."""
+    before = {str(c["UID"]): c for c in old_calendar.walk("VEVENT") if "UID" in c}
     result = []
     for component in current:
         old = before.pop(str(component["UID"]), None)
@@ -215,14 +218,40 @@ def _replacing(current: list[Event], previous: str, later: frozenset[str]) -> li
             number = int(old.get("SEQUENCE", 0))
             component["SEQUENCE"] = number + (1 if _signature(old) != _signature(component) else 0)
         result.append(component)
-    for gone in before.values():
-        if _key(gone) in later:
+    for uid, gone in before.items():
+        if _key(gone) in later or uid != uid_for(str(gone.get("X-REGIMEN-KEY", "")), cal_id):
             continue
         if str(gone.get("STATUS", "")) != "CANCELLED":
             gone["STATUS"] = "CANCELLED"
             gone["SEQUENCE"] = int(gone.get("SEQUENCE", 0)) + 1
         result.append(gone)
     return result
+
+
+_AGAIN = "give the .ics this calendar was last exported as"
+
+
+def previous_calendar(previous: str, name: str, plan: Plan, uid: str) -> Calendar:
+    """The previous export ``--replaces`` names (``name``: its file), refused unless it is an
+    iCalendar file whose calendar UID is ``uid``: this calendar's, as :func:`dumps` writes it."""
+    if not previous.lstrip("\ufeff \t\r\n")[:15].upper().startswith("BEGIN:VCALENDAR"):
+        raise InputError("--replaces", f"{name} is not an iCalendar file (BEGIN:VCALENDAR expected); {_AGAIN}")
+    try:
+        old = Calendar.from_ical(previous)
+    except (ValueError, KeyError, IndexError):
+        raise InputError("--replaces", f"{name} is not a readable iCalendar file (a line does not parse); {_AGAIN}") from None
+    if str(old.get("UID", "")) == uid:
+        return old
+    this = f"{plan.protocol.id} arm {plan.arm.id}"
+    keys = [str(c["X-REGIMEN-KEY"]).split("/") for c in old.walk("VEVENT") if "X-REGIMEN-KEY" in c]
+    if str(old.get("PRODID", "")) != PRODID or not keys or len(keys[0]) < 2:
+        what = "not a calendar regimen exported"
+    elif keys[0][:2] != [plan.protocol.id, plan.arm.id]:
+        what = f"the calendar of {shown(keys[0][0])} arm {shown(keys[0][1])}"
+    else:
+        what = ("another calendar of the same arm (another course, or a plan with another day 0, measurements or choices: "
+                "a plain plan's calendar is its inputs)")
+    raise InputError("--replaces", f"{name} is {what}, not a previous export of this calendar ({this}); {_AGAIN}")
 
 
 def _key(component: Event) -> str:

@@ -7,13 +7,14 @@
 * **Durations** (timed calendars only): the protocol's ``[calendar]`` entry for the occurrence, else
   the activity's own duration (the 46-h pump), else the protocol's default, else
   :data:`~regimen.protocol.calendar.PACKAGE_DEFAULT_HOURS`; each event says where its length comes
-  from, and an assumed one says so. A visit lasts as long as its infusions of stated length given
-  one after another (atezolizumab then bevacizumab, as the label orders them), or as its longest
-  part if longer (HAIC: until the 46-h pump comes off).
+  from, and an assumed one says so. A visit lasts as long as its parts (each booked as above) given
+  one after another, in the order they are given (atezolizumab then bevacizumab, as the label
+  orders them; HAIC, oxaliplatin, leucovorin and the bolus, then the 46-h pump: until it comes off).
 * **Times**: a clinic event starts at its activity's ``--time`` (a visit: its first part given one),
   else the default. Default-timed events of one day never share a start: each later one starts
-  when the one before it ends (or an hour of default length after it starts, when that one runs
-  past the day, like the pump). Home doses are timed at ``--dose-time`` with a 15-min slot,
+  when the one before it leaves the clinic: a visit's parts booked at the clinic, without a pump
+  worn home after them (or an hour of default length after it starts, when one event alone runs
+  past the day, like the pump with ``separate``). Home doses are timed at ``--dose-time`` with a 15-min slot,
   else stay all-day, and then carry no alarm (it would ring at midnight).
 """
 
@@ -141,9 +142,6 @@ def length_of(plan: Plan, event: PlanEvent) -> tuple[float, str]:
     return PACKAGE_DEFAULT_HOURS, PACKAGE_DEFAULT_NOTE
 
 
-_DEFAULTS = ("the protocol's default", PACKAGE_DEFAULT_NOTE)
-
-
 def _assumed(plan: Plan, ids: tuple[str, ...]) -> str:
     """Short, as each event says it: the text is in the calendar's DESCRIPTION (:func:`duration_notes`)."""
     found = {a.id: a for a in plan.protocol.assumptions}
@@ -188,22 +186,32 @@ def _starts(plan: Plan, items: list[_Item], clock: Clock) -> dict[int, tuple[dat
         if dose:
             found[index] = (datetime.combine(item.events[0].date, at, tzinfo=clock.zone), DOSE_SLOT, [])
             continue
-        lengths = [(length_of(plan, e), e) for e in item.events[:1 if item.kind == "series" else None]]
-        stated = sum(h for (h, source), e in lengths if e.kind == "drug" and not source.startswith(_DEFAULTS))
-        hours = max(stated, *(h for (h, _), _ in lengths))  # stated infusions one after another, or the longest part
-        why = [f"Booked for {hours_text(h)}: {source}" + (f" ({e.name})" if item.kind == "visit" else "") for (h, source), e in lengths]
-        pending.append((0 if item.kind == "series" else 1 if explicit else 2, index, item, at, timedelta(hours=hours), why))
-    for rank, index, item, at, length, why in sorted(pending, key=lambda p: (p[0], p[1])):
+        length, clinic, why = _booked(plan, item, datetime.combine(item.events[0].date, at))
+        pending.append((0 if item.kind == "series" else 1 if explicit else 2, index, item, at, length, clinic, why))
+    for rank, index, item, at, length, clinic, why in sorted(pending, key=lambda p: (p[0], p[1])):
         day = item.events[0].date
         start = datetime.combine(day, at, tzinfo=clock.zone)
         while rank == 2 and (clash := next((p for p in placed.get(day, ()) if p[0] == start), None)):
-            end = clash[1]
+            end = clash[1]  # when the one at this start leaves the clinic (a pump worn home does not count)
             start = end if end.date() == day and end > clash[0] else clash[0] + timedelta(hours=default)
         for event in item.events if item.kind == "series" else item.events[:1]:
             at_day = datetime.combine(event.date, start.timetz().replace(tzinfo=None), tzinfo=clock.zone)
-            placed.setdefault(event.date, []).append((at_day, at_day + length))
+            placed.setdefault(event.date, []).append((at_day, at_day + clinic))
         found[index] = (start, length, why)
     return found
+
+
+def _booked(plan: Plan, item: _Item, start: datetime) -> tuple[timedelta, timedelta, list[str]]:
+    """An item's booked length (a visit: its parts one after another, in order, the pump last), how
+    long of it is spent at the clinic (without a last part that runs past the day: the pump worn
+    home), and the lines that say why."""
+    lengths = [(length_of(plan, e), e) for e in item.events[:1 if item.kind == "series" else None]]
+    hours = sum(h for (h, _), _ in lengths)
+    clinic = hours
+    if len(lengths) > 1 and (start + timedelta(hours=hours)).date() != start.date():
+        clinic = hours - lengths[-1][0][0]
+    why = [f"Booked for {hours_text(h)}: {source}" + (f" ({e.name})" if item.kind == "visit" else "") for (h, source), e in lengths]
+    return timedelta(hours=hours), timedelta(hours=clinic), why
 
 
 def _single(plan: Plan, event: PlanEvent, stamp: datetime, clock: Clock, start, warnings: tuple[str, ...], cal_id: str) -> Event:
@@ -252,8 +260,7 @@ def _visit(plan: Plan, members: tuple[PlanEvent, ...], stamp: datetime, clock: C
         lines.append(f"{summary(event)}:")
         lines.extend(f"  {line}" for line in description(plan, event, trailer=False))
     if start is not None:
-        lines.append(f"Booked for {hours_text(start[1].total_seconds() / 3600)}: its infusions of stated length one after "
-                     "another (in the order above), or its longest part if longer:")
+        lines.append(f"Booked for {hours_text(start[1].total_seconds() / 3600)}: its parts one after another, in the order above:")
         lines.extend(f"  {line}" for line in start[2])
     lines.append(description(plan, head)[-1])
     kinds = list(dict.fromkeys(e.kind for e in members))
