@@ -1,0 +1,86 @@
+"""Issue 12, walkthrough fixes to the printable calendar: the last page lists each dose derivation
+once and says when and why a recorded level changed it; a continuous-dosing diary card's title and
+day column count the same days; a held day shows no dose to take; the HTML gives each clinic event
+the start the .ics books it at.
+
+The course is the README's P-0042 (ablation-lenvatinib-pd1 experimental, 72 kg, day 0 2026-12-01),
+with lenvatinib reduced to level 2 from 2026-12-20 and held 2026-12-22 to 12-24.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import run_cli
+
+P0042 = ["course", "new", "P-0042.toml", "--protocol", "ablation-lenvatinib-pd1", "--arm", "experimental",
+         "--start", "2026-12-01", "--weight", "72 kg"]
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ")).strip()
+
+
+@pytest.fixture(scope="module")
+def course_html(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("p0042")
+    course = folder / "P-0042.toml"
+    steps = [[*P0042[:2], str(course), *P0042[3:]],
+             ["record", course, "given", "ablation", "--date", "2026-12-01", "--today", "2026-12-01"],
+             ["record", course, "level", "lenvatinib", "--date", "2026-12-20", "--level", "2", "--reason", "grade 3 hypertension",
+              "--today", "2026-12-20"],
+             ["record", course, "held", "lenvatinib", "--from", "2026-12-22", "--to", "2026-12-24", "--reason", "grade 3 hypertension",
+              "--today", "2026-12-22"],
+             ["schedule", "--course", course, "--today", "2026-12-29", "--horizon", "6w", "--format", "html", "-o", folder / "P-0042.html"]]
+    for step in steps:
+        result = run_cli(*step)
+        assert result.exit_code == 0, result.stderr
+    return (folder / "P-0042.html").read_text(encoding="utf-8")
+
+
+def derivations(html: str) -> list[str]:
+    section = html[html.index("<h2>How each dose was derived</h2>"):]
+    section = section[:section.index("</dl>")]
+    return [text(block) for block in re.findall(r"<dt.*?</dd>", section, re.S)]
+
+
+def test_each_dose_derivation_is_listed_once(course_html):
+    blocks = derivations(course_html)
+    heads = [b.split(" per administration")[0] for b in blocks]
+    # 72 kg is in the 60 kg or more band: 12 mg at level 1, 8 mg at level 2 after the reduction; sintilimab flat 200 mg
+    assert heads == ["Lenvatinib (PO): 12 mg", "Sintilimab (IV): 200 mg", "Lenvatinib (PO): 8 mg"]
+    assert len(set(blocks)) == len(blocks)
+
+
+def test_the_reduced_dose_says_from_when_and_why(course_html):
+    reduced = next(b for b in derivations(course_html) if b.startswith("Lenvatinib (PO): 8 mg"))
+    # the level record: 2026-12-20, level 2, reason "grade 3 hypertension"
+    assert "from 2026-12-20: dose level 2 (recorded: grade 3 hypertension)" in reduced
+    assert "dose level 2 of 4: 8 mg" in reduced and "take: 2 × 4 mg capsules" in reduced
+    starting = next(b for b in derivations(course_html) if b.startswith("Lenvatinib (PO): 12 mg"))
+    assert "recorded" not in starting  # the starting level was not set by a record
+
+
+def diary_rows(html: str) -> list[tuple[str, ...]]:
+    return re.findall(r'<tr(?: class="we")? data-date="([\d-]+)"><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>'
+                      r'<td class="box[^"]*">([^<]*)', html)
+
+
+def test_the_diary_title_and_day_column_count_the_same_days(course_html):
+    cards = re.findall(r'<section class="page diary-card" data-activity="lenvatinib">(.*?)</section>', course_html, re.S)
+    # lenvatinib qd from 2026-12-06 (ablation + 5 days) = d5; 28 days to 2027-01-02 = d32
+    title = text(re.search(r"<h1.*?</h1>", cards[0], re.S).group(0))
+    assert title == "■ Lenvatinib diary: 2026-12-06 to 2027-01-02 (d5–d32)"
+    rows = diary_rows(cards[0])
+    assert (rows[0][0], rows[0][1]) == ("2026-12-06", "d5") and (rows[-1][0], rows[-1][1]) == ("2027-01-02", "d32")
+    assert "days 1-28" not in course_html and "day 0 = 2026-12-01 (the day of ablation)" in cards[0]
+
+
+def test_a_held_day_shows_no_dose_to_take(course_html):
+    rows = {row[0]: row[1:] for row in diary_rows(course_html)}
+    for day in ("2026-12-22", "2026-12-23", "2026-12-24"):  # held 12-22 to 12-24
+        assert rows[day][1:] == ("", "", "held: do not take")
+    # the day before and after: the reduced dose, 8 mg as 2 × 4 mg capsules (overdue: never recorded)
+    assert rows["2026-12-21"][1:3] == ("8 mg", "2 × 4 mg capsules")
+    assert rows["2026-12-25"][1:3] == ("8 mg", "2 × 4 mg capsules")
