@@ -84,3 +84,41 @@ def test_a_held_day_shows_no_dose_to_take(course_html):
     # the day before and after: the reduced dose, 8 mg as 2 × 4 mg capsules (overdue: never recorded)
     assert rows["2026-12-21"][1:3] == ("8 mg", "2 × 4 mg capsules")
     assert rows["2026-12-25"][1:3] == ("8 mg", "2 × 4 mg capsules")
+
+
+CONTROL = ["schedule", "NCT05760430", "--arm", "control", "--start", "2026-12-01", "--weight", "80kg", "--horizon", "12w",
+           "--time", "09:00"]
+
+
+def cell_text(html: str, day: str) -> str:
+    found = re.search(rf'<td class="[^"]*" data-date="{day}">(.*?)</td>', html, re.S)
+    assert found, f"no cell for {day}"
+    return text(found.group(1))
+
+
+def test_each_clinic_event_shows_the_start_the_ics_books():
+    html = run_cli(*CONTROL, "--format", "html")
+    assert html.exit_code == 0, html.stderr
+    # 2027-02-09 (d70): response imaging at 09:00 (booked 1 h), then the atezolizumab + bevacizumab visit at 10:00
+    day = cell_text(html.stdout, "2027-02-09")
+    assert "09:00 Response imaging" in day and "10:00 Atezolizumab C4 1200 mg" in day
+    assert day.count("10:00") == 1 and "Bevacizumab C4 1200 mg" in day  # one visit: its time said once
+    # 2027-01-19 (d49): the visit alone on its day starts at --time
+    assert "09:00 Atezolizumab C3" in cell_text(html.stdout, "2027-01-19")
+
+
+def test_the_html_times_are_the_ics_times_for_every_clinic_event():
+    import icalendar
+
+    ics = run_cli(*CONTROL, "--tz", "UTC", "--format", "ics")
+    html = run_cli(*CONTROL, "--format", "html").stdout
+    assert ics.exit_code == 0, ics.stderr
+    booked = {}
+    for event in icalendar.Calendar.from_ical(ics.stdout.encode()).walk("VEVENT"):
+        start = event.decoded("dtstart")
+        if hasattr(start, "hour"):
+            booked.setdefault(start.date().isoformat(), set()).add(start.strftime("%H:%M"))
+    assert booked["2027-02-09"] == {"09:00", "10:00"}
+    for day, times in booked.items():
+        shown = set(re.findall(r"\b\d\d:\d\d\b", cell_text(html, day)))
+        assert shown == times, day
