@@ -10,9 +10,12 @@ with lenvatinib reduced to level 2 from 2026-12-20 and held 2026-12-22 to 12-24.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 P0042 = ["course", "new", "P-0042.toml", "--protocol", "ablation-lenvatinib-pd1", "--arm", "experimental",
          "--start", "2026-12-01", "--weight", "72 kg"]
@@ -122,3 +125,37 @@ def test_the_html_times_are_the_ics_times_for_every_clinic_event():
     for day, times in booked.items():
         shown = set(re.findall(r"\b\d\d:\d\d\b", cell_text(html, day)))
         assert shown == times, day
+
+
+ABLATION_HEAD = """patient = "P-0042"
+protocol = "ablation-lenvatinib-pd1"
+arm = "experimental"
+start = 2026-12-01
+
+[[measurements]]
+date = 2026-12-01
+weight = "72 kg"
+"""
+
+
+@settings(max_examples=15, deadline=None)
+@given(changes=st.lists(st.tuples(st.integers(6, 40), st.integers(1, 4)), min_size=1, max_size=3, unique_by=lambda c: c[0]))
+def test_every_dose_is_derived_once_and_a_recorded_level_says_when(tmp_path_factory, changes):
+    """Whatever levels a course records, the last page lists each distinct dose once, every event's dose is
+    among them, and a dose at a recorded level names that record's date and reason."""
+    import regimen
+    from regimen.export.html import calendar_html
+
+    records = "".join(f'\n[[events]]\ntype = "level"\nactivity = "lenvatinib"\ndate = {date(2026, 12, 1) + timedelta(days=day)}\n'
+                      f'level = {level}\nreason = "reason {day}"\n' for day, level in sorted(changes))
+    path = tmp_path_factory.mktemp("levels") / "P-0042.toml"
+    path.write_text(ABLATION_HEAD + records, encoding="utf-8")
+    plan = regimen.replan(regimen.load_course(path), horizon="8w", today=date(2026, 12, 1))
+    blocks = derivations(calendar_html(plan))
+    assert len(blocks) == len(set(blocks))
+    distinct = {(e.activity, e.dose.text, e.dose.derivation) for e in plan.events if e.dose is not None}
+    assert len(blocks) == len(distinct | {(a, d.text, d.derivation) for a, d in plan.doses})
+    for day, level in changes:
+        used = {e.dose.level for e in plan.for_activity("lenvatinib") if e.dose is not None}
+        said = f"from {date(2026, 12, 1) + timedelta(days=day)}: dose level {level} (recorded: reason {day})"
+        assert any(said in b for b in blocks) == (level - 1 in used)
