@@ -98,8 +98,9 @@ def test_continuous_dosing_has_a_card_per_28_days():
     cards = re.findall(r'<section class="page diary-card" data-activity="lenvatinib">.*?</section>', html, re.S)
     # qd from 2026-12-06 (5 days after ablation) to 2027-06-05: 182 days, cards of 28: 6 full and one of 14
     assert (plan.dates("lenvatinib")[0], plan.dates("lenvatinib")[-1]) == (date(2026, 12, 6), date(2027, 6, 5))
-    assert len(cards) == 7 and "days 169-196" in cards[-1] and cards[-1].count('<td class="box">') == 14
-    assert "days 1-28" in cards[0] and "8 mg" in cards[0]  # below 60 kg: 8 mg qd (label)
+    # the cards say their dates and the calendar's day numbers (day 0 = 2026-12-01): 12-06 is d5, 06-05 is d186
+    assert len(cards) == 7 and "2027-05-23 to 2027-06-05 (d173–d186)" in cards[-1] and cards[-1].count('<td class="box">') == 14
+    assert "2026-12-06 to 2027-01-02 (d5–d32)" in cards[0] and "8 mg" in cards[0]  # below 60 kg: 8 mg qd (label)
     assert "2 × 4 mg capsules" in cards[0]
 
 

@@ -35,7 +35,7 @@ from ..protocol.calendar import PACKAGE_DEFAULT_HOURS, PACKAGE_DEFAULT_NOTE
 from ..units import format_number
 from .ics_parts import alarm, base, description, summary
 
-__all__ = ["DOSE_SLOT", "Clock", "activity_times", "components", "duration_notes", "hours_text", "length_of"]
+__all__ = ["DOSE_SLOT", "Clock", "activity_times", "clinic_starts", "components", "duration_notes", "hours_text", "length_of"]
 
 DOSE_SLOT = timedelta(minutes=15)  # a timed home dose: a slot for the reminder, not a clinical time
 
@@ -87,14 +87,7 @@ class _Item(NamedTuple):
 
 def components(plan: Plan, stamp: datetime, clock: Clock, warned: Mapping[str, tuple[str, ...]], cal_id: str,
                separate: bool) -> list[Event]:
-    home = plan.home_dosed()
-    items = []
-    for group in plan.grouped(alike=TAKEN):  # a series is the doses to take, given or not yet: its UID stays put
-        if group[0].status in ("held", "skipped") and group[0].activity in home:
-            continue  # home doses not taken: the gaps are EXDATEs of the series around them
-        items.append(_Item("series" if len(group) > 1 else "single", group))
-    if not separate:
-        items = _visits(items, home)
+    items = _items(plan, separate)
     starts = _starts(plan, items, clock) if clock.zone is not None else {}
     built = []
     for index, item in enumerate(items):
@@ -106,6 +99,31 @@ def components(plan: Plan, stamp: datetime, clock: Clock, warned: Mapping[str, t
         else:
             built.append(_single(plan, item.events[0], stamp, clock, start, warned.get(item.events[0].activity, ()), cal_id))
     return built
+
+
+def _items(plan: Plan, separate: bool) -> list[_Item]:
+    """The calendar's events: home-dose series, single events and (unless ``separate``) same-day visits."""
+    home = plan.home_dosed()
+    items = []
+    for group in plan.grouped(alike=TAKEN):  # a series is the doses to take, given or not yet: its UID stays put
+        if group[0].status in ("held", "skipped") and group[0].activity in home:
+            continue  # home doses not taken: the gaps are EXDATEs of the series around them
+        items.append(_Item("series" if len(group) > 1 else "single", group))
+    return items if separate else _visits(items, home)
+
+
+def clinic_starts(plan: Plan, clock: Clock, *, separate: bool = False) -> dict[str, datetime]:
+    """When the timed calendar books each clinic event of ``plan``, by event key (a visit's parts share its start;
+    home doses are left out): the printed calendar shows the same times as the .ics."""
+    items = _items(plan, separate)
+    found: dict[str, datetime] = {}
+    for index, (start, _, _) in _starts(plan, items, clock).items():
+        item = items[index]
+        if item.events[0].kind == "drug" and item.events[0].route == "PO":
+            continue
+        for event in item.events:
+            found[event.key] = datetime.combine(event.date, start.timetz().replace(tzinfo=None), tzinfo=clock.zone)
+    return found
 
 
 def _joins(event: PlanEvent, home: set[str]) -> bool:

@@ -1,7 +1,7 @@
 """What each day of the calendar lists: one entry per event (and per milestone), in the plan's order.
 
 An entry is plain text and CSS classes; the grid escapes and lays it out. A clinic event shows its
-name, cycle and dose, the day's first one the time (when one is given: all share it), the drugs
+name, cycle and dose, and (with a time) its start as the .ics books it, said once per visit, the drugs
 of a procedure no cycle of their own (the procedure's "HAIC C2" says it); home dosing shows a
 compact mark per drug with its dose ("Regorafenib 160 mg"); an event with a window says it; a
 conditional event carries a numbered note with its condition; a gated one (labs decide) a
@@ -11,13 +11,13 @@ dagger; a course's statuses show as words, so a black-and-white print keeps them
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, time
+from datetime import UTC, date, time
 from typing import NamedTuple
 
 from ...plan import Event, Plan, taken_at_home
 from ...units import format_number
 
-__all__ = ["Entry", "conditions", "day_entries", "windows"]
+__all__ = ["Entry", "clinic_times", "conditions", "day_entries", "windows"]
 
 STATUS_WORDS = {"given": "✓ given", "held": "held", "skipped": "skipped", "overdue": "overdue"}
 
@@ -50,15 +50,31 @@ def day_entries(plan: Plan, *, at: time | None = None) -> dict[date, list[Entry]
     notes = conditions(plan)
     days: dict[date, list[Entry]] = defaultdict(list)
     procedures = {(e.date, e.cycle) for e in plan.events if e.kind == "procedure" and e.cycle is not None}
+    starts = clinic_times(plan, at)
+    said: dict[date, time] = {}  # the time last shown on each day: a visit's parts share it, said once
     for event in plan.events:
         activity = activities[event.activity]
         gate = bool(activity.gates) and gated(activity, event)
-        clock = at if at is not None and not any("clinic" in e.classes for e in days[event.date]) else None  # once a day
+        clock = starts.get(event.key) if event.activity not in home else None
+        if clock is not None and said.get(event.date) == clock:
+            clock = None
+        elif clock is not None:
+            said[event.date] = clock
         part = event.kind == "drug" and (event.date, event.cycle) in procedures  # a drug of that day's procedure cycle
         days[event.date].append(_entry(event, event.activity in home, gate, clock, notes, cycle=not part))
     for milestone in plan.milestones:
         days[milestone.date].append(Entry("", milestone.name, "", ("milestone",)))
     return days
+
+
+def clinic_times(plan: Plan, at: time | None) -> dict[str, time]:
+    """Each clinic event's start with ``--time at``, by event key: the .ics's (the day's first at ``at``, each later
+    one when the one before it ends; see export.ics_visits)."""
+    if at is None:
+        return {}
+    from ..ics_visits import Clock, clinic_starts
+
+    return {key: start.time() for key, start in clinic_starts(plan, Clock(zone=UTC, times={"default": at})).items()}
 
 
 def _entry(event: Event, home: bool, gate: bool, at: time | None, notes: dict[str, int], *, cycle: bool = True) -> Entry:

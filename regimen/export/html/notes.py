@@ -11,7 +11,7 @@ from ...plan import Plan
 from ...protocol.origin import notice
 from ..page import escape
 
-__all__ = ["doses_shown", "notes_page", "used_assumptions"]
+__all__ = ["doses_shown", "notes_page", "recorded_levels", "used_assumptions"]
 
 
 def used_assumptions(plan: Plan) -> list:
@@ -21,14 +21,21 @@ def used_assumptions(plan: Plan) -> list:
 
 
 def doses_shown(plan: Plan) -> list[tuple[str, Dose]]:
-    """Each distinct dose of the plan: the arm's doses, then any other a course's records gave an event."""
-    seen = {id(dose) for _, dose in plan.doses}
-    found = list(plan.doses)
-    for event in plan.events:
-        if event.dose is not None and id(event.dose) not in seen:
-            seen.add(id(event.dose))
-            found.append((event.activity, event.dose))
-    return found
+    """Each distinct dose of the plan, once: the arm's doses, then any other a course's records gave an event
+    (a dose is the same when its activity, amount and derivation are: a re-plan makes equal copies)."""
+    found: dict[tuple, tuple[str, Dose]] = {}
+    for activity, dose in (*plan.doses, *((e.activity, e.dose) for e in plan.events if e.dose is not None)):
+        found.setdefault((activity, dose.text, dose.derivation), (activity, dose))
+    return list(found.values())
+
+
+def recorded_levels(plan: Plan, activity: str, dose: Dose) -> list[str]:
+    """The course's level records that put ``activity`` on ``dose``'s level, as "from DATE: dose level N
+    (recorded: REASON)" (levels in records count from 1, a dose's from 0)."""
+    if dose.level is None:
+        return []
+    return [f"from {r.date.isoformat()}: dose level {r.level}" + (f" (recorded: {r.reason})" if r.reason else " (recorded)")
+            for r in plan.records if r.type == "level" and r.activity == activity and r.level == dose.level + 1 and r.date]
 
 
 def notes_page(plan: Plan, *, label: str | None = None) -> str:
@@ -64,7 +71,7 @@ def _doses(plan: Plan) -> str:
     items = []
     for activity_id, dose in shown:
         activity = names[activity_id]
-        lines = "".join(f"<li>{escape(line)}</li>" for line in dose.derivation)
+        lines = "".join(f"<li>{escape(line)}</li>" for line in (*recorded_levels(plan, activity_id, dose), *dose.derivation))
         items.append(f'<dt data-activity="{escape(activity_id)}">{escape(activity.name)} ({escape(activity.route or "route not stated")}): '
                      f"{escape(dose.text)} per administration</dt><dd><ul>{lines}</ul></dd>")
     return f"<h2>How each dose was derived</h2><dl>{''.join(items)}</dl>"
