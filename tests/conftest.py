@@ -48,6 +48,13 @@ def run_cli(*args, env=None):
     return CliRunner(env=env).invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
+def run_ok(*args, env=None):
+    """:func:`run_cli` that must succeed (exit 0; its stderr is the failure message)."""
+    result = run_cli(*args, env=env)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
 README = HERE.parent / "README.md"
 
 

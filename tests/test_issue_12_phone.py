@@ -10,7 +10,7 @@ from pathlib import Path
 import icalendar
 import pytest
 import recurring_ical_events
-from conftest import run_cli
+from conftest import run_cli, run_ok
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,14 +27,8 @@ def paris(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 
-def _ok(*args):
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
 def _ics(protocol, arm, *options, horizon="52w"):
-    return _ok("schedule", protocol, "--arm", arm, *PATIENT, "--horizon", horizon, "--format", "ics", *options).stdout
+    return run_ok("schedule", protocol, "--arm", arm, *PATIENT, "--horizon", horizon, "--format", "ics", *options).stdout
 
 
 def _events(text):
@@ -67,7 +61,7 @@ def _check_calendar(protocol, arm, options, horizon):
     """The .ics expands (recurring-ical-events) to exactly the JSON plan's days per activity, every
     event has an end, and the timed clinic events of one day never share a start."""
     text = _ics(protocol, arm, *options, horizon=horizon)
-    plan = json.loads(_ok("schedule", protocol, "--arm", arm, *PATIENT, "--horizon", horizon, "--format", "json").stdout)
+    plan = json.loads(run_ok("schedule", protocol, "--arm", arm, *PATIENT, "--horizon", horizon, "--format", "json").stdout)
     expected = defaultdict(list)
     for event in plan["events"]:
         expected[event["activity"]].append(date.fromisoformat(event["date"]))
@@ -140,7 +134,7 @@ def test_home_doses_at_a_time_of_day_recur_in_the_zone_with_their_days_off():
 
 
 def test_remind_without_dose_time_leaves_home_dosing_without_a_midnight_alarm_and_says_so():
-    result = _ok("schedule", "NCT05760430", "--arm", "experimental", *PATIENT, "--horizon", "4w", "--format", "ics", "--remind", "1h")
+    result = run_ok("schedule", "NCT05760430", "--arm", "experimental", *PATIENT, "--horizon", "4w", "--format", "ics", "--remind", "1h")
     events = _events(result.stdout)
     assert not events["NCT05760430/experimental/apatinib/1/series"].walk("VALARM")
     assert events["NCT05760430/experimental/pve/1"].walk("VALARM")  # clinic events keep theirs
@@ -157,12 +151,12 @@ def test_time_without_tz_on_a_machine_in_utc_is_refused(monkeypatch, zone):
         assert result.exit_code == 2
         assert result.stderr.startswith(f"Error: --tz: is needed with --time or --dose-time: this machine's zone is {zone}")
         assert result.stderr.count("\n") == 1 and "--tz UTC if UTC is meant" in result.stderr
-    explicit = _ok("schedule", "NCT05760430", "--arm", "experimental", *PATIENT, "--format", "ics", "--time", "09:00", "--tz", "UTC")
+    explicit = run_ok("schedule", "NCT05760430", "--arm", "experimental", *PATIENT, "--format", "ics", "--time", "09:00", "--tz", "UTC")
     assert "DTSTART:20261201T090000Z" in explicit.stdout and "this machine's zone" not in explicit.stderr
 
 
 def test_time_without_tz_says_which_zone_it_used():
-    result = _ok("schedule", "NCT05760430", "--arm", "experimental", *PATIENT, "--format", "ics", "--time", "09:00")
+    result = run_ok("schedule", "NCT05760430", "--arm", "experimental", *PATIENT, "--format", "ics", "--time", "09:00")
     assert "! times are in Europe/Paris, this machine's zone (give --tz to choose another)\n" in result.stderr
     assert "DTSTART;TZID=Europe/Paris:20261201T090000" in result.stdout
 
@@ -241,7 +235,7 @@ def test_the_readmes_phone_commands_make_what_it_says(tmp_path, monkeypatch):
     commands = [shlex.split(line[len("$ regimen "):]) for line in block.group(1).splitlines()]
     assert len(commands) == 2
     for argv in commands:
-        _ok(*argv)
+        run_ok(*argv)
     first, update = _events((tmp_path / "haic.ics").read_text(encoding="utf-8")), _events((tmp_path / "haic-update.ics").read_text(encoding="utf-8"))
     visit = first["NCT05233358/haic/haic/1/visit"]
     # "from 08:00 until the pump comes off": 4 parts of 60 min, then the 46-h pump = 50 h

@@ -6,7 +6,7 @@ from collections import Counter
 
 import icalendar
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_ok
 
 import regimen
 
@@ -21,14 +21,8 @@ def fixed(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 
-def _ok(*args):
-    result = run_cli(*args)
-    assert result.exit_code == 0, result.stderr
-    return result
-
-
 def _export(protocol, arm, target, *extra, horizon="12w"):
-    _ok("schedule", protocol, "--arm", arm, *PATIENT, "--horizon", horizon, *TIMED, "-o", target, *extra)
+    run_ok("schedule", protocol, "--arm", arm, *PATIENT, "--horizon", horizon, *TIMED, "-o", target, *extra)
     return icalendar.Calendar.from_ical(target.read_bytes())
 
 
@@ -62,10 +56,10 @@ def test_the_contraception_milestone_is_updated_in_place(tmp_path):
 
 def test_a_course_replaces_its_milestone_in_place(tmp_path):
     course = tmp_path / "P-0009.toml"
-    _ok("course", "new", course, "--protocol", "NCT05760430", "--arm", "control", "--start", "2026-12-01", "--weight", "80 kg")
+    run_ok("course", "new", course, "--protocol", "NCT05760430", "--arm", "control", "--start", "2026-12-01", "--weight", "80 kg")
     args = ["schedule", "--course", course, "--today", "2026-12-01", *TIMED]
-    _ok(*args, "--horizon", "12w", "-o", tmp_path / "v1.ics")
-    _ok(*args, "--horizon", "8w", "--replaces", tmp_path / "v1.ics", "-o", tmp_path / "v2.ics")
+    run_ok(*args, "--horizon", "12w", "-o", tmp_path / "v1.ics")
+    run_ok(*args, "--horizon", "8w", "--replaces", tmp_path / "v1.ics", "-o", tmp_path / "v2.ics")
     v2 = icalendar.Calendar.from_ical((tmp_path / "v2.ics").read_bytes())
     assert [uid for uid, n in _uids(v2).items() if n > 1] == []
     assert str(_milestone(v2)["STATUS"]) == "CONFIRMED"
@@ -123,7 +117,7 @@ def test_replaces_with_a_csv_or_a_folder_is_one_regimen_line(tmp_path):
 
 
 def _timed(protocol, arm, *extra, horizon="3w"):
-    result = _ok("schedule", protocol, "--arm", arm, "--weight", "72 kg", "--height", "170 cm", "--start", "2026-12-01",
+    result = run_ok("schedule", protocol, "--arm", arm, "--weight", "72 kg", "--height", "170 cm", "--start", "2026-12-01",
                  "--horizon", horizon, "--format", "ics", "--tz", "Asia/Shanghai", *extra)
     return {str(e["X-REGIMEN-KEY"]): e for e in icalendar.Calendar.from_ical(result.stdout).walk("VEVENT")}
 
