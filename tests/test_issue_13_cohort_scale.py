@@ -13,6 +13,7 @@ No test is timed: the figures are in the issue's closing note.
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import run_cli
@@ -26,6 +27,8 @@ from regimen.export import compact
 from regimen.export import csv as csv_export
 from regimen.export import json as json_export
 from regimen.supply import Supply, for_row, periods, summarize
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ARMS = [("NCT05760430", "experimental"), ("NCT05760430", "control"), ("NCT05233358", "haic"), ("NCT05233358", "tace"),
         ("ablation-lenvatinib-pd1", "experimental"), ("ablation-lenvatinib-pd1", "comparator"), ("NCT06187961", "conversion"),
@@ -55,6 +58,28 @@ def test_compact_lines_equal_the_exporters_for_any_patient(arm, weight, offset, 
     except regimen.RegimenError:  # a horizon date before day 0
         return
     _same_bytes(plan)
+
+
+def test_lines_with_text_beyond_ascii_are_the_exporters_utf8(tmp_path):
+    """The fast lines hold non-ASCII text as its UTF-8 bytes until the end: names, notes and the
+    title with characters under 256 (é, ×, µ) and beyond (≥, α, an emoji) come out as the
+    exporters' UTF-8, never as Latin-1 bytes."""
+    text = (ROOT / "protocols" / "NCT05760430.toml").read_text(encoding="utf-8")
+    for plain, fancy in [('name = "Apatinib"', 'name = "Apatinib — ≥ 60 kg é×µ α 💊"'),
+                         ('name = "Camrelizumab"', 'name = "Camrelizumab (café)"'),
+                         ("a missed dose is not made up", "a missed dose is not made up × µ ≥"),
+                         ('title = "The Synergistic', 'title = "Ünïcode — The Synergistic')]:
+        assert plain in text
+        text = text.replace(plain, fancy)
+    path = tmp_path / "NCT05760430.toml"
+    path.write_text(text, encoding="utf-8")
+    plan = regimen.schedule(regimen.load_file(path), "experimental", regimen.Patient.from_measurements("61 kg"), "2027-01-04", horizon="12w")
+    line = compact.json_bytes(plan, {"id": "P-1"})
+    assert line == (json_export.line(plan, {"id": "P-1"}) + "\n").encode("utf-8")
+    assert "Apatinib — ≥ 60 kg é×µ α 💊" in line.decode("utf-8") and "café" in line.decode("utf-8")
+    rows = compact.csv_bytes(plan, ("P-1",))
+    assert rows == "".join(csv_export.rows(plan, ("P-1",))).encode("utf-8")
+    assert rows.decode("utf-8").count(",apatinib,Apatinib — ≥ 60 kg é×µ α 💊,") == sum(e.activity == "apatinib" for e in plan.events)
 
 
 def test_a_replanned_course_writes_the_same_bytes():

@@ -30,15 +30,15 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 def json_line(patient_id: str, plan: Plan) -> bytes:
     """One JSON Lines line, straight from the plan's compact runs, as the UTF-8 the sink writes
     (bytes are what a worker sends the parent most cheaply)."""
-    from .compact import json_line as line
+    from .compact import json_bytes
 
-    return (line(plan, {"id": patient_id}) + "\n").encode("utf-8")
+    return json_bytes(plan, {"id": patient_id})
 
 
 def csv_rows(patient_id: str, plan: Plan) -> bytes:
-    from .compact import csv_rows as rows
+    from .compact import csv_bytes
 
-    return rows(plan, (patient_id,)).encode("utf-8")
+    return csv_bytes(plan, (patient_id,))
 
 
 def ics_file(patient_id: str, plan: Plan) -> tuple[str, bytes]:
