@@ -203,8 +203,19 @@ class DoseSpec:
 
     def compute(self, patient: Patient, *, product: Product | None = None, bsa: str = "mosteller",
                 level: int = 0, drug: str = "drug") -> Dose:
+        same = self.basis in _PATIENT_FREE
+        if same:  # a flat dose or a ladder's level: the same Dose for every patient, derived once
+            key = (id(self), id(product), level, drug)
+            found = _SAME.get(key)
+            if found is not None and found[0] is self and found[1] is product:
+                return found[2]
         lines, raw, pattern = _RAW[self.basis](self, patient, bsa, level, drug)
-        return _finish(self, raw, lines, product, pattern, level if self.reducible else None)
+        dose = _finish(self, raw, lines, product, pattern, level if self.reducible else None)
+        if same:
+            if len(_SAME) >= 4096:
+                _SAME.clear()
+            _SAME[key] = (self, product, dose)
+        return dose
 
 
 def _flat(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
@@ -250,6 +261,8 @@ def _bands(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
 
 
 _RAW = {"flat": _flat, "per_kg": _per_kg, "per_m2": _per_m2, "dose_level": _ladder, "weight_band": _bands}
+_PATIENT_FREE = frozenset({"flat", "dose_level"})  # bases whose derivation reads nothing of the patient
+_SAME: dict[tuple, tuple] = {}  # (spec, product, level, drug) ids -> (spec, product, Dose): cohorts compute each once
 
 
 def _level(levels: tuple[Level, ...], index: int, drug: str, where: str) -> Level:

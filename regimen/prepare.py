@@ -4,7 +4,7 @@ computed once, and the plan's warnings about choices and assumptions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import NamedTuple
@@ -49,26 +49,44 @@ def prepare(protocol: Protocol | str, arm: str, patient: Patient, choices: Mappi
             raise InputError(name, f"expected {expected}, got {type(value).__name__}")
     choices = as_mapping(choices, "choices", str)
     levels = as_mapping(levels, "levels", int)
+    the_arm, activities, resolved, warnings = _shape(protocol, arm, choices, levels)
+    rules, doses_by_id = {}, {}
+    for activity in activities:
+        rules[activity.id], dose = _dose_and_rule(protocol, activity, patient, resolved, levels, bsa_method)
+        if dose is not None:
+            doses_by_id[activity.id] = dose
+    return Prepared(protocol, the_arm, list(activities), dict(resolved), rules, doses_by_id, warnings)  # copies: the shape is shared
+
+
+_SHAPES: dict[tuple, tuple] = {}  # (protocol id, arm, choices, levels) -> (protocol, shape): a cohort's rows share a few
+
+
+def _shape(protocol: Protocol, arm: str, choices: dict[str, str], levels: dict[str, int]) -> tuple:
+    """What of a plan does not depend on the patient: the arm, its activities as chosen, the choices
+    that matter (resolved) and the plan's warnings; the choices and levels checked. Kept per
+    protocol, arm, choices and levels (a bad one raises each time: nothing is kept for it)."""
+    key = (id(protocol), arm, tuple(sorted(choices.items())), tuple(sorted(levels.items())))
+    found = _SHAPES.get(key)
+    if found is not None and found[0] is protocol:
+        return found[1]
     the_arm = protocol.arm(arm)
     resolved = protocol.resolve_choices(the_arm, choices)
     chosen = {name: value for name, (value, _) in resolved.items()}
-    activities = [a for a in the_arm.activities if a.applies(chosen)]
-    for name in choices or {}:
+    activities = tuple(a for a in the_arm.activities if a.applies(chosen))
+    for name in choices:
         if not _matters(name, the_arm, activities, chosen):
             raise InputError("choices", f"{name} = {choices[name]} changes nothing on arm {the_arm.id} as chosen: "
                                         f"{_depends(name, the_arm, chosen)}")
     resolved = {name: value for name, value in resolved.items() if _matters(name, the_arm, activities, chosen)}
-    _check_levels(levels or {}, the_arm)
-    rules, doses_by_id = {}, {}
-    for activity in activities:
-        rules[activity.id], dose = _dose_and_rule(protocol, activity, patient, resolved, levels or {}, bsa_method)
-        if dose is not None:
-            doses_by_id[activity.id] = dose
-    warnings = tuple(_plan_warnings(protocol, activities, resolved))
-    return Prepared(protocol, the_arm, activities, resolved, rules, doses_by_id, warnings)
+    _check_levels(levels, the_arm)
+    shape = (the_arm, activities, resolved, tuple(_plan_warnings(protocol, activities, resolved)))
+    if len(_SHAPES) >= 1024:
+        _SHAPES.clear()
+    _SHAPES[key] = (protocol, shape)
+    return shape
 
 
-def _matters(name: str, arm: Arm, included: list[Activity], chosen: Mapping[str, str]) -> bool:
+def _matters(name: str, arm: Arm, included: Sequence[Activity], chosen: Mapping[str, str]) -> bool:
     """Whether a choice can change this plan: it picks a dose level, or decides between activities."""
     if any(a.dose is not None and a.dose.choice == name for a in included):
         return True
@@ -103,7 +121,7 @@ def _dose_and_rule(protocol: Protocol, activity: Activity, patient: Patient,
     return rule, dose
 
 
-def _plan_warnings(protocol: Protocol, activities: list[Activity], resolved: Mapping[str, tuple[str, bool]]) -> list[str]:
+def _plan_warnings(protocol: Protocol, activities: Sequence[Activity], resolved: Mapping[str, tuple[str, bool]]) -> list[str]:
     ids: dict[str, None] = {}
     for name, (_, is_default) in resolved.items():
         if is_default:

@@ -202,7 +202,8 @@ def for_row(patient_id: str, given: RowInputs, *, first: date, last: date, by: s
     ready = prepare(given.protocol, given.arm, given.patient, given.choices, given.levels, "mosteller")
     bounds = _bounds(first, last, by)
     key = (id(given.protocol), given.arm, given.start, tuple(sorted(given.pins.items())), tuple(sorted(given.choices.items())),
-           tuple(sorted(given.levels.items())), given.horizon, given.allow_past, bounds, tuple((a.id, ready.rules[a.id]) for a in ready.activities))
+           tuple(sorted(given.levels.items())), given.horizon, given.allow_past, bounds,
+           tuple((a.id, ready.rules[a.id].pattern) for a in ready.activities if ready.rules[a.id] is not a.rule))  # a dose's own pattern
     found = _TIMELINES.get(key)
     if found is None or found[0] is not given.protocol:
         found = (given.protocol, tuple(_counted(t.activity, t.runs, bounds) for t in given.plan().tracks if t.activity.drug))
