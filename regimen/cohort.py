@@ -67,7 +67,8 @@ def open_patients(path: str) -> IO[str]:
 def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs, read lazily; the header must name the required columns.
 
-    A row whose id repeats an earlier row's is yielded marked, so that planning it reports both rows.
+    A row whose id repeats an earlier row's, or differs from it only in case, is yielded marked, so
+    that planning it reports both rows.
     """
     reader = csv.DictReader(stream)
     name = getattr(getattr(stream, "buffer", None), "name", "PATIENTS.csv")
@@ -82,7 +83,10 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     if missing:
         raise InputError("PATIENTS.csv", f"the header lacks {', '.join(missing)}; required columns: {', '.join(REQUIRED)}")
     reader.fieldnames = header
-    seen: dict[str, int] = {}  # id -> row number: one string and one int a patient
+    # case-folded id -> its row number and 32 bits of the id's own hash, one string and one int a
+    # patient: "p-1" after "P-1" is refused too (it would name the same calendar file on some
+    # systems), and the hash tells the message whether the two differ only in case
+    seen: dict[str, int] = {}
     while True:
         first_line = reader.line_num + 1
         try:
@@ -97,10 +101,12 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
         if None in row:  # more cells than header names
             row = {"__extra__": "x", **{k: v for k, v in row.items() if k is not None}}
         patient_id = (row.get("id") or "").strip()
-        if patient_id in seen:
-            row = {**row, "__duplicate__": str(seen[patient_id])}
+        folded = patient_id.casefold()
+        if folded in seen:
+            earlier, digest = divmod(seen[folded], 1 << 32)
+            row = {**row, "__duplicate__": str(earlier), **({} if digest == hash(patient_id) & 0xFFFFFFFF else {"__case__": "x"})}
         elif patient_id:
-            seen[patient_id] = reader.line_num
+            seen[folded] = reader.line_num << 32 | hash(patient_id) & 0xFFFFFFFF
         yield reader.line_num, row
 
 
@@ -145,6 +151,9 @@ def row_inputs(row: dict[str, str], protocols: Protocols, horizon: str | None, o
         raise InputError("row", f"cannot be read as CSV ({row[_UNREADABLE]})")
     if "__extra__" in row:
         raise InputError("row", "more cells than the header has columns")
+    if "__case__" in row:
+        raise InputError("id", f"{row['id'].strip()!r} differs only in case from the id of row {row['__duplicate__']}; each patient needs "
+                               "an id of their own (ids name calendar files, and some systems do not tell P-1.ics from p-1.ics)")
     if "__duplicate__" in row:
         raise InputError("id", f"{row['id'].strip()!r} is also the id of row {row['__duplicate__']}; each patient needs an id of their own")
     cells = {k: (v or "").strip() for k, v in row.items() if k is not None}

@@ -49,6 +49,10 @@ def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, hori
         work, sink_of = parquet.plan_columns, lambda: parquet.ParquetSink(output)
     else:
         work, sink_of = {"json": render.json_line, "csv": render.csv_rows, "ics": render.ics_file}[fmt], lambda: render.Sink(fmt, output)
+        if fmt == "ics" and jobs > 1 and not strict:  # each worker writes its calendars (--strict: in row order, here)
+            from functools import partial
+
+            work = partial(render.ics_into, output)
     with sink_of() as sink, cohort_lib.open_patients(patients) as stream:  # no half file on any exit
         rows = cohort_lib.read_rows(stream)
         out = sink.direct() if jobs > 1 and fmt in ("json", "csv") else None  # the workers write their rows themselves

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from ..supply import Line
     from .terminal import View
 
-__all__ = ["Direct", "Sink", "check_plotting", "csv_rows", "ics_file", "json_line", "plot_supply", "supply_csv", "supply_table"]
+__all__ = ["Direct", "Sink", "Written", "check_plotting", "csv_rows", "ics_file", "ics_into", "json_line", "plot_supply", "supply_csv",
+           "supply_table"]
 
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -52,6 +53,28 @@ def ics_file(patient_id: str, plan: Plan) -> tuple[str, bytes]:
     # of the row's pseudonym with its plan's inputs, not the pseudonym itself
     cal_id = hashlib.sha256(f"{patient_id}|{calendar_id(plan)}".encode()).hexdigest()[:32]
     return f"{patient_id}.ics", dumps(plan, calendar=cal_id).encode("utf-8")
+
+
+class Written(NamedTuple):
+    """A calendar file written by whoever planned its row (a worker, with ``--jobs``): its name, or
+    why it could not be written."""
+
+    name: str
+    failure: str | None = None
+
+
+def ics_into(folder: str, patient_id: str, plan: Plan) -> Written:
+    """``ics_file`` written into ``folder`` here (in the worker: a calendar file needs no turn, and
+    its fsync waits beside the other worker's), refusing a symbolic link as ``Sink.write`` does."""
+    name, data = ics_file(patient_id, plan)
+    path = Path(folder) / name
+    if path.is_symlink():
+        return Written(name, f"{shown(str(path))} is a symbolic link; it is not written through")
+    try:
+        write_file(path, data)
+    except InputError as exc:
+        return Written(name, exc.detail)
+    return Written(name)
 
 
 class Direct(NamedTuple):
@@ -150,14 +173,19 @@ class Sink:
         """Write one patient's result; a second calendar file of the same name in one run is refused
         (a duplicate id would silently overwrite the first patient's calendar)."""
         if self.folder is not None:
-            name, text = result.value
-            if name.casefold() in self.names:
+            value = result.value
+            name = value.name if isinstance(value, Written) else value[0]
+            if name.casefold() in self.names:  # (the cohort reader refuses such ids first, so a worker never writes one)
                 raise InputError("id", f"{shown(result.id)} was already written to {name} in this run; ids must be unique")
             self.names.add(name.casefold())
-            path = self.folder / name
-            if path.is_symlink():
-                raise InputError("--output", f"{shown(str(path))} is a symbolic link; it is not written through")
-            write_file(path, text)
+            if isinstance(value, Written):
+                if value.failure is not None:
+                    raise InputError("--output", value.failure)
+            else:
+                path = self.folder / name
+                if path.is_symlink():
+                    raise InputError("--output", f"{shown(str(path))} is a symbolic link; it is not written through")
+                write_file(path, value[1])
         elif result.value is not None:  # None: a worker has written it (Sink.direct)
             self._put(result.value)
         self.written += 1
