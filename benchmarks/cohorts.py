@@ -17,7 +17,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-PROTOCOL, ARM, TWO_YEARS = "NCT05760430", "experimental", "104w"
+PROTOCOL, ARM, TWO_YEARS, TEN_YEARS = "NCT05760430", "experimental", "104w", "520w"
 FIRST_START = date(2027, 1, 1)  # starts spread over 28 days, so a supply from this day on sees whole two-year plans
 
 
@@ -26,11 +26,11 @@ def weight(i: int, count: int) -> str:
     return f"{40 + 60 * i / max(count, 1):.5f} kg"
 
 
-def write_cohort(path: Path, count: int) -> None:
+def write_cohort(path: Path, count: int, horizon: str = TWO_YEARS) -> None:
     with path.open("w") as out:
         out.write("id,protocol,arm,start,weight,horizon\n")
         for i in range(count):
-            out.write(f"P{i:06d},{PROTOCOL},{ARM},{FIRST_START + timedelta(days=i % 28)},{weight(i, count)},{TWO_YEARS}\n")
+            out.write(f"P{i:06d},{PROTOCOL},{ARM},{FIRST_START + timedelta(days=i % 28)},{weight(i, count)},{horizon}\n")
 
 
 def _tree(pid: int) -> list[int]:
@@ -56,18 +56,21 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def run(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and the peak summed RSS (MB) of the process tree, sampled every 20 ms."""
+def run(args: list[str], *more: list[str]) -> tuple[float, float]:
+    """Wall seconds and the peak summed RSS (MB) of the process tree, sampled every 20 ms; with
+    ``more``, those commands start at the same moment and the figures are for all of them together."""
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "regimen", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    processes = [subprocess.Popen([sys.executable, "-m", "regimen", *a], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for a in (args, *more)]
     peak = 0
-    while process.poll() is None:
-        peak = max(peak, sum(_rss_kb(pid) for pid in _tree(process.pid)))
+    while any(p.poll() is None for p in processes):
+        peak = max(peak, sum(_rss_kb(pid) for p in processes for pid in _tree(p.pid)))
         time.sleep(0.02)
     seconds = time.perf_counter() - start
-    stderr = process.stderr.read().decode() if process.stderr else ""
-    if process.returncode:
-        raise RuntimeError(f"regimen {' '.join(args)} failed ({process.returncode}): {stderr[-500:]}")
+    for process, given in zip(processes, (args, *more), strict=True):
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        if process.returncode:
+            raise RuntimeError(f"regimen {' '.join(given)} failed ({process.returncode}): {stderr[-500:]}")
     return seconds, peak / 1024
 
 
@@ -98,28 +101,69 @@ def library_loop(path: Path, fmt: str) -> tuple[float, int]:
     return time.perf_counter() - start, written
 
 
-def cohort_rows(count: int, memory_count: int, formats: tuple[str, ...] = ("json", "csv", "ics")) -> list[tuple[str, str, str]]:
+def split(path: Path, parts: int) -> list[Path]:
+    """The cohort file cut into ``parts`` files of consecutive rows (each with the header)."""
+    lines = path.read_text().splitlines(keepends=True)
+    head, body = lines[0], lines[1:]
+    size = -(-len(body) // parts)
+    paths = []
+    for i in range(parts):
+        part = path.with_name(f"{path.stem}-part{i}.csv")
+        part.write_text(head + "".join(body[i * size:(i + 1) * size]))
+        paths.append(part)
+    return paths
+
+
+def cohort_rows(count: int, memory_count: int, formats: tuple[str, ...] = ("json", "csv", "ics"), rounds: int = 3) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
-    per = lambda seconds: f"{count / seconds:,.0f} plans/s ({seconds / count * 1000:.2f} ms each)"  # noqa: E731
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "cohort.csv")
         write_cohort(path, count)
         for fmt in formats:
-            base, _ = library_loop(path, fmt)
-            rows.append((f"baseline: the library in a plain loop, {count:,} two-year plans to {fmt} in memory (no CSV parsing, no writing; "
-                         "single-plan exports, not cohort lines: comparable, not identical work)", per(base), "1.00×"))
-            one = None
-            for jobs in (1, 2):
-                out = Path(tmp, f"out-{fmt}-{jobs}")
-                target = [str(out)] if fmt == "ics" else [os.devnull]
-                seconds, peak = run(["cohort", str(path), "--format", fmt, "-o", *target, "--jobs", str(jobs)])
-                one = one or seconds
-                versus = f"{base / seconds:.2f}× the baseline's rate" + (f", {one / seconds:.2f}× `--jobs 1`" if jobs == 2 else "")
-                rows.append((f"`regimen cohort --format {fmt} --jobs {jobs}` ({count:,} patients{', files to a folder' if fmt == 'ics' else ', to /dev/null'})",
-                             f"{per(seconds)}, peak {peak:.0f} MB (process tree)", versus))
+            rows += jobs_rows(path, count, fmt, rounds, tmp)
         rows += parquet_rows(path, count, tmp)
         rows += memory_rows(memory_count, tmp)
     return rows
+
+
+def jobs_rows(path: Path, count: int, fmt: str, rounds: int, tmp: str) -> list[tuple[str, str, str]]:
+    """``--jobs 1`` against the library loop, and ``--jobs 2`` against ``--jobs 1`` and against the
+    machine's own ceiling for the same work: the two halves of the cohort as two independent
+    ``--jobs 1`` processes at once (no coordination at all; what two cores give this work here).
+    The three run alternated, ``rounds`` times; each ratio is the median of the rounds' own ratios."""
+    import statistics
+
+    per = lambda seconds: f"{count / seconds:,.0f} plans/s ({seconds / count * 1000:.2f} ms each)"  # noqa: E731
+    base, _ = library_loop(path, fmt)
+    halves = split(path, 2)
+    serial: list[tuple[float, float]] = []
+    parallel: list[tuple[float, float]] = []
+    together: list[tuple[float, float]] = []
+    def target(name: str, r: int) -> list[str]:
+        return [str(Path(tmp, f"out-{fmt}-{name}-{r}"))] if fmt == "ics" else [os.devnull]
+
+    for r in range(rounds):
+        serial.append(run(["cohort", str(path), "--format", fmt, "-o", *target("1", r), "--jobs", "1"]))
+        parallel.append(run(["cohort", str(path), "--format", fmt, "-o", *target("2", r), "--jobs", "2"]))
+        together.append(run(*(["cohort", str(half), "--format", fmt, "-o", *target(f"h{i}", r), "--jobs", "1"] for i, half in enumerate(halves))))
+    one, two, both = (statistics.median(s for s, _ in runs) for runs in (serial, parallel, together))
+    speedup = statistics.median(a / b for (a, _), (b, _) in zip(serial, parallel, strict=True))  # the rounds' own ratios
+    ceiling = statistics.median(a / b for (a, _), (b, _) in zip(serial, together, strict=True))
+    ratios = [a / b for (a, _), (b, _) in zip(serial, parallel, strict=True)]
+    spread = f"rounds {min(ratios):.2f}–{max(ratios):.2f}×"
+    where = ", files to a folder" if fmt == "ics" else ", to /dev/null"
+    peak = lambda runs: max(p for _, p in runs)  # noqa: E731
+    return [
+        (f"baseline: the library in a plain loop, {count:,} two-year plans to {fmt} in memory (no CSV parsing, no writing; "
+         "single-plan exports, not cohort lines: comparable, not identical work)", per(base), "1.00×"),
+        (f"`regimen cohort --format {fmt} --jobs 1` ({count:,} patients{where}; median of {rounds})",
+         f"{per(one)}, peak {peak(serial):.0f} MB (process tree)", f"{base / one:.2f}× the baseline's rate"),
+        (f"ceiling: the two halves as two `--jobs 1` processes at once ({count:,} patients{where}; the same work, no coordination)",
+         f"{per(both)}, peak {peak(together):.0f} MB (both trees)", f"{ceiling:.2f}× `--jobs 1`"),
+        (f"`regimen cohort --format {fmt} --jobs 2` ({count:,} patients{where}; median of {rounds})",
+         f"{per(two)}, peak {peak(parallel):.0f} MB (process tree)",
+         f"{speedup:.2f}× `--jobs 1` ({spread}); {speedup / ceiling:.2f} of the ceiling"),
+    ]
 
 
 def parquet_rows(path: Path, count: int, tmp: str) -> list[tuple[str, str, str]]:
@@ -135,21 +179,28 @@ def parquet_rows(path: Path, count: int, tmp: str) -> list[tuple[str, str, str]]
             (name, f"{seconds:.1f} s, {size / 2**20:.1f} MB, peak {peak:.0f} MB", f"{seconds / json_seconds:.2f}× time, {size / json_size:.3f}× size")]
 
 
-def memory_rows(count: int, tmp: str) -> list[tuple[str, str, str]]:
+def memory_rows(count: int, tmp: str, horizon: str = TWO_YEARS, jobs_list: tuple[int, ...] = (1, 2)) -> list[tuple[str, str, str]]:
     small = max(1, count // 10)
+    span = {TWO_YEARS: "two-year", TEN_YEARS: "ten-year"}[horizon]
     rows = []
-    for jobs in (1, 2):
+    for jobs in jobs_list:
         figures = {}
         for n in (small, count):
-            path = Path(tmp, f"memory-{n}.csv")
+            path = Path(tmp, f"memory-{n}-{horizon}.csv")
             if not path.exists():
-                write_cohort(path, n)
+                write_cohort(path, n, horizon)
             figures[n] = run(["cohort", str(path), "--format", "json", "-o", os.devnull, "--jobs", str(jobs)])
         (s_small, p_small), (s_big, p_big) = figures[small], figures[count]
-        rows.append((f"peak memory, `regimen cohort --format json --jobs {jobs}` of {small:,} two-year plans", f"peak {p_small:.0f} MB, {s_small:.1f} s", "1.00×"))
-        rows.append((f"peak memory, the same with {count:,} two-year plans", f"peak {p_big:.0f} MB, {s_big:.0f} s ({count / s_big:,.0f} plans/s)",
+        rows.append((f"peak memory, `regimen cohort --format json --jobs {jobs}` of {small:,} {span} plans", f"peak {p_small:.0f} MB, {s_small:.1f} s", "1.00×"))
+        rows.append((f"peak memory, the same with {count:,} {span} plans", f"peak {p_big:.0f} MB, {s_big:.0f} s ({count / s_big:,.0f} plans/s)",
                      f"{p_big / p_small:.2f}× memory for {count // small}× the plans"))
     return rows
+
+
+def ten_year_rows(count: int) -> list[tuple[str, str, str]]:
+    """Peak memory of `--jobs 2` for ten-year plans (some 3.9 MB of JSON each), N against N / 10."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return memory_rows(count, tmp, TEN_YEARS, (2,))
 
 
 def supply_rows(count: int) -> list[tuple[str, str, str]]:

@@ -16,7 +16,9 @@ whether the baseline does less or more work than what it is compared with.
    dates; `floors.py`, checked against real plans before timing);
 3. .ics export of a two-year plan against a naive calendar (one VEVENT per dose-day, same library);
 4. `regimen cohort` JSON, CSV and ICS rows per second at `--jobs 1` and `--jobs 2` with peak memory
-   (process tree), parquet when the build has it, and memory at N against N / 10 two-year plans;
+   (process tree), in alternated rounds with the machine's ceiling for the same work (the cohort's
+   two halves as two independent `--jobs 1` processes at once); parquet when the build has it; and
+   memory at N against N / 10 two-year plans, and at `--jobs 2` ten-year plans;
 5. `regimen supply` of two-year plans against a floor counting doses per month from the runs.
 """
 
@@ -44,7 +46,9 @@ SIZES = {  # name: (full, quick)
     "repeats": (3, 1),
     "ics_repeats": (15, 2),
     "cohort": (4_000, 40),  # rows for cohort rates at --jobs 1 and 2
+    "jobs_rounds": (5, 1),  # alternated rounds of --jobs 1, --jobs 2 and the two-halves ceiling
     "memory": (20_000, 100),  # cohort memory at N against N / 10
+    "ten_year": (2_000, 10),  # --jobs 2 memory of ten-year plans at N against N / 10
     "supply": (100_000, 200),
 }
 
@@ -154,7 +158,7 @@ def sizes(args: argparse.Namespace) -> dict[str, int]:
     chosen = {name: quick if args.quick else full for name, (full, quick) in SIZES.items()}
     if args.patients:
         chosen["patients"] = args.patients
-    for name in ("cohort", "memory", "supply", "coldstart_runs"):
+    for name in ("cohort", "memory", "supply", "coldstart_runs", "jobs_rounds", "ten_year"):
         if getattr(args, name, None):
             chosen[name] = getattr(args, name)
     return chosen
@@ -165,12 +169,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, figures meaningless")
     parser.add_argument("--patients", type=int, help=f"plans for the in-process figures (default {SIZES['patients'][0]:,})")
     parser.add_argument("--cohort", type=int, help=f"rows for the cohort rates (default {SIZES['cohort'][0]:,})")
+    parser.add_argument("--jobs-rounds", type=int, help=f"alternated rounds for the --jobs figures (default {SIZES['jobs_rounds'][0]})")
     parser.add_argument("--memory", type=int, help=f"rows for the cohort memory figure, against a tenth of them (default {SIZES['memory'][0]:,})")
+    parser.add_argument("--ten-year", type=int, help=f"ten-year plans for the --jobs 2 memory figure (default {SIZES['ten_year'][0]:,})")
     parser.add_argument("--supply", type=int, help=f"plans for the supply figure (default {SIZES['supply'][0]:,})")
     parser.add_argument("--coldstart-runs", type=int, help=f"alternated cold-start rounds (default {SIZES['coldstart_runs'][0]})")
     parser.add_argument("--commands", nargs="*", metavar="NAME", help="cold start of these commands only (names as in the table, e.g. list)")
     parser.add_argument("--before", metavar="PYTHON", help="cold start of the build installed for this Python too, in the same rounds")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["coldstart", "plans", "ics", "cohort", "supply"], help="sections to leave out")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["coldstart", "plans", "ics", "cohort", "ten-year", "supply"], help="sections to leave out")
     args = parser.parse_args()
     n = sizes(args)
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
@@ -181,7 +187,8 @@ def main() -> None:
         "coldstart": lambda: coldstart.rows(coldstart.measure(n["coldstart_runs"], args.before, args.commands), n["coldstart_runs"]),
         "plans": lambda: throughput(n["patients"], n["repeats"]),
         "ics": lambda: ics(n["ics_repeats"]),
-        "cohort": lambda: cohorts.cohort_rows(n["cohort"], n["memory"]),
+        "cohort": lambda: cohorts.cohort_rows(n["cohort"], n["memory"], rounds=n["jobs_rounds"]),
+        "ten-year": lambda: cohorts.ten_year_rows(n["ten_year"]),
         "supply": lambda: cohorts.supply_rows(n["supply"]),
     }
     for name, section in sections.items():

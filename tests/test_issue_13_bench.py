@@ -48,14 +48,16 @@ ROWS = [  # every figure the suite prints, each with its baseline
     "compact floor", "regimen plans, compact", "rrule floor", "`date.fromordinal` floor", "regimen plans with every dose-day expanded",
     "naive .ics", "regimen .ics", *(f"baseline: the library in a plain loop, 6 two-year plans to {fmt}" for fmt in ("json", "csv", "ics")),
     *(f"`regimen cohort --format {fmt} --jobs {jobs}`" for fmt in ("json", "csv", "ics") for jobs in (1, 2)),
+    "ceiling: the two halves as two `--jobs 1` processes at once",
     "`regimen cohort --format parquet`", "peak memory, `regimen cohort --format json --jobs 1`", "peak memory, `regimen cohort --format json --jobs 2`",
+    "peak memory, `regimen cohort --format json --jobs 2` of 1 ten-year plans",
     "floor: each drug's doses per month", "`regimen supply --by month`",
 ]
 
 
 def test_a_tiny_run_prints_every_row_with_its_baseline_and_ratio(tmp_path):
     done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--coldstart-runs", "1", "--commands", "list", "schedule --format json",
-                           "--patients", "20", "--cohort", "6", "--memory", "20", "--supply", "20"],
+                           "--patients", "20", "--cohort", "6", "--memory", "20", "--supply", "20", "--ten-year", "10"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     table = [line for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| measurement")]

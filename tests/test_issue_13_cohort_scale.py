@@ -134,6 +134,26 @@ def test_two_workers_write_the_same_calendars(patients, tmp_path):
     assert all((tmp_path / "1" / n).read_bytes() == (tmp_path / "2" / n).read_bytes() for n in names)
 
 
+def test_workers_writing_calendars_never_write_through_a_symbolic_link(patients, tmp_path):
+    """With --jobs 2 the workers write the calendar files themselves; a link in the folder where
+    P07's calendar would go is refused there too, and what it points to is left as it was."""
+    folder, victim = tmp_path / "ics", tmp_path / "victim.txt"
+    folder.mkdir()
+    victim.write_text("keep me")
+    (folder / "P07.ics").symlink_to(victim)
+    result = run_cli("cohort", patients, "--format", "ics", "-o", folder, "--jobs", "2")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].endswith("ics/P07.ics' is a symbolic link; it is not written through")
+    assert victim.read_text() == "keep me"
+    assert (folder / "P07.ics").is_symlink() and not list(folder.glob(".*.tmp"))
+
+
+def test_strict_with_two_workers_stops_at_the_first_bad_row_and_writes_no_calendar_after_it(patients, tmp_path):
+    result = run_cli("cohort", patients, "--format", "ics", "-o", tmp_path / "ics", "--jobs", "2", "--strict")
+    assert result.exit_code == 2 and result.stderr.count("Error:") == 1 and "row 4 (P03)" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "ics").iterdir()) == ["P01.ics", "P02.ics"]
+
+
 def test_strict_with_two_workers_stops_at_the_first_bad_row(patients):
     result = run_cli("cohort", patients, "--jobs", "2", "--strict")
     assert result.exit_code == 2
@@ -238,3 +258,30 @@ def test_parquet_needs_a_file_and_the_extra(patients, tmp_path, monkeypatch):
     result = run_cli("cohort", patients, "--format", "parquet", "-o", tmp_path / "p.parquet")
     assert (result.exit_code, result.stderr) == (2, "Error: --format: parquet needs the parquet extra: pip install 'regimen-calendar[parquet]'\n")
     assert list(tmp_path.iterdir()) == [patients]
+
+
+def test_what_rows_share_is_worked_out_once_and_never_mixes_up_their_choices():
+    """A cohort's rows share the arm's shape (activities as chosen, warnings) and each flat or
+    ladder dose; a row's own choices, dose level and weight still decide its plan, in any order."""
+    def plan(weight, **choices):
+        return regimen.schedule("NCT05233358", "haic", regimen.Patient.from_measurements(weight, "170 cm"), "2027-01-04",
+                                choices=choices, horizon="12w")
+
+    def drugs(p):
+        return sorted({e.drug for e in p.events if e.drug})
+
+    first = plan("70 kg", ici="camrelizumab", regorafenib_start="80mg")
+    second = plan("50 kg", ici="atezolizumab")
+    again = plan("70 kg", ici="camrelizumab", regorafenib_start="80mg")
+    assert "camrelizumab" in drugs(first) and "atezolizumab" not in drugs(first)
+    assert "atezolizumab" in drugs(second) and "camrelizumab" not in drugs(second)
+    assert again.to_json() == first.to_json()
+    # camrelizumab 3 mg/kg × 70 kg = 210 mg; regorafenib 80 mg chosen, 160 mg (the default) for the other row
+    dose = {e.drug: e.dose.amount for e in first.events if e.dose}
+    assert dose["camrelizumab"] == 210 and dose["regorafenib"] == 80
+    assert {e.drug: e.dose.amount for e in second.events if e.dose}["regorafenib"] == 160
+    assert any("ici = atezolizumab (as chosen)" in w for w in second.warnings)
+    assert not any("ici = atezolizumab" in w for w in first.warnings)
+    for _ in range(2):  # a bad choice is refused every time, not only the first
+        with pytest.raises(regimen.RegimenError, match="nivolumab"):
+            plan("70 kg", ici="nivolumab")
