@@ -2,8 +2,10 @@
 
 Items go to the workers in chunks, at most two chunks per worker in flight: the parent only sends
 items and receives each chunk's results (rendered bytes, small summaries), in order. A chunk's
-size follows the results' size measured so far (about ``TARGET`` bytes of results each), so a
-cohort of ten-year plans sends a row or two at a time and one of small summaries hundreds.
+size follows what was measured so far: about ``TARGET`` bytes of results, so a cohort of ten-year
+plans sends a row or two at a time, and about ``PACE`` seconds of work, so the workers share the
+rows evenly however small their results (a calendar file a worker writes itself comes back as its
+name: sized by bytes alone, all the rest of a cohort would go to one worker in one chunk).
 
 ``in_turn`` (where processes fork) goes further: the workers write their rendered bytes to the
 output's file descriptor themselves, taking turns in chunk order, and the parent gets only small
@@ -15,11 +17,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from time import perf_counter
 from typing import Any
 
 __all__ = ["TARGET", "can_write_in_turn", "in_turn", "ordered", "roomy_heap"]
 
 TARGET = 4 << 20  # bytes of results per chunk: a few chunks in flight stay well under 100 MB
+PACE = 0.1  # seconds of a worker's work per chunk: sending one costs well under a millisecond
 FIRST, MOST = 4, 512  # rows in the first chunk (nothing measured yet) and in any chunk
 
 _task: Callable[[Any], Any] | None = None  # the worker's task, set once when it starts
@@ -31,9 +35,26 @@ def _start(task: Callable[[Any], Any]) -> None:
     _task = task
 
 
-def _run(items: list) -> list:
+def _run(items: list) -> tuple[float, list]:
+    """The chunk's results, and the seconds they took."""
     assert _task is not None
-    return [_task(item) for item in items]
+    began = perf_counter()
+    results = [_task(item) for item in items]
+    return perf_counter() - began, results
+
+
+class _Pace:
+    """The next chunk's size from what the chunks so far held, took and weighed."""
+
+    def __init__(self) -> None:
+        self.rows = self.bytes = 0
+        self.seconds = 0.0
+
+    def next(self, rows: int, weight: int, seconds: float) -> int:
+        self.rows, self.bytes, self.seconds = self.rows + rows, self.bytes + weight, self.seconds + seconds
+        by_bytes = TARGET * self.rows // max(1, self.bytes)
+        by_time = int(PACE * self.rows / self.seconds) if self.seconds > 0 else MOST
+        return max(1, min(MOST, by_bytes, by_time))
 
 
 def ordered(task: Callable[[Any], Any], items: Iterable, jobs: int, size: Callable[[Any], int] = lambda result: 256) -> Iterator:
@@ -43,21 +64,16 @@ def ordered(task: Callable[[Any], Any], items: Iterable, jobs: int, size: Callab
 
     items = iter(items)
     pending: deque = deque()
-    sent = results_seen = bytes_seen = 0
-    chunk = FIRST
+    pace, chunk = _Pace(), FIRST
     with multiprocessing.Pool(jobs, initializer=_start, initargs=(task,)) as pool:
         def fill() -> None:
-            nonlocal sent
             while len(pending) < 2 * jobs and (batch := list(islice(items, chunk))):
                 pending.append(pool.apply_async(_run, (batch,)))
-                sent += len(batch)
 
         fill()
         while pending:
-            done = pending.popleft().get()
-            results_seen += len(done)
-            bytes_seen += sum(size(result) for result in done)
-            chunk = max(1, min(MOST, TARGET * results_seen // max(1, bytes_seen)))
+            seconds, done = pending.popleft().get()
+            chunk = pace.next(len(done), sum(size(result) for result in done), seconds)
             fill()  # the workers go on while the parent writes these
             yield from done
 
@@ -75,12 +91,14 @@ def _start_in_turn(task: Callable[[Any], Any], turns: tuple) -> None:
     _task, _turns = task, turns
 
 
-def _run_in_turn(index: int, items: list) -> tuple[int, int, list, str | None]:
+def _run_in_turn(index: int, items: list) -> tuple[int, int, list, str | None, float]:
     """Chunk ``index``'s results; when its turn comes, write their payloads (up to the first result
     that has none) and pass the turn on, unless some result is left for the parent to write."""
     assert _task is not None and _turns is not None
     write, payload, stamp, turn, ready = _turns
+    began = perf_counter()
     results = [_task(item) for item in items]
+    seconds = perf_counter() - began
     pieces = []
     for result in results:
         piece = payload(result)
@@ -95,7 +113,7 @@ def _run_in_turn(index: int, items: list) -> tuple[int, int, list, str | None]:
         with ready:
             turn.value = index + 1
             ready.notify_all()
-    return done, sum(map(len, pieces)), [stamp(result) for result in results[:done]] + results[done:], failure
+    return done, sum(map(len, pieces)), [stamp(result) for result in results[:done]] + results[done:], failure, seconds
 
 
 def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Callable[[list[bytes]], str | None],
@@ -117,8 +135,7 @@ def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Calla
     turn, ready = context.RawValue("q", 0), context.Condition()
     items = iter(items)
     pending: deque = deque()
-    sent = results_seen = bytes_seen = 0
-    chunk = FIRST
+    sent, pace, chunk = 0, _Pace(), FIRST
     with context.Pool(jobs, initializer=_start_in_turn, initargs=(task, (write, payload, stamp, turn, ready))) as pool:
         def fill() -> None:
             nonlocal sent
@@ -129,12 +146,10 @@ def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Calla
         fill()
         while pending:
             index, job = pending.popleft()
-            done, written, results, failure = job.get()
+            done, written, results, failure, seconds = job.get()
             if failure is not None:
                 raise InputError("--output", failure)
-            results_seen += len(results)
-            bytes_seen += written + sum(size(result) for result in results[done:])
-            chunk = max(1, min(MOST, TARGET * results_seen // max(1, bytes_seen)))
+            chunk = pace.next(len(results), written + sum(size(result) for result in results[done:]), seconds)
             fill()
             yield from results
             if done < len(results):  # the parent has written the rest: the next chunk's turn

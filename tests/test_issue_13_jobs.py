@@ -129,3 +129,24 @@ def test_the_library_path_writes_through_the_sink_as_one_process(patients, tmp_p
     # the parent plans P000 itself, and writes what follows a bad row in its chunk; workers the rest
     assert (len(written_by_workers) > 10) if fork else written_by_workers == []
     assert "P000" not in written_by_workers
+
+
+def _slow_small(item: int) -> tuple[int, int]:
+    """Work that takes a while and returns almost nothing (as a worker writing a calendar file does)."""
+    import os
+    import time
+
+    time.sleep(0.02)
+    return item, os.getpid()
+
+
+def test_small_results_of_slow_work_are_still_shared_between_the_workers():
+    """Chunks are sized by time as well as by bytes: 20 ms rows of a few bytes each go out a
+    handful at a time (0.1 s of work a chunk), not all at once to whichever worker asks next, and
+    come back in order."""
+    from regimen.workers import ordered
+
+    results = list(ordered(_slow_small, range(60), 2))
+    assert [item for item, _ in results] == list(range(60))
+    by_worker = {pid: sum(1 for _, p in results if p == pid) for _, pid in results}
+    assert len(by_worker) == 2 and min(by_worker.values()) >= 15, by_worker  # sized by bytes alone: 8 and 52
