@@ -45,8 +45,8 @@ SIZES = {  # name: (full, quick)
     "patients": (5_000, 100),  # in-process plans
     "repeats": (3, 1),
     "ics_repeats": (15, 2),
-    "cohort": (4_000, 40),  # rows for cohort rates at --jobs 1 and 2
-    "jobs_rounds": (5, 1),  # alternated rounds of --jobs 1, --jobs 2 and the two-halves ceiling
+    "cohort": (2_000, 40),  # rows for cohort rates at --jobs 1 and 2 (a quarter of them for .ics)
+    "jobs_rounds": (3, 1),  # alternated rounds of --jobs 1, --jobs 2 and the two-halves ceiling
     "memory": (20_000, 100),  # cohort memory at N against N / 10
     "ten_year": (2_000, 10),  # --jobs 2 memory of ten-year plans at N against N / 10
     "supply": (100_000, 200),
