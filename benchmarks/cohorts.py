@@ -184,6 +184,25 @@ def parquet_rows(path: Path, count: int, tmp: str) -> list[tuple[str, str, str]]
             (name, f"{seconds:.1f} s, {size / 2**20:.1f} MB, peak {peak:.0f} MB", f"{seconds / json_seconds:.2f}× time, {size / json_size:.3f}× size")]
 
 
+def parquet_scale_rows(count: int) -> list[tuple[str, str, str]]:
+    """`--format parquet` of ``count`` two-year plans against a tenth of them: time, size, peak memory."""
+    small = max(1, count // 10)
+    name = f"`regimen cohort --format parquet` of {count:,} two-year plans"
+    if not supports_parquet():
+        return [(name, "not available (this build's cohort has no --format parquet, or pyarrow is not installed)", "—")]
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (small, count):
+            path, out = Path(tmp, f"parquet-{n}.csv"), Path(tmp, f"plans-{n}.parquet")
+            write_cohort(path, n)
+            seconds, peak = run(["cohort", str(path), "--format", "parquet", "-o", str(out)])
+            figures[n] = seconds, peak, out.stat().st_size
+    (s_small, p_small, b_small), (s_big, p_big, b_big) = figures[small], figures[count]
+    return [(f"`regimen cohort --format parquet` of {small:,} two-year plans", f"{s_small:.1f} s, {b_small / 2**20:.1f} MB, peak {p_small:.0f} MB", "1.00×"),
+            (name, f"{s_big:.0f} s ({count / s_big:,.0f} plans/s), {b_big / 2**20:.1f} MB, peak {p_big:.0f} MB",
+             f"{s_big / s_small:.1f}× time, {b_big / b_small:.1f}× size, {p_big / p_small:.2f}× memory for {count // small}× the plans")]
+
+
 def memory_rows(count: int, tmp: str, horizon: str = TWO_YEARS, jobs_list: tuple[int, ...] = (1, 2)) -> list[tuple[str, str, str]]:
     small = max(1, count // 10)
     span = {TWO_YEARS: "two-year", TEN_YEARS: "ten-year"}[horizon]

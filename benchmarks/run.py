@@ -18,7 +18,8 @@ whether the baseline does less or more work than what it is compared with.
 4. `regimen cohort` JSON, CSV and ICS rows per second at `--jobs 1` and `--jobs 2` with peak memory
    (process tree), in alternated rounds with the machine's ceiling for the same work (the cohort's
    two halves as two independent `--jobs 1` processes at once); parquet when the build has it; and
-   memory at N against N / 10 two-year plans, and at `--jobs 2` ten-year plans;
+   memory at N against N / 10 two-year plans, and at `--jobs 2` ten-year plans; parquet of
+   100,000 two-year plans against 10,000;
 5. `regimen supply` of two-year plans against a floor counting doses per month from the runs.
 """
 
@@ -49,6 +50,7 @@ SIZES = {  # name: (full, quick)
     "jobs_rounds": (3, 1),  # alternated rounds of --jobs 1, --jobs 2 and the two-halves ceiling
     "memory": (20_000, 100),  # cohort memory at N against N / 10
     "ten_year": (2_000, 10),  # --jobs 2 memory of ten-year plans at N against N / 10
+    "parquet": (100_000, 20),  # --format parquet at N against N / 10 two-year plans
     "supply": (100_000, 200),
 }
 
@@ -158,7 +160,7 @@ def sizes(args: argparse.Namespace) -> dict[str, int]:
     chosen = {name: quick if args.quick else full for name, (full, quick) in SIZES.items()}
     if args.patients:
         chosen["patients"] = args.patients
-    for name in ("cohort", "memory", "supply", "coldstart_runs", "jobs_rounds", "ten_year"):
+    for name in ("cohort", "memory", "supply", "coldstart_runs", "jobs_rounds", "ten_year", "parquet"):
         if getattr(args, name, None):
             chosen[name] = getattr(args, name)
     return chosen
@@ -172,11 +174,12 @@ def main() -> None:
     parser.add_argument("--jobs-rounds", type=int, help=f"alternated rounds for the --jobs figures (default {SIZES['jobs_rounds'][0]})")
     parser.add_argument("--memory", type=int, help=f"rows for the cohort memory figure, against a tenth of them (default {SIZES['memory'][0]:,})")
     parser.add_argument("--ten-year", type=int, help=f"ten-year plans for the --jobs 2 memory figure (default {SIZES['ten_year'][0]:,})")
+    parser.add_argument("--parquet", type=int, help=f"two-year plans for the parquet figure (default {SIZES['parquet'][0]:,})")
     parser.add_argument("--supply", type=int, help=f"plans for the supply figure (default {SIZES['supply'][0]:,})")
     parser.add_argument("--coldstart-runs", type=int, help=f"alternated cold-start rounds (default {SIZES['coldstart_runs'][0]})")
     parser.add_argument("--commands", nargs="*", metavar="NAME", help="cold start of these commands only (names as in the table, e.g. list)")
     parser.add_argument("--before", metavar="PYTHON", help="cold start of the build installed for this Python too, in the same rounds")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["coldstart", "plans", "ics", "cohort", "ten-year", "supply"], help="sections to leave out")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["coldstart", "plans", "ics", "cohort", "ten-year", "parquet", "supply"], help="sections to leave out")
     args = parser.parse_args()
     n = sizes(args)
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
@@ -189,6 +192,7 @@ def main() -> None:
         "ics": lambda: ics(n["ics_repeats"]),
         "cohort": lambda: cohorts.cohort_rows(n["cohort"], n["memory"], rounds=n["jobs_rounds"]),
         "ten-year": lambda: cohorts.ten_year_rows(n["ten_year"]),
+        "parquet": lambda: cohorts.parquet_scale_rows(n["parquet"]),
         "supply": lambda: cohorts.supply_rows(n["supply"]),
     }
     for name, section in sections.items():

@@ -51,13 +51,14 @@ ROWS = [  # every figure the suite prints, each with its baseline
     "ceiling: the two halves as two `--jobs 1` processes at once",
     "`regimen cohort --format parquet`", "peak memory, `regimen cohort --format json --jobs 1`", "peak memory, `regimen cohort --format json --jobs 2`",
     "peak memory, `regimen cohort --format json --jobs 2` of 1 ten-year plans",
+    "`regimen cohort --format parquet` of 20 two-year plans",
     "floor: each drug's doses per month", "`regimen supply --by month`",
 ]
 
 
 def test_a_tiny_run_prints_every_row_with_its_baseline_and_ratio(tmp_path):
     done = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--coldstart-runs", "1", "--commands", "list", "schedule --format json",
-                           "--patients", "20", "--cohort", "6", "--memory", "20", "--supply", "20", "--ten-year", "10"],
+                           "--patients", "20", "--cohort", "6", "--memory", "20", "--supply", "20", "--ten-year", "10", "--parquet", "20"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     table = [line for line in done.stdout.splitlines() if line.startswith("| ") and not line.startswith("| measurement")]
