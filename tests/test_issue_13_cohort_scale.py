@@ -79,6 +79,8 @@ def test_lines_with_text_beyond_ascii_are_the_exporters_utf8(tmp_path):
     assert "Apatinib — ≥ 60 kg é×µ α 💊" in line.decode("utf-8") and "café" in line.decode("utf-8")
     rows = compact.csv_bytes(plan, ("P-1",))
     assert rows == "".join(csv_export.rows(plan, ("P-1",))).encode("utf-8")
+    lead = ("Pé-1", "site Zürich")  # a library caller's lead cells, not only a cohort's ASCII pseudonym
+    assert compact.csv_bytes(plan, lead) == "".join(csv_export.rows(plan, lead)).encode("utf-8")
     assert rows.decode("utf-8").count(",apatinib,Apatinib — ≥ 60 kg é×µ α 💊,") == sum(e.activity == "apatinib" for e in plan.events)
 
 

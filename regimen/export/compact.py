@@ -79,7 +79,8 @@ def csv_rows(plan: Plan, lead: tuple[str, ...] = ()) -> str:
 
 def csv_bytes(plan: Plan, lead: tuple[str, ...] = ()) -> bytes:
     """``"".join(export.csv.rows(plan, lead))`` as UTF-8, from the runs."""
-    first = wire(csv_export.lead_text(lead))
+    text = csv_export.lead_text(lead)
+    first = wire(text)
     items: list[tuple[int, int, str, int, str]] = []
     parts, get = _Parts(plan, csv_export.fixed_parts), _ISO.get
     for track in plan.tracks:
@@ -105,7 +106,7 @@ def csv_bytes(plan: Plan, lead: tuple[str, ...] = ()) -> bytes:
                 key = f"{first}{prefix}{number}" if plain else first + wire(csv_export.key_cell(prefix + str(number)))
                 items.append((ordinal, order, name, number, f"{key},{dates},{middle},{cycle},{number},{tail}\r\n"))
     items.sort()  # (date, order, activity, occurrence) as plan.events; never equal, so the text is never compared
-    rows = [*map(wire, csv_export.task_rows(plan, first)), *(item[4] for item in items), *map(wire, csv_export.milestone_rows(plan, first))]
+    rows = [*map(wire, csv_export.task_rows(plan, text)), *(item[4] for item in items), *map(wire, csv_export.milestone_rows(plan, text))]
     return "".join(rows).encode("latin-1")
 
 
