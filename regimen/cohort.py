@@ -64,11 +64,12 @@ def open_patients(path: str) -> IO[str]:
     return open_text_stream(path, "cohort file", CSV_LIMIT)
 
 
-def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(stream: IO[str], *, fold_case: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs, read lazily; the header must name the required columns.
 
-    A row whose id repeats an earlier row's, or differs from it only in case, is yielded marked, so
-    that planning it reports both rows.
+    A row whose id repeats an earlier row's is yielded marked, so that planning it reports both
+    rows; with ``fold_case`` (the ids name files: ``--format ics``), so is one whose id differs
+    from an earlier one only in case.
     """
     reader = csv.DictReader(stream)
     name = getattr(getattr(stream, "buffer", None), "name", "PATIENTS.csv")
@@ -83,9 +84,9 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     if missing:
         raise InputError("PATIENTS.csv", f"the header lacks {', '.join(missing)}; required columns: {', '.join(REQUIRED)}")
     reader.fieldnames = header
-    # case-folded id -> its row number and 32 bits of the id's own hash, one string and one int a
-    # patient: "p-1" after "P-1" is refused too (it would name the same calendar file on some
-    # systems), and the hash tells the message whether the two differ only in case
+    # id (lower-cased with fold_case) -> its row number and 32 bits of the id's own hash: one string
+    # and one int a patient. With fold_case "p-1" after "P-1" is refused too (the same calendar file
+    # on some systems), and the hash tells the message whether the two differ only in case.
     seen: dict[str, int] = {}
     while True:
         first_line = reader.line_num + 1
@@ -101,12 +102,12 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
         if None in row:  # more cells than header names
             row = {"__extra__": "x", **{k: v for k, v in row.items() if k is not None}}
         patient_id = (row.get("id") or "").strip()
-        folded = patient_id.casefold()
-        if folded in seen:
-            earlier, digest = divmod(seen[folded], 1 << 32)
+        key = patient_id.lower() if fold_case else patient_id  # a pseudonym is ASCII: lower() folds it
+        if key in seen:
+            earlier, digest = divmod(seen[key], 1 << 32)
             row = {**row, "__duplicate__": str(earlier), **({} if digest == hash(patient_id) & 0xFFFFFFFF else {"__case__": "x"})}
-        elif patient_id:
-            seen[folded] = reader.line_num << 32 | hash(patient_id) & 0xFFFFFFFF
+        elif PSEUDONYM.fullmatch(patient_id):  # (any other id is refused by itself, and never stands in another's way)
+            seen[key] = reader.line_num << 32 | hash(patient_id) & 0xFFFFFFFF
         yield reader.line_num, row
 
 

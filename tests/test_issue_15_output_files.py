@@ -3,6 +3,7 @@ never go through a symbolic link, never overwrite one patient's calendar with an
 every I/O error names its file."""
 
 import errno
+import json
 import os
 import stat
 import subprocess
@@ -148,3 +149,41 @@ def test_a_duplicate_patient_id_never_overwrites_the_first_patients_calendar(tmp
 def test_atomic_file_errors_name_the_option_and_the_file(tmp_path):
     with pytest.raises(InputError, match=r"--plot: cannot write '.*/missing/x.png': No such file or directory"), AtomicFile(tmp_path / "missing" / "x.png", "--plot"):
         pass
+
+
+def test_ids_differing_only_in_case_are_two_patients_where_no_file_is_named_after_them(tmp_path):
+    """JSON, CSV and supply name no file after an id, so case-sensitive pseudonyms (aB3x, Ab3x)
+    stay two patients there; only .ics files are refused such a pair (see above)."""
+    patients = tmp_path / "patients.csv"
+    patients.write_text("id,protocol,arm,start,weight,horizon\naB3x,NCT05760430,control,2026-12-05,65 kg,4w\n"
+                        "Ab3x,NCT05760430,control,2026-12-05,66 kg,4w\n")
+    result = run_cli("cohort", patients)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["aB3x", "Ab3x"]
+    refused = run_cli("cohort", patients, "--format", "ics", "-o", tmp_path / "ics")
+    assert refused.exit_code == 2 and "'Ab3x' differs only in case from the id of row 2" in refused.stderr
+
+
+def test_a_stopped_worker_removes_its_own_temporary_file_never_its_parents(tmp_path):
+    """A worker stopped mid-write (SIGTERM: no ``with`` block ends) removes the temporary file it
+    was writing; the parent's temporary file (the output the workers write into) stays."""
+    import os
+
+    from regimen.files import discard_pending
+
+    with AtomicFile(tmp_path / "out.jsonl") as stream:
+        stream.write(b"parent's bytes")
+        pid = os.fork()
+        if pid == 0:  # the worker: writes a calendar, is stopped in the middle
+            code = 0
+            try:
+                child = AtomicFile(tmp_path / "P01.ics")
+                child.__enter__().write(b"BEGIN:VCALENDAR")
+                discard_pending()
+                code = 0 if [p.name for p in tmp_path.iterdir() if ".P01.ics." in p.name] == [] else 3
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert len(_leftovers(tmp_path)) == 1  # the parent's own, still being written
+    assert (tmp_path / "out.jsonl").read_bytes() == b"parent's bytes" and _leftovers(tmp_path) == []

@@ -54,7 +54,7 @@ def cohort(ctx: click.Context, patients: str, fmt: str, output: str | None, hori
 
             work = partial(render.ics_into, output)
     with sink_of() as sink, cohort_lib.open_patients(patients) as stream:  # no half file on any exit
-        rows = cohort_lib.read_rows(stream)
+        rows = cohort_lib.read_rows(stream, fold_case=fmt == "ics")  # ids that name files: P-1 and p-1 are one file on some systems
         out = sink.direct() if jobs > 1 and fmt in ("json", "csv") else None  # the workers write their rows themselves
         results = cohort_lib.process(rows, work, jobs=jobs, protocol_dirs=ctx.obj["dirs"], horizon=horizon, allow_past=allow_past, out=out)
         failed = drain(results, sink.write, strict, count_rows(patients))
