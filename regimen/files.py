@@ -11,7 +11,21 @@ from typing import IO
 
 from .errors import InputError, shown
 
-__all__ = ["AtomicFile", "Utf8Stdout", "write_file"]
+__all__ = ["AtomicFile", "Utf8Stdout", "discard_pending", "write_file"]
+
+_PENDING: dict[str, int] = {}  # temporary files being written -> the process writing each (a fork inherits its parent's)
+
+
+def discard_pending() -> None:
+    """Remove the temporary files this process is writing (never its parent's, such as the output
+    file the workers are writing into): what a worker stopped in the middle of a calendar file does
+    before it exits (it is stopped by a signal, so no ``with`` block ends)."""
+    me = os.getpid()
+    for name, pid in list(_PENDING.items()):
+        if pid == me:
+            with contextlib.suppress(OSError):
+                Path(name).unlink()
+            del _PENDING[name]
 
 
 class AtomicFile:
@@ -45,6 +59,7 @@ class AtomicFile:
                 return self.stream
             fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp")
             self.tmp = Path(name)
+            _PENDING[name] = os.getpid()
             os.fchmod(fd, stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask())
             self.stream = os.fdopen(fd, "w" if self.text else "wb", **({"encoding": "utf-8", "newline": ""} if self.text else {}))
         except OSError as exc:
@@ -66,6 +81,7 @@ class AtomicFile:
             self.stream.close()
             if self.tmp is not None:
                 self.tmp.replace(self.target)
+                _PENDING.pop(str(self.tmp), None)
                 self.tmp = None
         except OSError as exc:
             self._discard()
@@ -77,6 +93,7 @@ class AtomicFile:
                 self.stream.close()
         if self.tmp is not None:
             self.tmp.unlink(missing_ok=True)
+            _PENDING.pop(str(self.tmp), None)
             self.tmp = None
 
     def _failure(self, exc: OSError) -> InputError:

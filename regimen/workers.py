@@ -5,7 +5,7 @@ items and receives each chunk's results (rendered bytes, small summaries), in or
 size follows what was measured so far: about ``TARGET`` bytes of results, so a cohort of ten-year
 plans sends a row or two at a time, and about ``PACE`` seconds of work, so the workers share the
 rows evenly however small their results (a calendar file a worker writes itself comes back as its
-name: sized by bytes alone, all the rest of a cohort would go to one worker in one chunk).
+name: sized by bytes alone, chunks of ``MOST`` rows would leave one worker waiting on the other).
 
 ``in_turn`` (where processes fork) goes further: the workers write their rendered bytes to the
 output's file descriptor themselves, taking turns in chunk order, and the parent gets only small
@@ -20,7 +20,7 @@ from itertools import islice
 from time import perf_counter
 from typing import Any
 
-__all__ = ["TARGET", "can_write_in_turn", "in_turn", "ordered", "roomy_heap"]
+__all__ = ["PACE", "TARGET", "Pace", "can_write_in_turn", "in_turn", "ordered", "roomy_heap"]
 
 TARGET = 4 << 20  # bytes of results per chunk: a few chunks in flight stay well under 100 MB
 PACE = 0.1  # seconds of a worker's work per chunk: sending one costs well under a millisecond
@@ -33,6 +33,24 @@ _turns: Any = None  # with in_turn: (write, payload, stamp, next chunk to write,
 def _start(task: Callable[[Any], Any]) -> None:
     global _task
     _task = task
+    _exit_cleanly_when_stopped()
+
+
+def _exit_cleanly_when_stopped() -> None:
+    """The pool stops its workers with SIGTERM (after the last chunk, or when the parent fails):
+    remove the temporary file of a calendar being written, then exit at once. (Not ``sys.exit``:
+    unwinding would flush streams whose locks another thread of the parent may have held when it
+    forked, and the worker would wait on them for ever.)"""
+    import os
+    import signal
+
+    from .files import discard_pending
+
+    def stopped(number, frame) -> None:
+        discard_pending()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stopped)
 
 
 def _run(items: list) -> tuple[float, list]:
@@ -43,16 +61,18 @@ def _run(items: list) -> tuple[float, list]:
     return perf_counter() - began, results
 
 
-class _Pace:
-    """The next chunk's size from what the chunks so far held, took and weighed."""
+class Pace:
+    """The next chunk's size from what the chunks so far held, weighed and took: ``TARGET`` bytes
+    at the heaviest rows' bytes a row seen yet (a cohort whose later plans are longer never sends
+    hundreds of them at once), ``PACE`` seconds at the rows' average time, 1 to ``MOST`` rows."""
 
     def __init__(self) -> None:
-        self.rows = self.bytes = 0
-        self.seconds = 0.0
+        self.rows, self.seconds, self.heaviest = 0, 0.0, 0.0
 
     def next(self, rows: int, weight: int, seconds: float) -> int:
-        self.rows, self.bytes, self.seconds = self.rows + rows, self.bytes + weight, self.seconds + seconds
-        by_bytes = TARGET * self.rows // max(1, self.bytes)
+        self.rows, self.seconds = self.rows + rows, self.seconds + seconds
+        self.heaviest = max(self.heaviest, weight / max(1, rows))
+        by_bytes = int(TARGET / self.heaviest) if self.heaviest > 0 else MOST
         by_time = int(PACE * self.rows / self.seconds) if self.seconds > 0 else MOST
         return max(1, min(MOST, by_bytes, by_time))
 
@@ -64,7 +84,7 @@ def ordered(task: Callable[[Any], Any], items: Iterable, jobs: int, size: Callab
 
     items = iter(items)
     pending: deque = deque()
-    pace, chunk = _Pace(), FIRST
+    pace, chunk = Pace(), FIRST
     with multiprocessing.Pool(jobs, initializer=_start, initargs=(task,)) as pool:
         def fill() -> None:
             while len(pending) < 2 * jobs and (batch := list(islice(items, chunk))):
@@ -89,6 +109,7 @@ def can_write_in_turn() -> bool:
 def _start_in_turn(task: Callable[[Any], Any], turns: tuple) -> None:
     global _task, _turns
     _task, _turns = task, turns
+    _exit_cleanly_when_stopped()
 
 
 def _run_in_turn(index: int, items: list) -> tuple[int, int, list, str | None, float]:
@@ -135,7 +156,7 @@ def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Calla
     turn, ready = context.RawValue("q", 0), context.Condition()
     items = iter(items)
     pending: deque = deque()
-    sent, pace, chunk = 0, _Pace(), FIRST
+    sent, pace, chunk = 0, Pace(), FIRST
     with context.Pool(jobs, initializer=_start_in_turn, initargs=(task, (write, payload, stamp, turn, ready))) as pool:
         def fill() -> None:
             nonlocal sent

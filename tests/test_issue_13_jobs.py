@@ -146,7 +146,23 @@ def test_small_results_of_slow_work_are_still_shared_between_the_workers():
     come back in order."""
     from regimen.workers import ordered
 
-    results = list(ordered(_slow_small, range(60), 2))
-    assert [item for item, _ in results] == list(range(60))
+    results = list(ordered(_slow_small, range(100), 2))
+    assert [item for item, _ in results] == list(range(100))
     by_worker = {pid: sum(1 for _, p in results if p == pid) for _, pid in results}
-    assert len(by_worker) == 2 and min(by_worker.values()) >= 15, by_worker  # sized by bytes alone: 8 and 52
+    # sized by bytes alone: 8 and 92 (two first chunks of 4, then all the rest); a worker starting
+    # even 0.7 s late (a loaded machine) still gets some 30 of the 2 s of work
+    assert len(by_worker) == 2 and min(by_worker.values()) >= 20, by_worker
+
+
+def test_a_chunk_holds_a_tenth_of_a_second_of_work_and_four_mb_of_the_heaviest_rows():
+    from regimen.workers import PACE, TARGET, Pace
+
+    pace = Pace()
+    # 4 rows of 1 KB in 0.2 s (50 ms a row): 0.1 s of work is 2 rows
+    assert pace.next(4, 4_000, 0.2) == int(PACE / 0.05) == 2
+    pace = Pace()
+    # 2 ms a row, 300 KB a row (CSV of a two-year plan): 4 MB is 13 rows, 0.1 s would be 50
+    assert pace.next(4, 4 * 300_000, 0.008) == TARGET // 300_000 == 13
+    # then ten-year plans of 3.9 MB each: one row at a time, though the average row is lighter
+    assert pace.next(1, 3_900_000, 0.03) == 1
+    assert Pace().next(10, 0, 0.0) == 512  # nothing measured to go by: the most a chunk holds
