@@ -16,14 +16,13 @@ any cap or rounding with its % change. Arithmetic is plain floats: pint is only 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
 from .errors import InputError
 from .patient import Patient, bsa_method
 from .rules import CycleDays, Every
+from .strengths import covering, exact, nearest_combination
 from .units import format_number as fmt
 
 __all__ = ["BASES", "Band", "Dose", "DoseSpec", "Level", "Product", "RoundToStep", "RoundToStrengths"]
@@ -262,7 +261,7 @@ def _bands(spec: DoseSpec, patient: Patient, bsa: str, level: int, drug: str):
 
 _RAW = {"flat": _flat, "per_kg": _per_kg, "per_m2": _per_m2, "dose_level": _ladder, "weight_band": _bands}
 _PATIENT_FREE = frozenset({"flat", "dose_level"})  # bases whose derivation reads nothing of the patient
-_SAME: dict[tuple, tuple] = {}  # (spec, product, level, drug) ids -> (spec, product, Dose): cohorts compute each once
+_SAME: dict[tuple, tuple] = {}  # (id of spec, id of product, level, drug name) -> (spec, product, Dose): a cohort derives each once
 
 
 def _level(levels: tuple[Level, ...], index: int, drug: str, where: str) -> Level:
@@ -311,7 +310,7 @@ def _round(rounding: Rounding | None, amount: float, product: Product | None, li
         if product is None:
             lines.append("no rounding: the protocol rounds to product strengths but lists none for this drug")
             return amount
-        rounded = _nearest_combination(product.strengths, amount)
+        rounded = nearest_combination(product.strengths, amount)
         if abs(rounded - amount) > amount * rounding.tolerance / 100:
             lines.append(f"not rounded: the nearest whole-unit dose {fmt(rounded)} mg is beyond {fmt(rounding.tolerance)}% ({_change(amount, rounded)})")
             return amount
@@ -326,11 +325,11 @@ def _change(before: float, after: float) -> str:
 def _units(product: Product, amount: float) -> tuple[tuple[tuple[float, int], ...], str | None, str | None]:
     """(strength, count) pairs for one administration, and the take / prepare text."""
     if product.oral:
-        combo = _exact(product.strengths, amount)
+        combo = exact(product.strengths, amount)
         if combo is None:
             return (), f"no whole number of {fmt_strengths(product)} {product.form}s makes {fmt(amount)} mg; ask the pharmacy", None
         return tuple(combo), _describe(combo, product.form), None
-    combo = _covering(product.strengths, amount)
+    combo = covering(product.strengths, amount)
     amount = round(amount, 2)  # the dose as stated, so that its volume and left-over are the stated dose's
     total = sum(strength * n for strength, n in combo)
     if product.concentration:
@@ -359,71 +358,3 @@ def fmt_strengths(product: Product) -> str:
 
 def _describe(combo: list[tuple[float, int]], form: str) -> str:
     return " + ".join(f"{n} × {fmt(strength)} mg {form}{'s' if n != 1 else ''}" for strength, n in combo if n)
-
-
-_GRID = 1000  # work in micrograms so strengths and doses are whole numbers
-
-
-@lru_cache(maxsize=4096)
-def _exact(strengths: tuple[float, ...], amount: float) -> list[tuple[float, int]] | None:
-    """The fewest units of the given strengths that add up to exactly ``amount``, or None."""
-    target = round(amount * _GRID)
-    units = [round(s * _GRID) for s in strengths]
-    step = math.gcd(*units)
-    if target % step:
-        return None
-    best = _fewest([u // step for u in units], target // step)
-    return None if best is None else _pack(strengths, best)
-
-
-@lru_cache(maxsize=4096)
-def _covering(strengths: tuple[float, ...], amount: float) -> list[tuple[float, int]]:
-    """Whole units covering ``amount`` with the least left over, then the fewest units."""
-    units = [round(s * _GRID) for s in strengths]
-    step = math.gcd(*units)
-    scaled = [u // step for u in units]
-    need = math.ceil(round(amount * _GRID) / step)
-    for total in range(need, need + max(scaled) + 1):
-        best = _fewest(scaled, total)
-        if best is not None:
-            return _pack(strengths, best)
-    raise AssertionError("unreachable: the largest strength alone covers the remainder")
-
-
-def _nearest_combination(strengths: tuple[float, ...], amount: float) -> float:
-    """The whole-unit total nearest to ``amount`` (the lower one on a tie)."""
-    units = [round(s * _GRID) for s in strengths]
-    step = math.gcd(*units)
-    scaled = [u // step for u in units]
-    exact = amount * _GRID / step
-    below = next((t for t in range(math.floor(exact), 0, -1) if _fewest(scaled, t) is not None), None)
-    above = sum(s * n for s, n in _covering(strengths, amount))
-    if below is None:
-        return above
-    below_mg = below * step / _GRID
-    return below_mg if amount - below_mg <= above - amount else above
-
-
-def _fewest(units: list[int], target: int) -> list[int] | None:
-    """Counts per unit size summing to ``target`` with the fewest units (small coin-change DP)."""
-    if target > 200_000:  # keep the table small: fall back to greedy on very large doses
-        return None
-    inf = target + 1
-    best = [0] + [inf] * target
-    pick = [-1] * (target + 1)
-    for value in range(1, target + 1):
-        for index, unit in enumerate(units):
-            if unit <= value and best[value - unit] + 1 < best[value]:
-                best[value], pick[value] = best[value - unit] + 1, index
-    if best[target] >= inf:
-        return None
-    counts = [0] * len(units)
-    value = target
-    while value:
-        counts[pick[value]] += 1
-        value -= units[pick[value]]
-    return counts
-
-
-def _pack(strengths: tuple[float, ...], counts: list[int]) -> list[tuple[float, int]]:
-    return sorted(((s, n) for s, n in zip(strengths, counts, strict=True) if n), reverse=True)

@@ -80,7 +80,7 @@ def _shape(protocol: Protocol, arm: str, choices: dict[str, str], levels: dict[s
     resolved = {name: value for name, value in resolved.items() if _matters(name, the_arm, activities, chosen)}
     _check_levels(levels, the_arm)
     shape = (the_arm, activities, resolved, tuple(_plan_warnings(protocol, activities, resolved)))
-    if len(_SHAPES) >= 1024:
+    if len(_SHAPES) >= 64:  # (as many protocols as the loader keeps: no more are held alive here)
         _SHAPES.clear()
     _SHAPES[key] = (protocol, shape)
     return shape
