@@ -72,3 +72,16 @@ def test_a_tiny_run_prints_every_row_with_its_baseline_and_ratio(tmp_path):
             assert ratio == "—", row
         else:
             assert re.search(r"\d\.\d\d×|\d\.\d×", ratio), row  # a ratio against its baseline
+
+
+def test_the_before_and_after_comparison_prints_every_command_with_its_ratio(tmp_path):
+    """The same build as before and after: a smoke test of the table, not a figure."""
+    done = subprocess.run([sys.executable, str(BENCH / "before_after.py"), sys.executable, sys.executable, "--quick"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = [line for line in done.stdout.splitlines() if line.startswith("| `regimen ")]
+    assert [row.split("`")[1].split(" (")[0] for row in table] == [
+        "regimen cohort --format json --jobs 1", "regimen cohort --format json --jobs 2", "regimen cohort --format csv --jobs 1",
+        "regimen cohort --format csv --jobs 2", "regimen cohort --format ics --jobs 1", "regimen cohort --format ics --jobs 2",
+        "regimen supply --by month"]
+    assert all(re.search(r"\| \d+\.\d\d× \|$", row) for row in table), table
