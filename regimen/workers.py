@@ -51,6 +51,14 @@ def _exit_cleanly_when_stopped() -> None:
         os._exit(1)
 
     signal.signal(signal.SIGTERM, stopped)
+    try:  # Linux: the worker is sent SIGTERM too when its parent dies (killed, not stopped by the pool)
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no prctl (macOS): the pool's own SIGTERM still stops it
+        pass
+    if os.getppid() == 1:  # the parent died before that took hold
+        os._exit(1)
 
 
 def _run(items: list) -> tuple[float, list]:

@@ -166,3 +166,31 @@ def test_a_chunk_holds_a_tenth_of_a_second_of_work_and_four_mb_of_the_heaviest_r
     # then ten-year plans of 3.9 MB each: one row at a time, though the average row is lighter
     assert pace.next(1, 3_900_000, 0.03) == 1
     assert Pace().next(10, 0, 0.0) == 512  # nothing measured to go by: the most a chunk holds
+
+
+def test_sigterm_stops_the_parent_and_its_workers_and_leaves_no_temporary_file(tmp_path):
+    """`kill`, `timeout` or a cancelled CI job (SIGTERM) ends a --jobs 2 run as Ctrl-C does: one
+    line ("Aborted!"), status 1, no traceback, no half file and no worker left running."""
+    import signal
+    import time
+
+    patients = _cohort(tmp_path / "patients.csv", 400)
+    out = tmp_path / "plans.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "regimen", "cohort", str(patients), "-o", str(out), "--jobs", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline, workers = time.monotonic() + 120, []
+    while process.poll() is None and time.monotonic() < deadline and not (len(workers) == 2 and list(tmp_path.glob(".plans.jsonl.*.tmp"))):
+        time.sleep(0.05)  # until the output is being written by both workers
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    if process.poll() is not None:
+        pytest.skip("the run ended before it could be stopped")
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert stderr.decode().splitlines()[-1] == "Aborted!" and "Traceback" not in stderr.decode()
+    assert list(tmp_path.iterdir()) == [patients] or sorted(p.name for p in tmp_path.iterdir()) == ["patients.csv"]
+    time.sleep(0.5)
+    assert workers and not [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                            and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]  # each worker gone

@@ -89,6 +89,8 @@ class _Group(click.Group):
             if not standalone_mode:
                 return 2
             sys.exit(2)
+        if standalone_mode:
+            _stop_cleanly_on_sigterm()
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:  # usage errors and bad option values: one line, not Usage/Try/Error
@@ -174,3 +176,17 @@ def load(ctx: click.Context, ref: str):
 from . import course, plan, schedule, screen, site, tools, toxicity  # noqa: E402,F401  (each registers its commands on main)
 
 __all__ = ["Once", "error", "main"]
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM (``kill``, ``timeout``, a cancelled CI job) ends a command as Ctrl-C does: every
+    ``with`` block closes, so a half-written output's temporary file is removed and the workers are
+    stopped, and the command says "Aborted!" with status 1."""
+    import contextlib
+    import signal
+
+    def stopped(number, frame) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread: signals are the application's
+        signal.signal(signal.SIGTERM, stopped)
