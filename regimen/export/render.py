@@ -67,14 +67,19 @@ def ics_into(folder: str, patient_id: str, plan: Plan) -> Written:
     """``ics_file`` written into ``folder`` here (in the worker: a calendar file needs no turn, and
     its fsync waits beside the other worker's), refusing a symbolic link as ``Sink.write`` does."""
     name, data = ics_file(patient_id, plan)
-    path = Path(folder) / name
+    return Written(name, _write_calendar(Path(folder), name, data))
+
+
+def _write_calendar(folder: Path, name: str, data: bytes) -> str | None:
+    """Write one calendar file into ``folder``, never through a symbolic link: None, or why not."""
+    path = folder / name
     if path.is_symlink():
-        return Written(name, f"{shown(str(path))} is a symbolic link; it is not written through")
+        return f"{shown(str(path))} is a symbolic link; it is not written through"
     try:
         write_file(path, data)
     except InputError as exc:
-        return Written(name, exc.detail)
-    return Written(name)
+        return exc.detail
+    return None
 
 
 class Direct(NamedTuple):
@@ -178,14 +183,9 @@ class Sink:
             if name.casefold() in self.names:  # (the cohort reader refuses such ids first, so a worker never writes one)
                 raise InputError("id", f"{shown(result.id)} was already written to {name} in this run; ids must be unique")
             self.names.add(name.casefold())
-            if isinstance(value, Written):
-                if value.failure is not None:
-                    raise InputError("--output", value.failure)
-            else:
-                path = self.folder / name
-                if path.is_symlink():
-                    raise InputError("--output", f"{shown(str(path))} is a symbolic link; it is not written through")
-                write_file(path, value[1])
+            failure = value.failure if isinstance(value, Written) else _write_calendar(self.folder, name, value[1])
+            if failure is not None:
+                raise InputError("--output", failure)
         elif result.value is not None:  # None: a worker has written it (Sink.direct)
             self._put(result.value)
         self.written += 1
