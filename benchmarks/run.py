@@ -41,12 +41,13 @@ import floors
 
 PROTOCOL, ARM, TWO_YEARS = cohorts.PROTOCOL, cohorts.ARM, cohorts.TWO_YEARS
 
+FORMATS = ("json", "csv", "ics")  # cohort formats with --jobs figures
 SIZES = {  # name: (full, quick)
     "coldstart_runs": (21, 3),
     "patients": (5_000, 100),  # in-process plans
     "repeats": (3, 1),
     "ics_repeats": (15, 2),
-    "cohort": (2_000, 40),  # rows for cohort rates at --jobs 1 and 2 (a quarter of them for .ics)
+    "cohort": (4_000, 40),  # rows for cohort rates at --jobs 1 and 2 (a quarter of them for .ics)
     "jobs_rounds": (3, 1),  # alternated rounds of --jobs 1, --jobs 2 and the two-halves ceiling
     "memory": (20_000, 100),  # cohort memory at N against N / 10
     "ten_year": (2_000, 10),  # --jobs 2 memory of ten-year plans at N against N / 10
@@ -179,6 +180,7 @@ def main() -> None:
     parser.add_argument("--coldstart-runs", type=int, help=f"alternated cold-start rounds (default {SIZES['coldstart_runs'][0]})")
     parser.add_argument("--commands", nargs="*", metavar="NAME", help="cold start of these commands only (names as in the table, e.g. list)")
     parser.add_argument("--before", metavar="PYTHON", help="cold start of the build installed for this Python too, in the same rounds")
+    parser.add_argument("--formats", nargs="*", default=list(FORMATS), choices=FORMATS, help="cohort formats for the --jobs figures (default: all)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["coldstart", "plans", "ics", "cohort", "ten-year", "parquet", "supply"], help="sections to leave out")
     args = parser.parse_args()
     n = sizes(args)
@@ -190,7 +192,7 @@ def main() -> None:
         "coldstart": lambda: coldstart.rows(coldstart.measure(n["coldstart_runs"], args.before, args.commands), n["coldstart_runs"]),
         "plans": lambda: throughput(n["patients"], n["repeats"]),
         "ics": lambda: ics(n["ics_repeats"]),
-        "cohort": lambda: cohorts.cohort_rows(n["cohort"], n["memory"], rounds=n["jobs_rounds"]),
+        "cohort": lambda: cohorts.cohort_rows(n["cohort"], n["memory"], tuple(args.formats), rounds=n["jobs_rounds"]),
         "ten-year": lambda: cohorts.ten_year_rows(n["ten_year"]),
         "parquet": lambda: cohorts.parquet_scale_rows(n["parquet"]),
         "supply": lambda: cohorts.supply_rows(n["supply"]),

@@ -9,7 +9,8 @@ name: sized by bytes alone, chunks of ``MOST`` rows would leave one worker waiti
 
 ``in_turn`` (where processes fork) goes further: the workers write their rendered bytes to the
 output's file descriptor themselves, taking turns in chunk order, and the parent gets only small
-summaries back, so a 772 KB JSON line never crosses a pipe nor the parent's GIL.
+summaries back, so a 772 KB JSON line never crosses a pipe nor the parent's GIL. Each worker
+writes from a thread of its own, so it renders its next chunk while it waits for its turn.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ PACE = 0.1  # seconds of a worker's work per chunk: sending one costs well under
 FIRST, MOST = 4, 512  # rows in the first chunk (nothing measured yet) and in any chunk
 
 _task: Callable[[Any], Any] | None = None  # the worker's task, set once when it starts
-_turns: Any = None  # with in_turn: (write, payload, stamp, next chunk to write, its condition), set once
+_turns: Any = None  # with in_turn: (write, payload, stamp, turn, its condition, failure), set once
+_queue: Any = None  # with in_turn: the worker's rendered chunks, for its writer thread
 
 
 def _start(task: Callable[[Any], Any]) -> None:
@@ -114,17 +116,54 @@ def can_write_in_turn() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+FAILED = -1  # the turn after a write failed: nobody writes again
+
+
 def _start_in_turn(task: Callable[[Any], Any], turns: tuple) -> None:
-    global _task, _turns
+    global _task, _turns, _queue
     _task, _turns = task, turns
     _exit_cleanly_when_stopped()
+    import queue
+    import threading
+
+    _queue = queue.SimpleQueue()
+    # the writer starts with SIGTERM blocked: it must reach the main thread, which alone runs the
+    # handler that exits (delivered to the writer, it would leave the main thread waiting for ever)
+    import signal
+
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    threading.Thread(target=_writer, args=(_queue, turns), daemon=True).start()
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def _run_in_turn(index: int, items: list) -> tuple[int, int, list, str | None, float]:
-    """Chunk ``index``'s results; when its turn comes, write their payloads (up to the first result
-    that has none) and pass the turn on, unless some result is left for the parent to write."""
+def _writer(chunks: Any, turns: tuple) -> None:
+    """The worker's writer thread: each rendered chunk written when its turn comes (the worker is
+    rendering its next chunk meanwhile), the turn passed on, or a failure recorded for the parent."""
+    write, _, _, turn, ready, failure = turns
+    while True:
+        index, pieces, whole = chunks.get()
+        with ready:
+            ready.wait_for(lambda mine=2 * index: turn.value in (mine, FAILED))
+            if turn.value == FAILED:
+                continue
+        try:
+            problem = write(pieces)
+        except Exception as exc:  # (``write`` says why it could not write; anything else must not hang the parent)
+            problem = f"cannot write the output: {exc}"
+        with ready:
+            if problem is not None:
+                failure.value = problem.encode("utf-8")[: len(failure) - 1]
+                turn.value = FAILED
+            else:  # the parent writes a chunk's rest (from its first bad row) at turn 2k + 1
+                turn.value = 2 * index + (2 if whole else 1)
+            ready.notify_all()
+
+
+def _run_in_turn(index: int, items: list) -> tuple[int, int, list, float]:
+    """Chunk ``index``'s results, rendered here; their payloads (up to the first result that has
+    none) go to this worker's writer thread, which writes them when the turn comes."""
     assert _task is not None and _turns is not None
-    write, payload, stamp, turn, ready = _turns
+    _, payload, stamp, *_ = _turns
     began = perf_counter()
     results = [_task(item) for item in items]
     seconds = perf_counter() - began
@@ -135,37 +174,33 @@ def _run_in_turn(index: int, items: list) -> tuple[int, int, list, str | None, f
             break
         pieces.append(piece)
     done = len(pieces)
-    with ready:
-        ready.wait_for(lambda: turn.value == index)
-    failure = write(pieces)
-    if done == len(results) and failure is None:
-        with ready:
-            turn.value = index + 1
-            ready.notify_all()
-    return done, sum(map(len, pieces)), [stamp(result) for result in results[:done]] + results[done:], failure, seconds
+    _queue.put((index, pieces, done == len(results)))
+    return done, sum(map(len, pieces)), [stamp(result) for result in results[:done]] + results[done:], seconds
 
 
 def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Callable[[list[bytes]], str | None],
             payload: Callable[[Any], bytes | None], stamp: Callable[[Any], Any], size: Callable[[Any], int] = lambda result: 256) -> Iterator:
     """Like ``ordered``, but forked workers write their results themselves, in order, taking turns.
 
-    Chunk k's worker renders it, waits until chunk k-1 is written, calls ``write`` with the
-    ``payload`` bytes of its results and passes the turn on; the parent gets ``stamp(result)`` (a
-    small summary) for those. From a result with no payload on (a bad row), the chunk's results go
-    back whole, the parent writes them (through the same ``write``) and passes the turn on when it
-    is asked for the next result, so ``--strict`` stops before anything after the bad row is
-    written. ``write`` returns None, or why the output could not be written (raised here).
+    Chunk k's worker renders it and hands the ``payload`` bytes of its results to its writer
+    thread, which waits until chunks before k are written, calls ``write`` and passes the turn on;
+    the worker renders its next chunk meanwhile, and the parent gets ``stamp(result)`` (a small
+    summary) for those rows once they are written. From a result with no payload on (a bad row),
+    the chunk's results go back whole, the parent writes them (through the same ``write``) and
+    passes the turn on when it is asked for the next result, so ``--strict`` stops before anything
+    after the bad row is written. ``write`` returns None, or why the output could not be written
+    (raised here).
     """
     import multiprocessing
 
     from .errors import InputError
 
     context = multiprocessing.get_context("fork")
-    turn, ready = context.RawValue("q", 0), context.Condition()
+    turn, ready, failure = context.RawValue("q", 0), context.Condition(), context.RawArray("c", 512)
     items = iter(items)
     pending: deque = deque()
     sent, pace, chunk = 0, Pace(), FIRST
-    with context.Pool(jobs, initializer=_start_in_turn, initargs=(task, (write, payload, stamp, turn, ready))) as pool:
+    with context.Pool(jobs, initializer=_start_in_turn, initargs=(task, (write, payload, stamp, turn, ready, failure))) as pool:
         def fill() -> None:
             nonlocal sent
             while len(pending) < 2 * jobs and (batch := list(islice(items, chunk))):
@@ -175,15 +210,17 @@ def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Calla
         fill()
         while pending:
             index, job = pending.popleft()
-            done, written, results, failure, seconds = job.get()
-            if failure is not None:
-                raise InputError("--output", failure)
+            done, written, results, seconds = job.get()
             chunk = pace.next(len(results), written + sum(size(result) for result in results[done:]), seconds)
             fill()
+            with ready:  # this chunk's rows are in the output before the parent hears of them
+                ready.wait_for(lambda mine=2 * index: turn.value > mine or turn.value == FAILED)  # later chunks may be written too
+            if turn.value == FAILED:
+                raise InputError("--output", failure.value.decode("utf-8", "replace"))
             yield from results
             if done < len(results):  # the parent has written the rest: the next chunk's turn
                 with ready:
-                    turn.value = index + 1
+                    turn.value = 2 * index + 2
                     ready.notify_all()
 
 

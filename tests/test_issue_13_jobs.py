@@ -194,3 +194,61 @@ def test_sigterm_stops_the_parent_and_its_workers_and_leaves_no_temporary_file(t
     time.sleep(0.5)
     assert workers and not [pid for pid in workers if Path(f"/proc/{pid}").exists()
                             and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]  # each worker gone
+
+
+def _sleepy_line(number: int) -> bytes:
+    import time
+
+    time.sleep(0.002)  # slow enough that a worker renders its next chunk before its turn comes
+    return f"row {number}\n".encode()
+
+
+def test_rows_rendered_before_their_turn_still_land_in_row_order():
+    """Each worker renders on while its writer thread waits for the turn: a chunk can be rendered
+    (and its worker gone on to the next) long before the chunks before it are written."""
+    import os
+    import tempfile
+
+    from regimen.workers import in_turn
+
+    with tempfile.TemporaryFile() as out:
+        def write(pieces):
+            for piece in pieces:
+                os.write(out.fileno(), piece)
+
+        results = list(in_turn(_sleepy_line, range(400), 2, write, lambda line: line, lambda line: None))
+        out.seek(0)
+        assert out.read() == b"".join(f"row {n}\n".encode() for n in range(400))
+    assert len(results) == 400
+
+
+def test_a_writer_that_raises_is_one_error_not_a_hang():
+    from regimen.errors import InputError
+    from regimen.workers import in_turn
+
+    def write(pieces):
+        raise ValueError("the disk said no")
+
+    with pytest.raises(InputError, match="cannot write the output: the disk said no"):
+        list(in_turn(_sleepy_line, range(50), 2, write, lambda line: line, lambda line: None))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="per-thread signal masks are read from Linux's /proc")
+def test_a_workers_writer_thread_leaves_sigterm_to_the_main_thread():
+    """The pool stops its workers with SIGTERM, whose handler only the main thread runs: delivered
+    to the writer thread instead, it left the main thread waiting for a task for ever (a hung
+    --jobs 2 run, one time in four). The writer thread must block it; the main thread must not."""
+    script = """
+import os, pathlib, threading
+from regimen import workers
+workers._start_in_turn(len, (None, None, None, None, None, None))
+def blocked(tid):
+    mask = next(line for line in pathlib.Path(f"/proc/self/task/{tid}/status").read_text().splitlines() if line.startswith("SigBlk:"))
+    return bool(int(mask.split()[1], 16) & (1 << 14))  # SIGTERM is signal 15
+main = threading.main_thread().native_id
+others = [int(t) for t in os.listdir("/proc/self/task") if int(t) != main]
+print(blocked(main), [blocked(t) for t in others])
+os._exit(0)
+"""
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert shown.stdout.split("\n")[0] == "False [True]", shown.stderr
