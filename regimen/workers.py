@@ -23,7 +23,7 @@ from typing import Any
 
 __all__ = ["PACE", "TARGET", "Pace", "can_write_in_turn", "in_turn", "ordered", "roomy_heap"]
 
-TARGET = 4 << 20  # bytes of results per chunk: a few chunks in flight stay well under 100 MB
+TARGET = 4 << 20  # bytes of results per chunk: at most 2 * jobs + 1 chunks are held (20 MB at --jobs 2)
 PACE = 0.1  # seconds of a worker's work per chunk: sending one costs well under a millisecond
 FIRST, MOST = 4, 512  # rows in the first chunk (nothing measured yet) and in any chunk
 
@@ -127,11 +127,12 @@ def _start_in_turn(task: Callable[[Any], Any], turns: tuple) -> None:
     import threading
 
     _queue = queue.SimpleQueue()
-    # the writer starts with SIGTERM blocked: it must reach the main thread, which alone runs the
-    # handler that exits (delivered to the writer, it would leave the main thread waiting for ever)
+    # the writer starts with SIGTERM (and SIGINT) blocked: they must reach the main thread, which
+    # alone runs the handler that exits (delivered to the writer, SIGTERM left the main thread
+    # waiting for a task for ever)
     import signal
 
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     threading.Thread(target=_writer, args=(_queue, turns), daemon=True).start()
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
@@ -152,7 +153,7 @@ def _writer(chunks: Any, turns: tuple) -> None:
             problem = f"cannot write the output: {exc}"
         with ready:
             if problem is not None:
-                failure.value = problem.encode("utf-8")[: len(failure) - 1]
+                failure.value = problem.encode("utf-8")[: len(failure) - 1]  # (a path is at most 4 KB)
                 turn.value = FAILED
             else:  # the parent writes a chunk's rest (from its first bad row) at turn 2k + 1
                 turn.value = 2 * index + (2 if whole else 1)
@@ -174,7 +175,9 @@ def _run_in_turn(index: int, items: list) -> tuple[int, int, list, float]:
             break
         pieces.append(piece)
     done = len(pieces)
-    _queue.put((index, pieces, done == len(results)))
+    # one write for the chunk: the writer thread needs the GIL back from this thread (rendering on)
+    # after every system call, and holds the turn meanwhile
+    _queue.put((index, [b"".join(pieces)] if pieces else [], done == len(results)))
     return done, sum(map(len, pieces)), [stamp(result) for result in results[:done]] + results[done:], seconds
 
 
@@ -196,7 +199,7 @@ def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Calla
     from .errors import InputError
 
     context = multiprocessing.get_context("fork")
-    turn, ready, failure = context.RawValue("q", 0), context.Condition(), context.RawArray("c", 512)
+    turn, ready, failure = context.RawValue("q", 0), context.Condition(), context.RawArray("c", 16384)
     items = iter(items)
     pending: deque = deque()
     sent, pace, chunk = 0, Pace(), FIRST
@@ -216,7 +219,7 @@ def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Calla
             with ready:  # this chunk's rows are in the output before the parent hears of them
                 ready.wait_for(lambda mine=2 * index: turn.value > mine or turn.value == FAILED)  # later chunks may be written too
             if turn.value == FAILED:
-                raise InputError("--output", failure.value.decode("utf-8", "replace"))
+                raise InputError("--output", failure.value.decode("utf-8", "ignore"))
             yield from results
             if done < len(results):  # the parent has written the rest: the next chunk's turn
                 with ready:

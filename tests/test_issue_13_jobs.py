@@ -196,41 +196,61 @@ def test_sigterm_stops_the_parent_and_its_workers_and_leaves_no_temporary_file(t
                             and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]  # each worker gone
 
 
-def _sleepy_line(number: int) -> bytes:
+_LOG: list[int] = []  # the log file's descriptor, set before the pool forks
+
+
+def _logged_line(number: int) -> bytes:
+    """Row ``number``, rendered: row 0 takes a second, the others none; each says when it is rendered."""
+    import os
     import time
 
-    time.sleep(0.002)  # slow enough that a worker renders its next chunk before its turn comes
+    if number == 0:
+        time.sleep(1.0)
+    os.write(_LOG[0], f"rendered {number}\n".encode())
     return f"row {number}\n".encode()
 
 
-def test_rows_rendered_before_their_turn_still_land_in_row_order():
-    """Each worker renders on while its writer thread waits for the turn: a chunk can be rendered
-    (and its worker gone on to the next) long before the chunks before it are written."""
+def test_a_worker_renders_on_while_the_chunk_before_its_own_is_still_unwritten(tmp_path):
+    """Chunk 0 (rows 0-3) takes a second to render. The other worker renders chunk 1 and, without
+    waiting for chunk 0 to be written, chunks 2 and 3: its writer thread waits for the turn, not
+    the worker. The rows still land in row order."""
     import os
-    import tempfile
 
     from regimen.workers import in_turn
 
-    with tempfile.TemporaryFile() as out:
+    log = tmp_path / "log"
+    _LOG[:] = [os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)]
+    try:
         def write(pieces):
             for piece in pieces:
-                os.write(out.fileno(), piece)
+                os.write(_LOG[0], piece)
 
-        results = list(in_turn(_sleepy_line, range(400), 2, write, lambda line: line, lambda line: None))
-        out.seek(0)
-        assert out.read() == b"".join(f"row {n}\n".encode() for n in range(400))
-    assert len(results) == 400
+        results = list(in_turn(_logged_line, range(40), 2, write, lambda line: line, lambda line: None))
+    finally:
+        os.close(_LOG.pop())
+    lines = log.read_text().splitlines()
+    assert [line for line in lines if line.startswith("row ")] == [f"row {n}" for n in range(40)]
+    assert lines.index("rendered 12") < lines.index("row 0")  # chunk 3 (rows 12-15) before chunk 0 is out
+    assert len(results) == 40
 
 
 def test_a_writer_that_raises_is_one_error_not_a_hang():
-    from regimen.errors import InputError
-    from regimen.workers import in_turn
+    """A writer that fails in any way ends the run with one error (in a process of its own, with a
+    time limit: a writer thread that died silently would leave the parent waiting for ever)."""
+    script = """
+from regimen.errors import InputError
+from regimen.workers import in_turn
 
-    def write(pieces):
-        raise ValueError("the disk said no")
+def write(pieces):
+    raise ValueError("the disk said no")
 
-    with pytest.raises(InputError, match="cannot write the output: the disk said no"):
-        list(in_turn(_sleepy_line, range(50), 2, write, lambda line: line, lambda line: None))
+try:
+    list(in_turn(lambda n: b"row\\n", range(50), 2, write, lambda line: line, lambda line: None))
+except InputError as exc:
+    print(exc)
+"""
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "cannot write the output: the disk said no" in shown.stdout, shown.stderr
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="per-thread signal masks are read from Linux's /proc")
