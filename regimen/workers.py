@@ -15,6 +15,7 @@ writes from a thread of its own, so it renders its next chunk while it waits for
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -28,7 +29,7 @@ PACE = 0.1  # seconds of a worker's work per chunk: sending one costs well under
 FIRST, MOST = 4, 512  # rows in the first chunk (nothing measured yet) and in any chunk
 
 _task: Callable[[Any], Any] | None = None  # the worker's task, set once when it starts
-_turns: Any = None  # with in_turn: (write, payload, stamp, turn, its condition, failure), set once
+_turns: Any = None  # with in_turn: (write, payload, stamp, turn, its condition, failure, the parent's wake-up pipe), set once
 _queue: Any = None  # with in_turn: the worker's rendered chunks, for its writer thread
 
 
@@ -140,7 +141,7 @@ def _start_in_turn(task: Callable[[Any], Any], turns: tuple) -> None:
 def _writer(chunks: Any, turns: tuple) -> None:
     """The worker's writer thread: each rendered chunk written when its turn comes (the worker is
     rendering its next chunk meanwhile), the turn passed on, or a failure recorded for the parent."""
-    write, _, _, turn, ready, failure = turns
+    write, _, _, turn, ready, failure, wake = turns
     while True:
         index, pieces, whole = chunks.get()
         with ready:
@@ -158,6 +159,7 @@ def _writer(chunks: Any, turns: tuple) -> None:
             else:  # the parent writes a chunk's rest (from its first bad row) at turn 2k + 1
                 turn.value = 2 * index + (2 if whole else 1)
             ready.notify_all()
+        os.write(wake, b".")  # one byte a chunk: the parent reads it before it re-reads the turn
 
 
 def _run_in_turn(index: int, items: list) -> tuple[int, int, list, float]:
@@ -196,14 +198,29 @@ def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Calla
     """
     import multiprocessing
 
-    from .errors import InputError
-
     context = multiprocessing.get_context("fork")
     turn, ready, failure = context.RawValue("q", 0), context.Condition(), context.RawArray("c", 16384)
+    # The parent never waits on ``ready``: SIGTERM or Ctrl-C raised inside a multiprocessing
+    # Condition's wait leaves its lock half taken (a traceback instead of "Aborted!"). It reads the
+    # byte chunk k's writer puts in a pipe once chunk k is written (or failed) instead: one byte a
+    # chunk, read in chunk order, so the pipe never holds more than one.
+    woken, wake = os.pipe()
+    try:
+        yield from _in_turn(context, task, items, jobs, (write, payload, stamp, turn, ready, failure, wake), woken, size)
+    finally:
+        os.close(woken)
+        os.close(wake)
+
+
+def _in_turn(context: Any, task: Callable[[Any], Any], items: Iterable, jobs: int, turns: tuple, woken: int,
+             size: Callable[[Any], int]) -> Iterator:
+    from .errors import InputError
+
+    _, _, _, turn, ready, failure, _ = turns
     items = iter(items)
     pending: deque = deque()
     sent, pace, chunk = 0, Pace(), FIRST
-    with context.Pool(jobs, initializer=_start_in_turn, initargs=(task, (write, payload, stamp, turn, ready, failure))) as pool:
+    with context.Pool(jobs, initializer=_start_in_turn, initargs=(task, turns)) as pool:
         def fill() -> None:
             nonlocal sent
             while len(pending) < 2 * jobs and (batch := list(islice(items, chunk))):
@@ -216,8 +233,9 @@ def in_turn(task: Callable[[Any], Any], items: Iterable, jobs: int, write: Calla
             done, written, results, seconds = job.get()
             chunk = pace.next(len(results), written + sum(size(result) for result in results[done:]), seconds)
             fill()
-            with ready:  # this chunk's rows are in the output before the parent hears of them
-                ready.wait_for(lambda mine=2 * index: turn.value > mine or turn.value == FAILED)  # later chunks may be written too
+            os.read(woken, 1)  # chunk k's rows are in the output (or failed) before the parent hears of them
+            while not (turn.value > 2 * index or turn.value == FAILED):  # (never: the byte comes after the turn)
+                os.read(woken, 1)
             if turn.value == FAILED:
                 raise InputError("--output", failure.value.decode("utf-8", "ignore"))
             yield from results
