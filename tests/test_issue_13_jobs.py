@@ -196,37 +196,42 @@ def test_sigterm_stops_the_parent_and_its_workers_and_leaves_no_temporary_file(t
                             and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]  # each worker gone
 
 
-_RENDERS_ON = """
-import os, sys, time
-from regimen.workers import in_turn
+_LOG: list[int] = []  # the log file's descriptor, set before the pool forks
 
-log = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
 
-def line(number):
+def _logged_line(number: int) -> bytes:
+    """Row ``number``, rendered: row 0 takes a second, the others none; each says when it is rendered."""
+    import os
+    import time
+
     if number == 0:
         time.sleep(1.0)
-    os.write(log, f"rendered {number}\\n".encode())
-    return f"row {number}\\n".encode()
-
-def write(pieces):
-    for piece in pieces:
-        os.write(log, piece)
-
-print(len(list(in_turn(line, range(40), 2, write, lambda line: line, lambda line: None))))
-"""
+    os.write(_LOG[0], f"rendered {number}\n".encode())
+    return f"row {number}\n".encode()
 
 
 def test_a_worker_renders_on_while_the_chunk_before_its_own_is_still_unwritten(tmp_path):
     """Chunk 0 (rows 0-3) takes a second to render. The other worker renders chunk 1 and, without
     waiting for chunk 0 to be written, chunks 2 and 3: its writer thread waits for the turn, not
-    the worker. The rows still land in row order. (In a process of its own, as the CLI runs it,
-    with a time limit.)"""
+    the worker. The rows still land in row order."""
+    import os
+
+    from regimen.workers import in_turn
+
     log = tmp_path / "log"
-    shown = subprocess.run([sys.executable, "-c", _RENDERS_ON, str(log)], capture_output=True, text=True, timeout=120)
-    assert shown.stdout.strip() == "40", shown.stderr
+    _LOG[:] = [os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)]
+    try:
+        def write(pieces):
+            for piece in pieces:
+                os.write(_LOG[0], piece)
+
+        results = list(in_turn(_logged_line, range(40), 2, write, lambda line: line, lambda line: None))
+    finally:
+        os.close(_LOG.pop())
     lines = log.read_text().splitlines()
     assert [line for line in lines if line.startswith("row ")] == [f"row {n}" for n in range(40)]
     assert lines.index("rendered 12") < lines.index("row 0")  # chunk 3 (rows 12-15) before chunk 0 is out
+    assert len(results) == 40
 
 
 def test_a_writer_that_raises_is_one_error_not_a_hang():
